@@ -1,0 +1,169 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Mistral.Gpu.Language.Cpu;
+
+/// <summary>
+/// One group of lanes executing on a CPU thread. Lanes of a kernel without barriers run one after
+/// another; lanes of a kernel with barriers or warp collectives are iterators stepped round-robin,
+/// one barrier at a time, so a group needs no OS thread per lane and stays debuggable.
+/// </summary>
+public sealed unsafe class CpuGroup : IDisposable
+{
+    private readonly List<(nint Pointer, int Bytes)> shared = [];
+    private KernelContext[] lanes = [];
+    private ulong[] exchange = [];
+
+    /// <summary>Index of this group in the grid.</summary>
+    public Dim3 GroupId { get; private set; }
+
+    /// <summary>Lanes per group.</summary>
+    public Dim3 GroupSize { get; private set; }
+
+    /// <summary>Groups in the grid.</summary>
+    public Dim3 GroupCount { get; private set; }
+
+    /// <summary>Number of lanes in this group.</summary>
+    public int LaneCount { get; private set; }
+
+    /// <summary>Prepares the group for the next group index; shared memory is poisoned (0xFF) so a read before a write shows.</summary>
+    public void Reset(Dim3 groupId, Dim3 groupSize, Dim3 groupCount)
+    {
+        GroupId = groupId;
+        GroupSize = groupSize;
+        GroupCount = groupCount;
+        LaneCount = checked((int)groupSize.Volume);
+        if (lanes.Length < LaneCount)
+        {
+            int old = lanes.Length;
+            Array.Resize(ref lanes, LaneCount);
+            for (int i = old; i < LaneCount; i++) lanes[i] = new KernelContext(this);
+            exchange = new ulong[LaneCount];
+        }
+        for (int i = 0; i < LaneCount; i++)
+        {
+            var lane = lanes[i];
+            lane.LinearLaneId = i;
+            lane.LaneId = new Dim3(i % groupSize.X, i / groupSize.X % groupSize.Y, i / (groupSize.X * groupSize.Y));
+        }
+        foreach (var (pointer, bytes) in shared) new Span<byte>((void*)pointer, bytes).Fill(0xFF);
+    }
+
+    /// <summary>Makes lane <paramref name="linearLane"/> current and returns its context.</summary>
+    public KernelContext EnterLane(int linearLane)
+    {
+        var lane = lanes[linearLane];
+        lane.MakeCurrent();
+        return lane;
+    }
+
+    /// <summary>Steps every lane's iterator to its next barrier, round-robin, until all finish.</summary>
+    /// <exception cref="InvalidOperationException">Some lanes returned while others waited at a barrier.</exception>
+    public void RunLockstep(IEnumerator<int>[] laneSteps)
+    {
+        try
+        {
+            for (int i = 0; i < LaneCount; i++) lanes[i].MakeCurrent();
+            while (true)
+            {
+                int waiting = 0, finished = 0;
+                for (int i = 0; i < LaneCount; i++)
+                {
+                    lanes[i].Resume();
+                    if (laneSteps[i].MoveNext()) waiting++;
+                    else finished++;
+                }
+                if (waiting == 0) return;
+                if (finished != 0)
+                    throw new InvalidOperationException(
+                        $"Barrier divergence in group {GroupId}: {waiting} lanes wait at a barrier or warp collective while {finished} lanes have returned. Every lane of a group must reach each barrier.");
+            }
+        }
+        finally
+        {
+            KernelContext.Clear();
+            foreach (var step in laneSteps) step?.Dispose();
+        }
+    }
+
+    internal SharedView<T> AllocateShared<T>(KernelContext lane, int length) where T : unmanaged
+    {
+        if (length <= 0) throw new ArgumentOutOfRangeException(nameof(length), "Shared allocations need a positive length.");
+        int ordinal = lane.SharedOrdinal++;
+        int bytes = checked(length * sizeof(T));
+        if (ordinal == shared.Count)
+        {
+            var pointer = (nint)NativeMemory.AlignedAlloc((nuint)bytes, 64);
+            new Span<byte>((void*)pointer, bytes).Fill(0xFF);
+            shared.Add((pointer, bytes));
+        }
+        else if (shared[ordinal].Bytes < bytes)
+        {
+            NativeMemory.AlignedFree((void*)shared[ordinal].Pointer);
+            var pointer = (nint)NativeMemory.AlignedAlloc((nuint)bytes, 64);
+            new Span<byte>((void*)pointer, bytes).Fill(0xFF);
+            shared[ordinal] = (pointer, bytes);
+        }
+        return new SharedView<T>((T*)shared[ordinal].Pointer, length);
+    }
+
+    internal void Put<T>(int linearLane, T value) where T : unmanaged
+    {
+        ulong bits = 0;
+        Unsafe.WriteUnaligned(ref Unsafe.As<ulong, byte>(ref bits), value);
+        exchange[linearLane] = bits;
+    }
+
+    internal T Take<T>(int linearLane) where T : unmanaged
+    {
+        ulong bits = exchange[linearLane];
+        return Unsafe.ReadUnaligned<T>(ref Unsafe.As<ulong, byte>(ref bits));
+    }
+
+    internal T Reduce<T>(int warp, int warpLane, WarpReduction op) where T : unmanaged
+    {
+        // Butterfly over xor distances 16..1 in the same order as the device code, so every
+        // backend rounds identically.
+        Span<ulong> values = stackalloc ulong[Warp.Size];
+        int baseLane = warp * Warp.Size;
+        for (int i = 0; i < Warp.Size; i++) values[i] = exchange[baseLane + i];
+        Span<ulong> next = stackalloc ulong[Warp.Size];
+        for (int distance = Warp.Size / 2; distance > 0; distance >>= 1)
+        {
+            for (int i = 0; i < Warp.Size; i++) next[i] = Combine<T>(values[i], values[i ^ distance], op);
+            next.CopyTo(values);
+        }
+        ulong bits = values[warpLane];
+        return Unsafe.ReadUnaligned<T>(ref Unsafe.As<ulong, byte>(ref bits));
+    }
+
+    private static ulong Combine<T>(ulong a, ulong b, WarpReduction op) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+        {
+            float x = BitConverter.UInt32BitsToSingle((uint)a), y = BitConverter.UInt32BitsToSingle((uint)b);
+            float r = op switch { WarpReduction.Sum => x + y, WarpReduction.Max => MathF.Max(x, y), _ => MathF.Min(x, y) };
+            return BitConverter.SingleToUInt32Bits(r);
+        }
+        if (typeof(T) == typeof(int))
+        {
+            int x = (int)(uint)a, y = (int)(uint)b;
+            int r = op switch { WarpReduction.Sum => unchecked(x + y), WarpReduction.Max => Math.Max(x, y), _ => Math.Min(x, y) };
+            return (uint)r;
+        }
+        if (typeof(T) == typeof(uint))
+        {
+            uint x = (uint)a, y = (uint)b;
+            uint r = op switch { WarpReduction.Sum => unchecked(x + y), WarpReduction.Max => Math.Max(x, y), _ => Math.Min(x, y) };
+            return r;
+        }
+        throw new NotSupportedException($"Warp reductions support float, int and uint, not {typeof(T).Name}.");
+    }
+
+    /// <summary>Frees the group's shared memory.</summary>
+    public void Dispose()
+    {
+        foreach (var (pointer, _) in shared) NativeMemory.AlignedFree((void*)pointer);
+        shared.Clear();
+    }
+}

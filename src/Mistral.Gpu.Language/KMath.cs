@@ -1,0 +1,90 @@
+namespace Mistral.Gpu.Language;
+
+/// <summary>
+/// Math for kernels, each mapped to a device intrinsic (CUDA <c>expf</c>/<c>rsqrtf</c>/<c>fmaf</c>,
+/// OpenCL <c>exp</c>/<c>rsqrt</c>/<c>fma</c>, ...). On the CPU it runs the <see cref="MathF"/> equivalent.
+/// GPU results may differ from the CPU in the last bits (fast exp/rsqrt), never more than a few ulp.
+/// </summary>
+public static class KMath
+{
+    /// <summary>e^x.</summary>
+    public static float Exp(float x) => MathF.Exp(x);
+
+    /// <summary>2^x.</summary>
+    public static float Exp2(float x) => MathF.Pow(2f, x);
+
+    /// <summary>Natural logarithm.</summary>
+    public static float Log(float x) => MathF.Log(x);
+
+    /// <summary>Base-2 logarithm.</summary>
+    public static float Log2(float x) => MathF.Log2(x);
+
+    /// <summary>Square root.</summary>
+    public static float Sqrt(float x) => MathF.Sqrt(x);
+
+    /// <summary>1 / sqrt(x).</summary>
+    public static float Rsqrt(float x) => 1f / MathF.Sqrt(x);
+
+    /// <summary>a * b + c with one rounding.</summary>
+    public static float Fma(float a, float b, float c) => MathF.FusedMultiplyAdd(a, b, c);
+
+    /// <summary>Larger of two floats (the non-NaN one if one is NaN).</summary>
+    public static float Max(float a, float b) => float.IsNaN(a) ? b : float.IsNaN(b) ? a : MathF.Max(a, b);
+
+    /// <summary>Smaller of two floats (the non-NaN one if one is NaN).</summary>
+    public static float Min(float a, float b) => float.IsNaN(a) ? b : float.IsNaN(b) ? a : MathF.Min(a, b);
+
+    /// <summary>Larger of two ints.</summary>
+    public static int Max(int a, int b) => Math.Max(a, b);
+
+    /// <summary>Smaller of two ints.</summary>
+    public static int Min(int a, int b) => Math.Min(a, b);
+
+    /// <summary>Larger of two uints.</summary>
+    public static uint Max(uint a, uint b) => Math.Max(a, b);
+
+    /// <summary>Smaller of two uints.</summary>
+    public static uint Min(uint a, uint b) => Math.Min(a, b);
+
+    /// <summary>Absolute value.</summary>
+    public static float Abs(float x) => MathF.Abs(x);
+
+    /// <summary>Absolute value.</summary>
+    public static int Abs(int x) => Math.Abs(x);
+
+    /// <summary>Hyperbolic tangent.</summary>
+    public static float Tanh(float x) => MathF.Tanh(x);
+
+    /// <summary>Sine.</summary>
+    public static float Sin(float x) => MathF.Sin(x);
+
+    /// <summary>Cosine.</summary>
+    public static float Cos(float x) => MathF.Cos(x);
+
+    /// <summary>x^y.</summary>
+    public static float Pow(float x, float y) => MathF.Pow(x, y);
+
+    /// <summary>Largest integer not above x.</summary>
+    public static float Floor(float x) => MathF.Floor(x);
+
+    /// <summary>Smallest integer not below x.</summary>
+    public static float Ceil(float x) => MathF.Ceiling(x);
+
+    /// <summary>Reinterprets the bits of a uint as a float.</summary>
+    public static float AsFloat(uint bits) => BitConverter.UInt32BitsToSingle(bits);
+
+    /// <summary>Reinterprets the bits of an int as a float.</summary>
+    public static float AsFloat(int bits) => BitConverter.Int32BitsToSingle(bits);
+
+    /// <summary>Reinterprets the bits of a float as a uint.</summary>
+    public static uint AsUInt(float value) => BitConverter.SingleToUInt32Bits(value);
+
+    /// <summary>Reinterprets the bits of a float as an int.</summary>
+    public static int AsInt(float value) => BitConverter.SingleToInt32Bits(value);
+
+    /// <summary>The IEEE half in the low 16 bits of <paramref name="packed"/>, widened to float.</summary>
+    public static float HalfLow(uint packed) => (float)BitConverter.UInt16BitsToHalf((ushort)packed);
+
+    /// <summary>The IEEE half in the high 16 bits of <paramref name="packed"/>, widened to float.</summary>
+    public static float HalfHigh(uint packed) => (float)BitConverter.UInt16BitsToHalf((ushort)(packed >> 16));
+}

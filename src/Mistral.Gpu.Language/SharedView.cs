@@ -1,0 +1,39 @@
+using System.Runtime.CompilerServices;
+
+namespace Mistral.Gpu.Language;
+
+/// <summary>
+/// Group-shared memory (CUDA <c>__shared__</c>, OpenCL <c>__local</c>) from
+/// <see cref="Shared.Allocate{T}(int)"/>. Visible to every lane of the group; synchronise writes
+/// and reads with <see cref="Group.Barrier"/>.
+/// </summary>
+/// <typeparam name="T">An unmanaged element type.</typeparam>
+public readonly unsafe struct SharedView<T> where T : unmanaged
+{
+    private readonly T* pointer;
+
+    internal SharedView(T* pointer, int length)
+    {
+        this.pointer = pointer;
+        Length = length;
+    }
+
+    /// <summary>Number of elements.</summary>
+    public int Length { get; }
+
+    /// <summary>The element at <paramref name="index"/>.</summary>
+    public ref T this[int index]
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get
+        {
+            if ((uint)index >= (uint)Length) ViewBounds.Throw(index, Length);
+            return ref pointer[index];
+        }
+    }
+
+    /// <summary>The element at <paramref name="index"/>.</summary>
+    public ref T this[uint index] => ref this[(int)Math.Min(index, int.MaxValue)];
+
+    internal T* Pointer => pointer;
+}

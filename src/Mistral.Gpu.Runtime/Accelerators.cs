@@ -1,0 +1,46 @@
+using Mistral.Gpu.Runtime.Cpu;
+
+namespace Mistral.Gpu.Runtime;
+
+/// <summary>Finds devices and creates accelerators: by name, from <c>MISTRAL_GPU_BACKEND</c>, or the best available (CUDA, then OpenCL, then CPU).</summary>
+public static class Accelerators
+{
+    /// <summary>The environment variable that picks the backend when none is given.</summary>
+    public const string BackendVariable = "MISTRAL_GPU_BACKEND";
+
+    /// <summary>Parses "cuda", "opencl" or "cpu" (case-insensitive).</summary>
+    /// <exception cref="ArgumentException">Any other name, with the valid ones listed.</exception>
+    public static BackendKind ParseBackend(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "cuda" => BackendKind.Cuda,
+        "opencl" or "cl" => BackendKind.OpenCL,
+        "cpu" => BackendKind.Cpu,
+        _ => throw new ArgumentException($"Unknown backend '{name}': use cuda, opencl or cpu.", nameof(name)),
+    };
+
+    /// <summary>
+    /// Creates an accelerator for <paramref name="backend"/>; when null, for <c>MISTRAL_GPU_BACKEND</c>,
+    /// and when that is unset, for the best backend with a device.
+    /// </summary>
+    /// <exception cref="BackendUnavailableException">The asked backend has no device; the message says how to get one.</exception>
+    public static Accelerator Create(BackendKind? backend = null)
+    {
+        if (backend is null && Environment.GetEnvironmentVariable(BackendVariable) is { Length: > 0 } fromEnv)
+            backend = ParseBackend(fromEnv);
+        if (backend is { } kind) return CreateKind(kind);
+        foreach (var candidate in new[] { BackendKind.Cuda, BackendKind.OpenCL })
+        {
+            try { return CreateKind(candidate); }
+            catch (BackendUnavailableException) { }
+        }
+        return new CpuAccelerator();
+    }
+
+    private static Accelerator CreateKind(BackendKind kind) => kind switch
+    {
+        BackendKind.Cpu => new CpuAccelerator(),
+        BackendKind.OpenCL => BackendRegistry.CreateOpenCL(),
+        BackendKind.Cuda => BackendRegistry.CreateCuda(),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+}

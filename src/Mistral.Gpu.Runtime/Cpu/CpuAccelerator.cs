@@ -1,0 +1,101 @@
+using Mistral.Gpu.Language;
+using Mistral.Gpu.Language.Cpu;
+
+namespace Mistral.Gpu.Runtime.Cpu;
+
+/// <summary>
+/// Runs the C# kernels themselves on the host: groups in parallel across cores, lanes of a group
+/// on one thread (round-robin between barriers). Breakpoints in a kernel's C# work here.
+/// </summary>
+public sealed class CpuAccelerator : Accelerator
+{
+    private readonly CpuStream stream = new();
+    private readonly ThreadLocal<CpuGroup> groups = new(() => new CpuGroup(), trackAllValues: true);
+
+    /// <summary>Creates the CPU accelerator, using up to <paramref name="maxThreads"/> cores (default: all).</summary>
+    public CpuAccelerator(int? maxThreads = null)
+    {
+        MaxThreads = maxThreads ?? Environment.ProcessorCount;
+        Info = new AcceleratorInfo
+        {
+            Backend = BackendKind.Cpu,
+            Name = $"CPU ({MaxThreads} threads, C# kernels)",
+            Platform = $".NET {Environment.Version} on {System.Runtime.InteropServices.RuntimeInformation.OSDescription}",
+            MemoryBytes = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,
+            ComputeUnits = MaxThreads,
+            MaxGroupSize = 1024,
+            SharedMemoryBytes = 64 * 1024,
+        };
+    }
+
+    /// <summary>Threads used for groups.</summary>
+    public int MaxThreads { get; }
+
+    /// <inheritdoc />
+    public override AcceleratorInfo Info { get; }
+
+    /// <inheritdoc />
+    public override AcceleratorStream DefaultStream => stream;
+
+    /// <inheritdoc />
+    public override AcceleratorStream CreateStream() => new CpuStream();
+
+    /// <inheritdoc />
+    public override void Compile(KernelDefinition kernel, IReadOnlyList<int> specializationValues)
+    {
+        // The C# kernel was compiled with the program; nothing to build at run time.
+    }
+
+    /// <inheritdoc />
+    protected override void LaunchCore(KernelDefinition kernel, LaunchDims dims, ReadOnlySpan<KernelArgument> arguments, AcceleratorStream launchStream)
+    {
+        var args = arguments.ToArray();
+        var (count, size) = (dims.GroupCount, dims.GroupSize);
+        long total = count.Volume;
+        void RunGroup(long linear)
+        {
+            var group = groups.Value!;
+            var id = new Dim3((int)(linear % count.X), (int)(linear / count.X % count.Y), (int)(linear / ((long)count.X * count.Y)));
+            group.Reset(id, size, count);
+            kernel.Cpu(group, args);
+        }
+        if (total == 1 || MaxThreads == 1)
+        {
+            for (long g = 0; g < total; g++) RunGroup(g);
+            return;
+        }
+        // Chunks of consecutive groups per task keep scheduling overhead below the work of small groups.
+        long chunk = Math.Max(1, total / (MaxThreads * 8));
+        var options = new ParallelOptions { MaxDegreeOfParallelism = MaxThreads };
+        try
+        {
+            Parallel.For(0, (total + chunk - 1) / chunk, options, c =>
+            {
+                long end = Math.Min(total, (c + 1) * chunk);
+                for (long g = c * chunk; g < end; g++) RunGroup(g);
+            });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count >= 1)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+    }
+
+    /// <inheritdoc />
+    protected override BufferStorage AllocateCore(long bytes) => new CpuMemory(bytes);
+
+    /// <inheritdoc />
+    protected internal override unsafe void CopyToDevice(DeviceBuffer destination, long byteOffset, ReadOnlySpan<byte> source) =>
+        source.CopyTo(new Span<byte>((byte*)destination.NativeHandle + byteOffset, source.Length));
+
+    /// <inheritdoc />
+    protected internal override unsafe void CopyToHost(DeviceBuffer source, long byteOffset, Span<byte> destination) =>
+        new ReadOnlySpan<byte>((byte*)source.NativeHandle + byteOffset, destination.Length).CopyTo(destination);
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        foreach (var group in groups.Values) group.Dispose();
+        groups.Dispose();
+    }
+}
