@@ -9,6 +9,9 @@ public sealed record AcceleratorInfo
     /// <summary>The device's name as its driver reports it.</summary>
     public required string Name { get; init; }
 
+    /// <summary>The device's vendor as its driver reports it (empty when unknown).</summary>
+    public string Vendor { get; init; } = "";
+
     /// <summary>Platform or driver description (OpenCL platform, CUDA driver version, CPU model).</summary>
     public string Platform { get; init; } = "";
 

@@ -36,6 +36,44 @@ public static class Accelerators
         return new CpuAccelerator();
     }
 
+    /// <summary>
+    /// For each backend (CUDA, OpenCL, CPU), its devices or the reason it is unavailable, without
+    /// creating any context. Never throws for a missing driver: that is what the reason reports.
+    /// </summary>
+    public static IReadOnlyList<BackendProbe> Probe() =>
+    [
+        ProbeOne(BackendKind.Cuda, () =>
+        {
+            var devices = BackendRegistry.ListCuda();
+            return (devices, BackendRegistry.CudaCompilerProblem());
+        }),
+        ProbeOne(BackendKind.OpenCL, () => (BackendRegistry.ListOpenCL(), null)),
+        ProbeOne(BackendKind.Cpu, () =>
+        {
+            using var cpu = new CpuAccelerator();
+            return ([cpu.Info], null);
+        }),
+    ];
+
+    private static BackendProbe ProbeOne(BackendKind kind, Func<(IReadOnlyList<AcceleratorInfo> Devices, string? Problem)> probe)
+    {
+        try
+        {
+            var (devices, problem) = probe();
+            return new BackendProbe(kind, devices, problem);
+        }
+        catch (BackendUnavailableException e)
+        {
+            return new BackendProbe(kind, [], e.Message);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or InvalidOperationException
+                                      or Cuda.CudaException or OpenCL.OpenCLException)
+        {
+            // A broken driver install must show up as a reason in `devices`, not crash the listing.
+            return new BackendProbe(kind, [], $"{kind} failed while listing devices: {e.Message}");
+        }
+    }
+
     private static Accelerator CreateKind(BackendKind kind) => kind switch
     {
         BackendKind.Cpu => new CpuAccelerator(),

@@ -1,11 +1,36 @@
+using Mistral.Gpu.Runtime.Cuda;
+using Mistral.Gpu.Runtime.OpenCL;
+
 namespace Mistral.Gpu.Runtime;
 
-/// <summary>Entry points of the GPU backends (filled in by OpenCL/ and Cuda/).</summary>
+/// <summary>Entry points of the GPU backends.</summary>
 internal static partial class BackendRegistry
 {
-    public static Accelerator CreateOpenCL() => throw new BackendUnavailableException(BackendKind.OpenCL,
-        "The OpenCL backend is not built yet.");
+    /// <summary>The best OpenCL device (a GPU when there is one).</summary>
+    /// <exception cref="BackendUnavailableException">No loader, platform or device; the message says what to install.</exception>
+    public static Accelerator CreateOpenCL() => OpenCLAccelerator.Create();
 
-    public static Accelerator CreateCuda() => throw new BackendUnavailableException(BackendKind.Cuda,
-        "The CUDA backend is not built yet.");
+    /// <summary>CUDA device 0.</summary>
+    /// <exception cref="BackendUnavailableException">No driver, no device or no NVRTC; the message says what to install.</exception>
+    public static Accelerator CreateCuda() => CudaAccelerator.Create();
+
+    /// <summary>Devices of the OpenCL backend.</summary>
+    public static IReadOnlyList<AcceleratorInfo> ListOpenCL() => OpenCLAccelerator.ListDevices();
+
+    /// <summary>Devices of the CUDA backend.</summary>
+    public static IReadOnlyList<AcceleratorInfo> ListCuda() => CudaAccelerator.ListDevices();
+
+    /// <summary>Why CUDA cannot compile kernels here (NVRTC missing), or null.</summary>
+    public static string? CudaCompilerProblem()
+    {
+        try
+        {
+            NvrtcCompiler.EnsureAvailable();
+            return null;
+        }
+        catch (BackendUnavailableException e)
+        {
+            return e.Message;
+        }
+    }
 }

@@ -96,6 +96,14 @@ public sealed class KernelDefinition
         return combos;
     }
 
+    /// <summary>"Class.Method [HEAD_DIM=128, TILE=64]" for a specialized variant, the plain name otherwise: how logs and reports name a variant.</summary>
+    public string VariantLabel(IReadOnlyList<int> specializationValues)
+    {
+        if (specializationValues.Count == 0) return Name;
+        var pairs = Specializations.Zip(specializationValues, (spec, value) => $"{spec.Name}={value}");
+        return $"{Name} [{string.Join(", ", pairs)}]";
+    }
+
     /// <summary>The specialization values among <paramref name="arguments"/>.</summary>
     public int[] SpecializationValues(ReadOnlySpan<KernelArgument> arguments)
     {

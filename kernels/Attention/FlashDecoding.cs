@@ -1,0 +1,213 @@
+// Attention for one new token (decode), flash-decoding style. The query at `position` attends keys
+// j in [max(0, position − W + 1), position], all in the rotating cache (slot j % CacheSlots; the
+// token's own k/v were written first). That range is cut into `splits` ranges of `splitSize` keys:
+//   kernel 1 (Partial), per (query-row tile, KV head, split): the online-softmax state of its range,
+//       m_s = max_j s_j,  l_s = Σ_j e^{s_j − m_s},  acc_s = Σ_j e^{s_j − m_s} v_j   (unnormalised)
+//   kernel 2 (Combine), per query head:  M = max_s m_s,
+//       out = Σ_s e^{m_s − M} acc_s / Σ_s e^{m_s − M} l_s.
+// Every split range is non-empty and every key in it is inside the window, so l_s ≥ 1 and m_s is a
+// real score: the combine needs no sentinel handling.
+//
+// Hardware shape: at batch 1 the work is one row per head, far too little to fill a GPU if one group
+// walked the whole window; splitting the keys gives rowTiles × NKvHeads × splits groups, and the host
+// picks splits so that is at least twice the compute units (each split ≥ 64 keys so the fixed cost
+// of a group stays small). Kernel 1 has the prefill kernel's layout (K/V tiles of 32 keys in shared
+// memory, loaded once per GQA group, whole dot products per lane, each weight e^(s − m) computed once
+// into shared memory, four accumulators per lane); its rows are the query heads of one KV head.
+using Mistral.Gpu.Language;
+
+namespace Mistral.Gpu.Kernels;
+
+/// <summary>Flash-decoding: single-token attention split over key ranges, then combined.</summary>
+public static partial class FlashDecoding
+{
+    /// <summary>Lanes per group of the split kernel.</summary>
+    public const int GroupLanes = 256;
+
+    /// <summary>Keys staged in shared memory per step.</summary>
+    public const int KeyTile = 32;
+
+    /// <summary>Output dims each lane accumulates.</summary>
+    public const int DimsPerLane = 4;
+
+    /// <summary>Floats in the staged query tile: rows per tile times headDim.</summary>
+    public const int QueryTileElements = GroupLanes * DimsPerLane;
+
+    /// <summary>The running max a row starts with (finite, see <see cref="FlashAttentionPrefill.NoScore"/>).</summary>
+    public const float NoScore = -3.0e38f;
+
+    /// <summary>Query heads one split group handles for <paramref name="headDim"/>.</summary>
+    public static int RowsPerTile(int headDim) => QueryTileElements / headDim;
+
+    [Kernel]
+    static void Partial(
+        KernelContext ctx,
+        [Extent("nHeads * headDim")] ReadOnlyView<float> q,
+        [Extent("cacheSlots * nKvHeads * headDim")] ReadOnlyView<float> kCache,
+        [Extent("cacheSlots * nKvHeads * headDim")] ReadOnlyView<float> vCache,
+        [Extent("splits * nHeads")] View<float> partialMax,
+        [Extent("splits * nHeads")] View<float> partialSum,
+        [Extent("splits * nHeads * headDim")] View<float> partialOutput,
+        int position,
+        int nHeads,
+        int nKvHeads,
+        int cacheSlots,
+        int window,
+        int splits,
+        int splitSize,
+        [Specialize(8, 16, 32, 64, 128)] int headDim)
+    {
+        SharedView<float> queryTile = Shared.Allocate<float>(QueryTileElements);
+        SharedView<float> keyTile = Shared.Allocate<float>(KeyTile * (headDim + 1));
+        SharedView<float> valueTile = Shared.Allocate<float>(KeyTile * headDim);
+        SharedView<float> scores = Shared.Allocate<float>(QueryTileElements / headDim * (KeyTile + 1));
+        SharedView<float> weights = Shared.Allocate<float>(QueryTileElements / headDim * (KeyTile + 1));
+
+        int lane = ctx.LinearLaneId;
+        int rowsPerTile = QueryTileElements / headDim;
+        int lanesPerRow = headDim / DimsPerLane;
+        int ratio = nHeads / nKvHeads;
+        int kvHead = ctx.GroupId.Y;
+        int split = ctx.GroupId.Z;
+        int firstRow = ctx.GroupId.X * rowsPerTile;
+        int windowStart = KMath.Max(0, position - window + 1);
+        int firstKey = windowStart + split * splitSize;
+        int lastKey = KMath.Min(position, firstKey + splitSize - 1);
+        float scale = KMath.Rsqrt((float)headDim);
+
+        for (int e = lane; e < QueryTileElements; e += GroupLanes)
+        {
+            int row = firstRow + e / headDim;
+            float value = 0f;
+            if (row < ratio)
+                value = q[(kvHead * ratio + row) * headDim + e % headDim] * scale;
+            queryTile[e] = value;
+        }
+
+        int tileRow = lane / lanesPerRow;
+        int dim = lane % lanesPerRow;
+        int myRow = firstRow + tileRow;
+        int myLastKey = myRow < ratio ? lastKey : -1;
+        float runningMax = NoScore;
+        float runningSum = 0f;
+        float acc0 = 0f;
+        float acc1 = 0f;
+        float acc2 = 0f;
+        float acc3 = 0f;
+
+        for (int tileStart = firstKey; tileStart <= lastKey; tileStart += KeyTile)
+        {
+            for (int e = lane; e < KeyTile * headDim; e += GroupLanes)
+            {
+                int key = tileStart + e / headDim;
+                int d = e % headDim;
+                float kValue = 0f;
+                float vValue = 0f;
+                if (key <= lastKey)
+                {
+                    int at = (key % cacheSlots * nKvHeads + kvHead) * headDim + d;
+                    kValue = kCache[at];
+                    vValue = vCache[at];
+                }
+                keyTile[e / headDim * (headDim + 1) + d] = kValue;
+                valueTile[e] = vValue;
+            }
+            Group.Barrier();
+
+            for (int e = lane; e < rowsPerTile * KeyTile; e += GroupLanes)
+            {
+                int row = e / KeyTile;
+                int key = e % KeyTile;
+                float sum = 0f;
+                if (firstRow + row < ratio)
+                {
+                    for (int d = 0; d < headDim; d++)
+                        sum = KMath.Fma(queryTile[row * headDim + d], keyTile[key * (headDim + 1) + d], sum);
+                }
+                scores[row * (KeyTile + 1) + key] = sum;
+            }
+            Group.Barrier();
+
+            int from = tileStart;
+            int to = KMath.Min(myLastKey, tileStart + KeyTile - 1);
+            float tileMax = NoScore;
+            for (int key = from; key <= to; key++)
+                tileMax = KMath.Max(tileMax, scores[tileRow * (KeyTile + 1) + key - tileStart]);
+            float newMax = KMath.Max(runningMax, tileMax);
+            for (int key = dim; key < KeyTile; key += lanesPerRow)
+            {
+                int keyPosition = tileStart + key;
+                float weight = 0f;
+                if (keyPosition >= from && keyPosition <= to)
+                    weight = KMath.Exp(scores[tileRow * (KeyTile + 1) + key] - newMax);
+                weights[tileRow * (KeyTile + 1) + key] = weight;
+            }
+            Group.Barrier();
+
+            float rescale = KMath.Exp(runningMax - newMax);
+            runningSum *= rescale;
+            acc0 *= rescale;
+            acc1 *= rescale;
+            acc2 *= rescale;
+            acc3 *= rescale;
+            if (myRow < ratio)
+            {
+                for (int key = 0; key < KeyTile; key++)
+                {
+                    float weight = weights[tileRow * (KeyTile + 1) + key];
+                    int at = key * headDim + dim;
+                    runningSum += weight;
+                    acc0 = KMath.Fma(weight, valueTile[at], acc0);
+                    acc1 = KMath.Fma(weight, valueTile[at + lanesPerRow], acc1);
+                    acc2 = KMath.Fma(weight, valueTile[at + 2 * lanesPerRow], acc2);
+                    acc3 = KMath.Fma(weight, valueTile[at + 3 * lanesPerRow], acc3);
+                }
+            }
+            runningMax = newMax;
+            Group.Barrier();
+        }
+
+        if (myRow < ratio)
+        {
+            int head = kvHead * ratio + myRow;
+            int state = split * nHeads + head;
+            if (dim == 0)
+            {
+                partialMax[state] = runningMax;
+                partialSum[state] = runningSum;
+            }
+            int at = state * headDim + dim;
+            partialOutput[at] = acc0;
+            partialOutput[at + lanesPerRow] = acc1;
+            partialOutput[at + 2 * lanesPerRow] = acc2;
+            partialOutput[at + 3 * lanesPerRow] = acc3;
+        }
+    }
+
+    [Kernel]
+    static void Combine(
+        KernelContext ctx,
+        [Extent("splits * nHeads")] ReadOnlyView<float> partialMax,
+        [Extent("splits * nHeads")] ReadOnlyView<float> partialSum,
+        [Extent("splits * nHeads * headDim")] ReadOnlyView<float> partialOutput,
+        [Extent("nHeads * headDim")] View<float> output,
+        int nHeads,
+        int splits,
+        [Specialize(8, 16, 32, 64, 128)] int headDim)
+    {
+        int head = ctx.GroupId.X;
+        int d = ctx.LinearLaneId;
+        float globalMax = NoScore;
+        for (int s = 0; s < splits; s++) globalMax = KMath.Max(globalMax, partialMax[s * nHeads + head]);
+        float denominator = 0f;
+        float numerator = 0f;
+        for (int s = 0; s < splits; s++)
+        {
+            int state = s * nHeads + head;
+            float weight = KMath.Exp(partialMax[state] - globalMax);
+            denominator = KMath.Fma(weight, partialSum[state], denominator);
+            numerator = KMath.Fma(weight, partialOutput[state * headDim + d], numerator);
+        }
+        output[head * headDim + d] = numerator / denominator;
+    }
+}

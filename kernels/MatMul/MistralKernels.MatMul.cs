@@ -1,0 +1,136 @@
+using Mistral.Gpu.Language;
+using Mistral.Gpu.Runtime;
+
+namespace Mistral.Gpu.Kernels;
+
+public static partial class MistralKernels
+{
+    /// <summary>
+    /// <c>y[t, n] = sum_k x[t, k] * W[n, k]</c> for <paramref name="tokens"/> rows of x <c>[tokens, K]</c> into y
+    /// <c>[tokens, N]</c>: a GEMV when tokens == 1, a GEMM (weights decoded once per token tile) otherwise, over fp32,
+    /// fp16 or int4 weights. On GPUs each output row is one warp with 128-bit loads; on CPU-like devices (the CPU
+    /// backend, OpenCL CPU devices such as PoCL) int4 uses one lane per row instead (kernels/MatMul/README.md).
+    /// </summary>
+    /// <exception cref="ArgumentException">tokens is not positive, the weights belong to another accelerator or are
+    /// disposed, or x / y hold fewer than tokens * K / tokens * N elements.</exception>
+    public static void MatMul(Accelerator accelerator, LinearWeights weights, BufferView<float> x, BufferView<float> y, int tokens,
+        AcceleratorStream? stream = null) =>
+        MatMul(accelerator, weights, x, y, tokens, Int4Shape.Auto, stream);
+
+    /// <summary>Which int4 kernel shape to run; tests force each one on every backend.</summary>
+    internal enum Int4Shape
+    {
+        Auto,
+        Warp,
+        Rows,
+        RowsVector,
+    }
+
+    /// <summary>Which dense (fp32/fp16) kernel shape to run; tests force each one on every backend.</summary>
+    internal enum DenseShape
+    {
+        Auto,
+        Warp,
+        Rows,
+    }
+
+    internal static void MatMul(Accelerator accelerator, LinearWeights weights, BufferView<float> x, BufferView<float> y, int tokens,
+        Int4Shape int4Shape, AcceleratorStream? stream = null, DenseShape denseShape = DenseShape.Auto)
+    {
+        LaunchShapes.NotNull(accelerator);
+        ArgumentNullException.ThrowIfNull(weights);
+        if (weights.IsDisposed) throw new ArgumentException("The weights were already disposed.", nameof(weights));
+        if (!ReferenceEquals(weights.Accelerator, accelerator))
+            throw new ArgumentException($"The weights live on another accelerator ({weights.Accelerator}).", nameof(weights));
+        LaunchShapes.Positive(tokens, nameof(tokens));
+        int n = weights.OutFeatures, k = weights.InFeatures;
+        LaunchShapes.Holds(x, (long)tokens * k, nameof(x));
+        LaunchShapes.Holds(y, (long)tokens * n, nameof(y));
+        var xs = LaunchShapes.Take(x, (long)tokens * k);
+        var ys = LaunchShapes.Take(y, (long)tokens * n);
+        int warpRows = LaunchShapes.Groups(n, DenseMatMul.RowsPerGroup);
+        switch (weights)
+        {
+            case Int4Weights q:
+                MatMulInt4(accelerator, q, xs, ys, tokens, int4Shape, stream);
+                break;
+            case Fp32Weights f when denseShape == DenseShape.Rows || (denseShape == DenseShape.Auto && LaunchShapes.IsCpuLike(accelerator)):
+            {
+                int tile = tokens == 1 ? 1 : DenseMatMul.TokenTile;
+                var dims = new LaunchDims(new Dim3(LaunchShapes.Groups(n, DenseMatMul.RowLanes), LaunchShapes.Groups(tokens, tile)), new Dim3(DenseMatMul.RowLanes));
+                DenseMatMul.F32RowsKernel.Launch(accelerator, dims, f.Data, xs, ys, n, k, tokens, tile, stream);
+                break;
+            }
+            case Fp16Weights h when denseShape == DenseShape.Rows || (denseShape == DenseShape.Auto && LaunchShapes.IsCpuLike(accelerator)):
+            {
+                int tile = tokens == 1 ? 1 : DenseMatMul.TokenTile;
+                var dims = new LaunchDims(new Dim3(LaunchShapes.Groups(n, DenseMatMul.RowLanes), LaunchShapes.Groups(tokens, tile)), new Dim3(DenseMatMul.RowLanes));
+                DenseMatMul.F16RowsKernel.Launch(accelerator, dims, h.Data, xs, ys, n, k, tokens, tile, stream);
+                break;
+            }
+            case Fp32Weights f:
+            {
+                int tile = tokens == 1 ? 1 : DenseMatMul.TokenTile;
+                int width = k % 4 == 0 && LaunchShapes.Aligned4(xs) ? 4 : 1;
+                var dims = new LaunchDims(new Dim3(warpRows, LaunchShapes.Groups(tokens, tile)), new Dim3(32 * DenseMatMul.RowsPerGroup));
+                DenseMatMul.F32Kernel.Launch(accelerator, dims, f.Data, xs, ys, n, k, tokens, tile, width, stream);
+                break;
+            }
+            case Fp16Weights h:
+            {
+                int tile = tokens == 1 ? 1 : DenseMatMul.TokenTile;
+                int xVector = k % 8 == 0 && LaunchShapes.Aligned4(xs) ? 1 : 0;
+                var dims = new LaunchDims(new Dim3(warpRows, LaunchShapes.Groups(tokens, tile)), new Dim3(32 * DenseMatMul.RowsPerGroup));
+                DenseMatMul.F16Kernel.Launch(accelerator, dims, h.Data, xs, ys, n, k, tokens, tile, xVector, stream);
+                break;
+            }
+            default:
+                throw new ArgumentException($"Unsupported weight type {weights.GetType().Name}.", nameof(weights));
+        }
+    }
+
+    private static void MatMulInt4(Accelerator accelerator, Int4Weights q, BufferView<float> x, BufferView<float> y, int tokens,
+        Int4Shape shape, AcceleratorStream? stream)
+    {
+        int n = q.OutFeatures, k = q.InFeatures;
+        bool vectorFits = k % 128 == 0 && k <= Int4MatMul.RowsVectorMaxK;
+        if (shape == Int4Shape.RowsVector || (shape == Int4Shape.Auto && vectorFits && accelerator.Info.Backend == BackendKind.OpenCL && LaunchShapes.IsCpuLike(accelerator)))
+        {
+            if (!vectorFits) throw new ArgumentException($"The vectorised CPU kernel needs K % 128 == 0 and K <= {Int4MatMul.RowsVectorMaxK}, got {k}.", nameof(shape));
+            int tile = tokens == 1 ? 1 : Int4MatMul.RowTokenTile;
+            var dims = new LaunchDims(new Dim3(LaunchShapes.Groups(n, Int4MatMul.RowVectorLanes), LaunchShapes.Groups(tokens, tile)), new Dim3(Int4MatMul.RowVectorLanes));
+            Int4MatMul.RowsVectorKernel.Launch(accelerator, dims, q.Packed, q.Scales, x, y, n, k, tokens, q.GroupSize, tile, stream);
+            return;
+        }
+        if (shape == Int4Shape.Rows || (shape == Int4Shape.Auto && LaunchShapes.IsCpuLike(accelerator)))
+        {
+            int tile = tokens == 1 ? 1 : Int4MatMul.RowTokenTile;
+            var dims = new LaunchDims(new Dim3(LaunchShapes.Groups(n, Int4MatMul.RowLanes), LaunchShapes.Groups(tokens, tile)), new Dim3(Int4MatMul.RowLanes));
+            Int4MatMul.RowsKernel.Launch(accelerator, dims, q.Packed, q.Scales, x, y, n, k, tokens, q.GroupSize, tile, stream);
+            return;
+        }
+        int groups = LaunchShapes.Groups(n, Int4MatMul.WarpRowsPerGroup);
+        var lanes = new Dim3(32 * Int4MatMul.WarpRowsPerGroup);
+        if (tokens == 1 && LaunchShapes.Aligned4(x))
+        {
+            Int4MatMul.GemvWarpKernel.Launch(accelerator, new LaunchDims(new Dim3(groups), lanes), q.Packed, q.Scales, x, y, n, k, q.GroupSize, stream);
+            return;
+        }
+        var gemm = new LaunchDims(new Dim3(groups, LaunchShapes.Groups(tokens, Int4MatMul.GemmTokenTile)), lanes);
+        Int4MatMul.GemmWarpKernel.Launch(accelerator, gemm, q.Packed, q.Scales, x, y, n, k, tokens, q.GroupSize, stream);
+    }
+
+    /// <summary>Dequantises int4 weights on the device to fp32 <c>[N, K]</c> (tests, debugging).</summary>
+    /// <exception cref="ArgumentException">The weights belong to another accelerator, or output holds fewer than N * K elements.</exception>
+    public static void Int4Dequantize(Accelerator accelerator, Int4Weights weights, BufferView<float> output, AcceleratorStream? stream = null)
+    {
+        LaunchShapes.NotNull(accelerator);
+        ArgumentNullException.ThrowIfNull(weights);
+        if (!ReferenceEquals(weights.Accelerator, accelerator))
+            throw new ArgumentException($"The weights live on another accelerator ({weights.Accelerator}).", nameof(weights));
+        long count = (long)weights.OutFeatures * weights.InFeatures;
+        LaunchShapes.Holds(output, count, nameof(output));
+        Int4MatMul.DequantizeKernel.Launch(accelerator, LaunchDims.ForElements(count, 256), weights.Packed, weights.Scales,
+            LaunchShapes.Take(output, count), weights.OutFeatures, weights.InFeatures, weights.GroupSize, stream);
+    }
+}

@@ -1,0 +1,223 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Mistral.Gpu.Generator.Cpu;
+using Mistral.Gpu.Generator.Diagnostics;
+using Mistral.Gpu.Generator.Emit;
+using Mistral.Gpu.Generator.Models;
+
+namespace Mistral.Gpu.Generator.Analysis;
+
+/// <summary>Turns one <c>[Kernel]</c> or <c>[KernelHelper]</c> method into its equatable pipeline model.</summary>
+internal static class KernelAnalyzer
+{
+    public static KernelModel? Kernel(GeneratorAttributeSyntaxContext context, CancellationToken cancellation)
+    {
+        if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax) return null;
+        var model = context.SemanticModel;
+        var diagnostics = new List<DiagnosticInfo>();
+
+        CheckShape(method, syntax, diagnostics);
+        var parameters = Parameters(method, syntax, diagnostics);
+        cancellation.ThrowIfCancellationRequested();
+
+        var cuda = CEmitter.Kernel(CudaDialect.Instance, method, syntax, model, diagnostics);
+        var openCL = CEmitter.Kernel(OpenCLDialect.Instance, method, syntax, model, diagnostics: null);
+        var features = cuda.Features;
+        bool lockstep = (features & (FeatureFlags.Barrier | FeatureFlags.Warp)) != 0;
+        if (lockstep) UniformityAnalysis.Run(syntax, model, diagnostics);
+        string contextName = method.Parameters.FirstOrDefault()?.Name ?? "ctx";
+        string? iterator = lockstep ? CpuIteratorRewriter.Rewrite(syntax, model, contextName) : null;
+
+        return new KernelModel(
+            Namespace: method.ContainingNamespace.IsGlobalNamespace ? "" : method.ContainingNamespace.ToDisplayString(),
+            ContainingTypes: ContainingTypes(method.ContainingType),
+            MethodName: method.Name,
+            ContextName: contextName,
+            Parameters: parameters,
+            Code: new DeviceCode(cuda.Code, openCL.Code),
+            Helpers: cuda.Calls.Select(c => c.CalleeId).Distinct().ToEquatableArray(),
+            Features: features,
+            CpuIteratorBody: iterator,
+            Usings: Usings(syntax),
+            Diagnostics: Deduplicate(diagnostics));
+    }
+
+    public static HelperModel? Helper(GeneratorAttributeSyntaxContext context, CancellationToken cancellation)
+    {
+        if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax) return null;
+        var diagnostics = new List<DiagnosticInfo>();
+        if (!method.IsStatic)
+            diagnostics.Add(Diagnostic(DiagnosticDescriptors.UnsupportedSyntax, syntax.Identifier, $"The instance helper '{method.Name}'", "make it static"));
+        var cuda = CEmitter.Helper(CudaDialect.Instance, method, syntax, context.SemanticModel, diagnostics);
+        var openCL = CEmitter.Helper(OpenCLDialect.Instance, method, syntax, context.SemanticModel, diagnostics: null);
+        return new HelperModel(
+            Known.HelperId(method),
+            method.Name,
+            new DeviceCode(cuda.Code, openCL.Code),
+            cuda.Calls.ToEquatableArray(),
+            cuda.Features,
+            Deduplicate(diagnostics));
+    }
+
+    private static void CheckShape(IMethodSymbol method, MethodDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics)
+    {
+        if (!method.IsStatic || !method.ReturnsVoid)
+            diagnostics.Add(Diagnostic(DiagnosticDescriptors.KernelNotStaticVoid, syntax.Identifier, method.Name));
+        for (var type = method.ContainingType; type is not null; type = type.ContainingType)
+        {
+            bool partial = type.DeclaringSyntaxReferences.Any(r =>
+                r.GetSyntax() is TypeDeclarationSyntax declaration && declaration.Modifiers.Any(SyntaxKind.PartialKeyword));
+            bool staticClass = type.TypeKind == TypeKind.Class && (type.IsStatic || !SymbolEqualityComparer.Default.Equals(type, method.ContainingType));
+            if (!partial || !staticClass || type.IsGenericType)
+            {
+                diagnostics.Add(Diagnostic(DiagnosticDescriptors.KernelClassNotStaticPartial, syntax.Identifier, method.Name, type.Name));
+                break;
+            }
+        }
+        if (method.IsGenericMethod)
+            diagnostics.Add(Diagnostic(DiagnosticDescriptors.UnsupportedSyntax, syntax.Identifier, $"The generic kernel '{method.Name}'", "write one kernel per element type"));
+        if (method.Parameters.Length == 0 || !Known.Is(method.Parameters[0].Type, Known.KernelContext))
+            diagnostics.Add(Diagnostic(DiagnosticDescriptors.MissingKernelContext, (SyntaxNode?)syntax.ParameterList.Parameters.FirstOrDefault() ?? syntax.ParameterList, method.Name));
+    }
+
+    private static EquatableArray<ParameterModel> Parameters(IMethodSymbol method, MethodDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics)
+    {
+        var result = new List<ParameterModel>();
+        var all = method.Parameters.Skip(1).ToList();
+        foreach (var parameter in all)
+        {
+            var at = syntax.ParameterList.Parameters[parameter.Ordinal];
+            var kind = Known.ViewKindOf(parameter.Type);
+            var specialize = parameter.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == Known.SpecializeAttribute);
+            var extent = parameter.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == Known.ExtentAttribute);
+            string typeName = parameter.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+            if (parameter.RefKind != RefKind.None)
+            {
+                diagnostics.Add(Diagnostic(DiagnosticDescriptors.UnsupportedType, at, parameter.Type.ToDisplayString(), "kernel parameters are passed by value, not ref/out/in"));
+                continue;
+            }
+            if (specialize is not null)
+            {
+                var values = specialize.ConstructorArguments.FirstOrDefault() is { Kind: TypedConstantKind.Array } array
+                    ? array.Values.Select(v => v.Value).OfType<int>().ToList()
+                    : new List<int>();
+                if (parameter.Type.SpecialType != SpecialType.System_Int32)
+                    diagnostics.Add(Diagnostic(DiagnosticDescriptors.InvalidSpecialize, at, parameter.Name, $"is on a {parameter.Type.ToDisplayString()}"));
+                else if (values.Count == 0)
+                    diagnostics.Add(Diagnostic(DiagnosticDescriptors.InvalidSpecialize, at, parameter.Name, "lists no supported values"));
+                result.Add(new ParameterModel(parameter.Name, ParameterKind.Specialization, "int", "AsInt32()", string.Join(", ", values), null, null));
+                continue;
+            }
+            if (kind is ViewKind.Global or ViewKind.GlobalReadOnly)
+            {
+                var element = Known.ElementType(parameter.Type);
+                if (element is { TypeKind: not TypeKind.Error } && CTypes.Key(element) is null or "bool" or "Float4" or "UInt4")
+                    diagnostics.Add(Diagnostic(DiagnosticDescriptors.UnsupportedType, at, parameter.Type.ToDisplayString(), "view elements must be int, uint, long, ulong, short, ushort, byte, float, double, Half or BFloat16"));
+                string elementName = element?.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) ?? "int";
+                string? rewritten = null;
+                if (extent is not null) rewritten = ExtentExpression(extent, parameter, all, at, diagnostics);
+                result.Add(new ParameterModel(parameter.Name, kind == ViewKind.Global ? ParameterKind.View : ParameterKind.ReadOnlyView, elementName,
+                    kind == ViewKind.Global ? $"AsView<{elementName}>()" : $"AsReadOnlyView<{elementName}>()",
+                    null, rewritten, extent?.ConstructorArguments.FirstOrDefault().Value as string));
+                continue;
+            }
+            if (extent is not null)
+                diagnostics.Add(Diagnostic(DiagnosticDescriptors.InvalidExtent, at, extent.ConstructorArguments.FirstOrDefault().Value as string ?? "", parameter.Name, "is on a parameter that is not a view"));
+            string? accessor = parameter.Type.SpecialType switch
+            {
+                SpecialType.System_Int32 => "AsInt32()",
+                SpecialType.System_UInt32 => "AsUInt32()",
+                SpecialType.System_Int64 => "AsInt64()",
+                SpecialType.System_Single => "AsSingle()",
+                SpecialType.System_Double => "AsDouble()",
+                _ => null,
+            };
+            if (accessor is null && parameter.Type.TypeKind != TypeKind.Error)
+            {
+                diagnostics.Add(parameter.Type.IsReferenceType
+                    ? Diagnostic(parameter.Type.SpecialType == SpecialType.System_String ? DiagnosticDescriptors.Strings : DiagnosticDescriptors.ReferenceType, at,
+                        parameter.Type.SpecialType == SpecialType.System_String ? "a string parameter" : parameter.Type.ToDisplayString())
+                    : Diagnostic(DiagnosticDescriptors.UnsupportedType, at, parameter.Type.ToDisplayString(), "kernel parameter"));
+            }
+            accessor ??= "AsInt32()";
+            result.Add(new ParameterModel(parameter.Name, ParameterKind.Scalar, typeName, accessor, null, null, null));
+        }
+        return result.ToEquatableArray();
+    }
+
+    /// <summary>
+    /// Parses an [Extent] expression and rewrites each parameter name to the validator's local
+    /// (<c>rows * cols</c> to <c>v_rows * v_cols</c>); only integer scalars and specializations may appear.
+    /// </summary>
+    private static string? ExtentExpression(AttributeData extent, IParameterSymbol view, List<IParameterSymbol> all, SyntaxNode at, List<DiagnosticInfo> diagnostics)
+    {
+        string text = extent.ConstructorArguments.FirstOrDefault().Value as string ?? "";
+        var attributeSyntax = extent.ApplicationSyntaxReference?.GetSyntax() ?? at;
+        var expression = SyntaxFactory.ParseExpression(text);
+        if (text.Trim().Length == 0 || expression.ContainsDiagnostics || expression.FullSpan.Length != text.Length)
+        {
+            diagnostics.Add(Diagnostic(DiagnosticDescriptors.InvalidExtent, attributeSyntax, text, view.Name, "does not parse as a C# expression"));
+            return null;
+        }
+        foreach (var node in expression.DescendantNodesAndSelf())
+        {
+            switch (node)
+            {
+                case IdentifierNameSyntax identifier:
+                    var named = all.FirstOrDefault(p => p.Name == identifier.Identifier.Text);
+                    if (named is null || named.Type.SpecialType is not (SpecialType.System_Int32 or SpecialType.System_UInt32 or SpecialType.System_Int64))
+                    {
+                        diagnostics.Add(Diagnostic(DiagnosticDescriptors.InvalidExtent, attributeSyntax, text, view.Name,
+                            named is null ? $"names '{identifier}', which is not a parameter" : $"names '{identifier}', which is not an integer parameter"));
+                        return null;
+                    }
+                    break;
+                case LiteralExpressionSyntax literal when literal.IsKind(SyntaxKind.NumericLiteralExpression):
+                case BinaryExpressionSyntax or ParenthesizedExpressionSyntax or PrefixUnaryExpressionSyntax:
+                    break;
+                default:
+                    diagnostics.Add(Diagnostic(DiagnosticDescriptors.InvalidExtent, attributeSyntax, text, view.Name, $"uses '{node}', which is not integer arithmetic"));
+                    return null;
+            }
+        }
+        var rewritten = expression.ReplaceNodes(
+            expression.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>(),
+            (original, _) => SyntaxFactory.IdentifierName("v_" + original.Identifier.Text));
+        return rewritten.ToString();
+    }
+
+    private static EquatableArray<ContainingType> ContainingTypes(INamedTypeSymbol type)
+    {
+        var chain = new List<ContainingType>();
+        for (var current = type; current is not null; current = current.ContainingType)
+            chain.Insert(0, new ContainingType(current.IsStatic ? "static partial class" : "partial class", current.Name));
+        return chain.ToEquatableArray();
+    }
+
+    /// <summary>The kernel file's using directives, so the CPU iterator copy binds names as the original does.</summary>
+    private static EquatableArray<string> Usings(SyntaxNode syntax) =>
+        syntax.Ancestors()
+            .SelectMany(a => a switch
+            {
+                CompilationUnitSyntax unit => unit.Usings,
+                BaseNamespaceDeclarationSyntax ns => ns.Usings,
+                _ => default(SyntaxList<UsingDirectiveSyntax>),
+            })
+            .Where(u => !u.GlobalKeyword.IsKind(SyntaxKind.GlobalKeyword))
+            .Select(u => u.WithoutTrivia().ToString())
+            .Distinct()
+            .ToEquatableArray();
+
+    private static EquatableArray<DiagnosticInfo> Deduplicate(List<DiagnosticInfo> diagnostics) => diagnostics.Distinct().ToEquatableArray();
+
+    private static DiagnosticInfo Diagnostic(DiagnosticDescriptor descriptor, SyntaxNode node, params string[] arguments) =>
+        new(descriptor.Id, LocationInfo.From(node), arguments.ToImmutableArray());
+
+    private static DiagnosticInfo Diagnostic(DiagnosticDescriptor descriptor, SyntaxToken token, params string[] arguments) =>
+        new(descriptor.Id, LocationInfo.From(token.GetLocation()), arguments.ToImmutableArray());
+}

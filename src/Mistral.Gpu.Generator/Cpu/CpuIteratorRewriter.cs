@@ -1,0 +1,120 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Mistral.Gpu.Generator.Analysis;
+
+namespace Mistral.Gpu.Generator.Cpu;
+
+/// <summary>
+/// Rewrites a kernel body into the body of a CPU iterator that yields at every synchronisation
+/// point, so the CPU backend can step all lanes of a group round-robin:
+/// <c>Group.Barrier();</c> becomes <c>yield return 0;</c>, <c>return;</c> becomes <c>yield break;</c>,
+/// and <c>T y = Warp.Op(x, m);</c> becomes publish, step, read, step (operands evaluated first).
+/// </summary>
+internal sealed class CpuIteratorRewriter : CSharpSyntaxRewriter
+{
+    private const string Prefix = "__mgpu";
+    private readonly SemanticModel model;
+    private readonly string context;
+    private int temporaries;
+
+    private CpuIteratorRewriter(SemanticModel model, string context)
+    {
+        this.model = model;
+        this.context = context;
+    }
+
+    /// <summary>The rewritten body, a block, as text.</summary>
+    public static string Rewrite(MethodDeclarationSyntax kernel, SemanticModel model, string context)
+    {
+        var rewriter = new CpuIteratorRewriter(model, context);
+        BlockSyntax block = kernel.Body ?? SyntaxFactory.Block(SyntaxFactory.ExpressionStatement(kernel.ExpressionBody!.Expression));
+        var rewritten = (BlockSyntax)rewriter.Visit(block);
+        return rewritten.ToFullString();
+    }
+
+    public override SyntaxNode? VisitBlock(BlockSyntax node)
+    {
+        var statements = new List<StatementSyntax>();
+        foreach (var statement in node.Statements)
+        {
+            var lowered = Lower(statement);
+            if (lowered is null) statements.Add((StatementSyntax)Visit(statement));
+            else statements.AddRange(lowered.Select(s => s.WithLeadingTrivia(statement.GetLeadingTrivia())));
+        }
+        return node.WithStatements(SyntaxFactory.List(statements));
+    }
+
+    public override SyntaxNode? VisitExpressionStatement(ExpressionStatementSyntax node)
+    {
+        // A synchronising statement that is the whole body of an if/for/while (no block to splice into).
+        var lowered = Lower(node);
+        return lowered is null
+            ? base.VisitExpressionStatement(node)
+            : SyntaxFactory.Block(lowered).WithTriviaFrom(node);
+    }
+
+    public override SyntaxNode? VisitReturnStatement(ReturnStatementSyntax node) =>
+        SyntaxFactory.ParseStatement("yield break;").WithTriviaFrom(node);
+
+    /// <summary>The replacement statements for a barrier or warp collective, or null for any other statement.</summary>
+    private List<StatementSyntax>? Lower(StatementSyntax statement)
+    {
+        switch (statement)
+        {
+            case ExpressionStatementSyntax { Expression: InvocationExpressionSyntax call } when Known.IsBarrier(Called(call)):
+                return [Parse("yield return 0;")];
+            case LocalDeclarationStatementSyntax { Declaration.Variables.Count: 1 } declaration
+                when declaration.Declaration.Variables[0] is { Initializer.Value: InvocationExpressionSyntax call } variable
+                && Known.IsWarpCollective(Called(call)):
+                return LowerCollective(call, take => $"{declaration.Declaration.Type} {variable.Identifier.Text} = {take};");
+            case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax { Right: InvocationExpressionSyntax call } assignment }
+                when Known.IsWarpCollective(Called(call)):
+                return LowerCollective(call, take => $"{assignment.Left} {assignment.OperatorToken.Text} {take};");
+            default:
+                return null;
+        }
+    }
+
+    private IMethodSymbol? Called(InvocationExpressionSyntax call) => model.GetSymbolInfo(call).Symbol as IMethodSymbol;
+
+    private List<StatementSyntax> LowerCollective(InvocationExpressionSyntax call, System.Func<string, string> use)
+    {
+        var collective = Called(call)!;
+        string type = collective.ReturnType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+        int id = ++temporaries;
+        var arguments = call.ArgumentList.Arguments;
+        var lowered = new List<StatementSyntax>
+        {
+            Parse($"{type} {Prefix}Value{id} = {arguments[0].Expression};"),
+        };
+        string take;
+        if (collective.Name.StartsWith("Reduce", System.StringComparison.Ordinal))
+        {
+            take = $"{context}.WarpTakeReduce<{type}>(global::Mistral.Gpu.Language.WarpReduction.{collective.Name.Substring("Reduce".Length)})";
+        }
+        else
+        {
+            lowered.Add(Parse($"int {Prefix}Operand{id} = {arguments[1].Expression};"));
+            string method = collective.Name switch
+            {
+                "ShuffleXor" => "WarpTakeXor",
+                "ShuffleDown" => "WarpTakeDown",
+                "ShuffleUp" => "WarpTakeUp",
+                _ => "WarpTakeFrom",
+            };
+            take = $"{context}.{method}<{type}>({Prefix}Operand{id})";
+        }
+        lowered.Add(Parse($"{context}.WarpPut({Prefix}Value{id});"));
+        // Every lane publishes before any lane reads...
+        lowered.Add(Parse("yield return 0;"));
+        lowered.Add(Parse(use(take)));
+        // ...and every lane reads before any lane publishes again.
+        lowered.Add(Parse("yield return 0;"));
+        return lowered;
+    }
+
+    private static StatementSyntax Parse(string text) => SyntaxFactory.ParseStatement(text + "\n");
+}

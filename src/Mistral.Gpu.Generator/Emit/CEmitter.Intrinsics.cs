@@ -1,0 +1,212 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Mistral.Gpu.Generator.Analysis;
+using Mistral.Gpu.Generator.Diagnostics;
+using Mistral.Gpu.Generator.Models;
+
+namespace Mistral.Gpu.Generator.Emit;
+
+internal sealed partial class CEmitter
+{
+    private string EmitMemberAccess(MemberAccessExpressionSyntax access)
+    {
+        var symbol = model.GetSymbolInfo(access).Symbol;
+        string name = access.Name.Identifier.Text;
+
+        // ctx.GlobalId.X and friends: the index builtins of the dialect.
+        if (symbol is IPropertySymbol { Name: "X" or "Y" or "Z" } && access.Expression is MemberAccessExpressionSyntax inner
+            && model.GetSymbolInfo(inner).Symbol is IPropertySymbol dimension && Known.IsMemberOf(dimension, Known.KernelContext))
+        {
+            int axis = name == "X" ? 0 : name == "Y" ? 1 : 2;
+            return dimension.Name switch
+            {
+                "LaneId" => $"(int){dialect.LaneId[axis]}",
+                "GroupId" => $"(int){dialect.GroupId[axis]}",
+                "GroupSize" => $"(int){dialect.GroupSize[axis]}",
+                "GroupCount" => $"(int){dialect.GroupCount[axis]}",
+                "GlobalId" => $"(int)({dialect.GroupId[axis]} * {dialect.GroupSize[axis]} + {dialect.LaneId[axis]})",
+                _ => UnsupportedSyntax(access, $"ctx.{dimension.Name}.{name}", "use GlobalId, GroupId, LaneId, GroupSize or GroupCount"),
+            };
+        }
+        if (Known.IsMemberOf(symbol, Known.KernelContext))
+        {
+            return symbol!.Name switch
+            {
+                "LinearLaneId" => "mgpu_linear_lane()",
+                "WarpLaneId" => "(mgpu_linear_lane() & 31)",
+                "WarpId" => "(mgpu_linear_lane() >> 5)",
+                _ => UnsupportedSyntax(access, $"ctx.{symbol.Name}", "read one component: .X, .Y or .Z"),
+            };
+        }
+        var receiverType = model.GetTypeInfo(access.Expression).Type;
+        if (name == "Length" && Known.ViewKindOf(receiverType) != ViewKind.None) return ViewLength(access.Expression);
+        if (CTypes.Key(receiverType) is "Float4" or "UInt4" && name is "X" or "Y" or "Z" or "W")
+            return EmitExpression(access.Expression) + "." + name.ToLowerInvariant();
+        if (CTypes.Key(receiverType) == "BFloat16" && name == "Bits") return EmitExpression(access.Expression);
+        if (symbol is IFieldSymbol { IsConst: false, IsStatic: true } field)
+            return UnsupportedSyntax(access, $"The non-constant field '{field.Name}'", "devices share no mutable static state: make it a const, or pass it as a parameter");
+        return UnsupportedSyntax(access, $"The member '{access}'", "use the kernel language's members (views, ctx, Float4/UInt4 components, constants)");
+    }
+
+    private string ViewLength(ExpressionSyntax view)
+    {
+        if (model.GetSymbolInfo(view).Symbol is { } symbol && views.TryGetValue(symbol, out var info)) return info.Length;
+        return Unsupported(DiagnosticDescriptors.ViewAlias, view, view.ToString());
+    }
+
+    private string EmitInvocation(InvocationExpressionSyntax invocation)
+    {
+        if (model.GetSymbolInfo(invocation).Symbol is not IMethodSymbol called)
+            return Unsupported(DiagnosticDescriptors.UnsupportedCall, invocation, invocation.Expression.ToString());
+        var target = called.ReducedFrom ?? called;
+        string owner = target.ContainingType?.ToDisplayString() ?? "";
+        var arguments = invocation.ArgumentList.Arguments;
+
+        switch (owner)
+        {
+            case Known.Group when target.Name == "Barrier":
+                if (isHelper) return Unsupported(DiagnosticDescriptors.SyncInHelper, invocation, "Group.Barrier()", method.Name);
+                features |= FeatureFlags.Barrier;
+                return dialect.Barrier;
+            case Known.Warp:
+                return EmitWarpCollective(invocation, target, arguments);
+            case Known.Shared:
+                return isHelper
+                    ? Unsupported(DiagnosticDescriptors.SyncInHelper, invocation, "Shared.Allocate", method.Name)
+                    : Unsupported(DiagnosticDescriptors.SharedAllocationPlacement, invocation);
+            case Known.KMath:
+                return EmitMath(invocation, target, arguments);
+            case Known.Atomic:
+                return EmitAtomic(invocation, target, arguments);
+            case Known.VectorMemory:
+                return EmitVectorMemory(invocation, called, target, arguments);
+            case Known.BFloat16 when target.Name == "FromBits" && arguments.Count == 1:
+                features |= FeatureFlags.Half;
+                return $"(ushort)({EmitExpression(arguments[0].Expression)})";
+        }
+        if (Known.IsHelper(target) && target.DeclaringSyntaxReferences.Length > 0)
+            return EmitHelperCall(invocation, target, arguments);
+        if (owner.StartsWith("System.Linq", System.StringComparison.Ordinal))
+            return Unsupported(DiagnosticDescriptors.Linq, invocation, target.Name);
+        return Unsupported(DiagnosticDescriptors.UnsupportedCall, invocation, target.ContainingType is null ? target.Name : $"{target.ContainingType.Name}.{target.Name}");
+    }
+
+    private string Arguments(SeparatedSyntaxList<ArgumentSyntax> arguments, IMethodSymbol target) =>
+        string.Join(", ", arguments.Select((a, i) => EmitOperand(a.Expression, i < target.Parameters.Length ? target.Parameters[i].Type : null)));
+
+    private string EmitMath(InvocationExpressionSyntax invocation, IMethodSymbol target, SeparatedSyntaxList<ArgumentSyntax> arguments)
+    {
+        string key = $"{target.Name}({CTypes.Key(target.Parameters.FirstOrDefault()?.Type)})";
+        if (!dialect.Math.TryGetValue(key, out var format))
+            return Unsupported(DiagnosticDescriptors.UnsupportedCall, invocation, "KMath." + key);
+        if (target.Name is "HalfLow" or "HalfHigh") features |= FeatureFlags.Half;
+        var values = arguments.Select((a, i) => (object)EmitOperand(a.Expression, target.Parameters[i].Type)).ToArray();
+        return string.Format(format, values);
+    }
+
+    /// <summary><c>Atomic.Add(ref view[i], v)</c> becomes a call on <c>&amp;view[i]</c>, per address space where the dialect needs it.</summary>
+    private string EmitAtomic(InvocationExpressionSyntax invocation, IMethodSymbol target, SeparatedSyntaxList<ArgumentSyntax> arguments)
+    {
+        features |= FeatureFlags.Atomics;
+        string key = $"{target.Name}({CTypes.Key(target.Parameters[0].Type)})";
+        if (!dialect.Atomics.TryGetValue(key, out var format))
+            return Unsupported(DiagnosticDescriptors.UnsupportedCall, invocation, "Atomic." + key);
+        if (arguments.Count == 0 || arguments[0].Expression is not ElementAccessExpressionSyntax element
+            || Known.ViewKindOf(model.GetTypeInfo(element.Expression).Type) is ViewKind.None or ViewKind.GlobalReadOnly)
+            return UnsupportedSyntax(invocation, "An atomic on something other than a writable view element", "write Atomic.Add(ref view[i], value) on a View<T> or SharedView<T>");
+        bool shared = Known.ViewKindOf(model.GetTypeInfo(element.Expression).Type) == ViewKind.Shared;
+        var values = new List<object> { "&" + EmitExpression(element) };
+        for (int i = 1; i < arguments.Count; i++) values.Add(EmitOperand(arguments[i].Expression, target.Parameters[i].Type));
+        while (values.Count < 3) values.Add("");
+        return string.Format(format.Replace("{s}", shared ? dialect.SharedSuffix : dialect.GlobalSuffix), values.ToArray());
+    }
+
+    private string EmitVectorMemory(InvocationExpressionSyntax invocation, IMethodSymbol called, IMethodSymbol target, SeparatedSyntaxList<ArgumentSyntax> arguments)
+    {
+        // Extension form view.LoadFloat4(v) or static form VectorMemory.LoadFloat4(view, v).
+        var operands = new List<ExpressionSyntax>();
+        if (called.ReducedFrom is not null && invocation.Expression is MemberAccessExpressionSyntax receiver) operands.Add(receiver.Expression);
+        operands.AddRange(arguments.Select(a => a.Expression));
+        if (operands.Count < 2 || model.GetSymbolInfo(operands[0]).Symbol is not { } viewSymbol || !views.ContainsKey(viewSymbol))
+            return Unsupported(DiagnosticDescriptors.ViewAlias, invocation, invocation.ToString());
+        string format = target.Name switch
+        {
+            "LoadFloat4" => dialect.LoadFloat4,
+            "LoadUInt4" => dialect.LoadUInt4,
+            "StoreFloat4" => dialect.StoreFloat4,
+            "StoreUInt4" => dialect.StoreUInt4,
+            _ => "",
+        };
+        if (format.Length == 0) return Unsupported(DiagnosticDescriptors.UnsupportedCall, invocation, "VectorMemory." + target.Name);
+        var values = operands.Select((o, i) => (object)(i == 0 ? EmitExpression(o) : EmitOperand(o, target.Parameters[i].Type))).ToArray();
+        return string.Format(format, values);
+    }
+
+    /// <summary>
+    /// Warp collectives lower to prelude functions (hardware shuffles on CUDA, a local-memory
+    /// exchange on OpenCL). They must be whole statements so the CPU variant can split them into
+    /// publish / step / read.
+    /// </summary>
+    private string EmitWarpCollective(InvocationExpressionSyntax invocation, IMethodSymbol target, SeparatedSyntaxList<ArgumentSyntax> arguments)
+    {
+        if (isHelper) return Unsupported(DiagnosticDescriptors.SyncInHelper, invocation, "Warp." + target.Name, method.Name);
+        if (!IsStatementForm(invocation)) Report(DiagnosticDescriptors.WarpNotStatement, invocation, invocation.ToString(), target.Name);
+        features |= FeatureFlags.Warp;
+        string function = target.Name switch
+        {
+            "ShuffleXor" => "mgpu_shfl_xor_",
+            "ShuffleDown" => "mgpu_shfl_down_",
+            "ShuffleUp" => "mgpu_shfl_up_",
+            "Shuffle" => "mgpu_shfl_idx_",
+            "ReduceSum" => "mgpu_warp_sum_",
+            "ReduceMax" => "mgpu_warp_max_",
+            _ => "mgpu_warp_min_",
+        };
+        string suffix = target.ReturnType.SpecialType switch
+        {
+            SpecialType.System_Single => "f",
+            SpecialType.System_UInt32 => "u",
+            _ => "i",
+        };
+        return $"{function}{suffix}({dialect.WarpScratchArgument}{Arguments(arguments, target)})";
+    }
+
+    /// <summary><c>var y = Warp.X(...);</c>, <c>y = Warp.X(...);</c> or <c>y += Warp.X(...);</c>.</summary>
+    internal static bool IsStatementForm(InvocationExpressionSyntax invocation) => invocation.Parent switch
+    {
+        EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1, Parent: LocalDeclarationStatementSyntax } } } => true,
+        AssignmentExpressionSyntax assignment => assignment.Right == invocation && assignment.Parent is ExpressionStatementSyntax
+            && assignment.Left is IdentifierNameSyntax,
+        _ => false,
+    };
+
+    private string EmitHelperCall(InvocationExpressionSyntax invocation, IMethodSymbol target, SeparatedSyntaxList<ArgumentSyntax> arguments)
+    {
+        if (SymbolEqualityComparer.Default.Equals(target.OriginalDefinition, method.OriginalDefinition))
+            Report(DiagnosticDescriptors.Recursion, invocation, target.Name);
+        calls.Add(new HelperCall(Known.HelperId(target), LocationInfo.From(invocation)));
+        var values = new List<string>();
+        for (int i = 0; i < arguments.Count && i < target.Parameters.Length; i++)
+        {
+            var parameter = target.Parameters[i];
+            var argument = arguments[i].Expression;
+            if (Known.Is(parameter.Type, Known.KernelContext)) continue;
+            if (Known.ViewKindOf(parameter.Type) != ViewKind.None)
+            {
+                values.Add(EmitExpression(argument));
+                values.Add(ViewLength(argument));
+                continue;
+            }
+            if (!arguments[i].RefKindKeyword.IsKind(SyntaxKind.None))
+            {
+                values.Add(UnsupportedSyntax(arguments[i], "A ref/out argument", "return the value from the helper"));
+                continue;
+            }
+            values.Add(EmitOperand(argument, parameter.Type));
+        }
+        return $"{CName(target.Name)}({string.Join(", ", values)})";
+    }
+}

@@ -1,0 +1,62 @@
+using System.Linq;
+using Mistral.Gpu.Generator.Emit;
+using Mistral.Gpu.Generator.Models;
+
+namespace Mistral.Gpu.Generator.Writers;
+
+/// <summary>
+/// Writes the CPU entry of a kernel. Without barriers or warp collectives the lanes simply call
+/// the user's own method one after another (so breakpoints in the kernel's source work); with them,
+/// each lane runs an iterator copy of the body that yields at every synchronisation point, and
+/// the group steps all iterators in lock step.
+/// </summary>
+internal static class CpuVariantWriter
+{
+    private const string Language = "global::Mistral.Gpu.Language.";
+
+    public static void Write(CodeWriter w, KernelModel kernel)
+    {
+        string arguments = string.Join("", kernel.Parameters.Select(p => ", v_" + p.Name));
+        w.Line($"private static void RunGroup({Language}Cpu.CpuGroup group, global::System.ReadOnlySpan<global::Mistral.Gpu.Runtime.KernelArgument> args)");
+        w.Open();
+        for (int i = 0; i < kernel.Parameters.Count; i++)
+            w.Line($"var v_{kernel.Parameters[i].Name} = args[{i}].{kernel.Parameters[i].KernelArgumentAccessor};");
+        if (kernel.NeedsLockstep && kernel.CpuIteratorBody is not null)
+        {
+            w.Line("var lanes = new global::System.Collections.Generic.IEnumerator<int>[group.LaneCount];");
+            w.Line("for (int lane = 0; lane < lanes.Length; lane++)");
+            w.Line($"    lanes[lane] = Cpu_{kernel.MethodName}(group.EnterLane(lane){arguments});");
+            w.Line("group.RunLockstep(lanes);");
+            w.Close();
+            WriteIterator(w, kernel);
+            return;
+        }
+        string method = string.Join(".", new[] { kernel.Namespace }.Where(n => n.Length > 0)
+            .Concat(kernel.ContainingTypes.Select(t => t.Name)).Concat(new[] { kernel.MethodName }));
+        w.Line("for (int lane = 0; lane < group.LaneCount; lane++)");
+        w.Line($"    global::{method}(group.EnterLane(lane){arguments});");
+        w.Close();
+    }
+
+    private static void WriteIterator(CodeWriter w, KernelModel kernel)
+    {
+        w.Line();
+        w.Line($"private static global::System.Collections.Generic.IEnumerator<int> Cpu_{kernel.MethodName}({Language}KernelContext {kernel.ContextName}{string.Join("", kernel.Parameters.Select(p => ", " + ParameterType(p) + " " + p.Name))})");
+        w.Lines(Dedent(kernel.CpuIteratorBody!));
+    }
+
+    private static string ParameterType(ParameterModel p) => p.Kind switch
+    {
+        ParameterKind.View => $"{Language}View<{p.ElementType}>",
+        ParameterKind.ReadOnlyView => $"{Language}ReadOnlyView<{p.ElementType}>",
+        _ => p.ElementType,
+    };
+
+    /// <summary>Strips the body's original indentation so the copy nests at the writer's depth.</summary>
+    private static string Dedent(string text)
+    {
+        var lines = text.Replace("\r\n", "\n").Trim('\n').Split('\n');
+        int indent = lines.Where(l => l.Trim().Length > 0).Select(l => l.Length - l.TrimStart().Length).DefaultIfEmpty(0).Min();
+        return string.Join("\n", lines.Select(l => l.Length >= indent ? l.Substring(indent) : l.TrimStart()));
+    }
+}

@@ -1,0 +1,110 @@
+using System.Buffers.Binary;
+using System.Text.Json;
+
+namespace Mistral.Gpu.Model.Checkpoints;
+
+/// <summary>
+/// Writes safetensors files (used for logits dumps). The file is written to a temporary name in the
+/// same folder and renamed over the target only when complete, so a crash or a full disk never
+/// leaves a half-written file behind under the real name.
+/// </summary>
+public static class SafetensorsWriter
+{
+    /// <summary>Writes <paramref name="tensors"/> to <paramref name="path"/> in the order given.</summary>
+    /// <param name="path">Target file; replaced if it exists.</param>
+    /// <param name="tensors">Tensors with distinct names.</param>
+    /// <param name="metadata">Optional <c>__metadata__</c> strings.</param>
+    public static void Write(string path, IEnumerable<SafetensorsTensorData> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(tensors);
+        SafetensorsTensorData[] list = tensors.ToArray();
+        byte[] header = BuildHeader(list, metadata);
+
+        string fullPath = System.IO.Path.GetFullPath(path);
+        string directory = System.IO.Path.GetDirectoryName(fullPath)!;
+        string temporary = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                Span<byte> lengthField = stackalloc byte[8];
+                BinaryPrimitives.WriteUInt64LittleEndian(lengthField, (ulong)header.Length);
+                stream.Write(lengthField);
+                stream.Write(header);
+                foreach (SafetensorsTensorData tensor in list)
+                    stream.Write(tensor.Data.Span);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, fullPath, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temporary);
+            throw;
+        }
+    }
+
+    private static byte[] BuildHeader(SafetensorsTensorData[] tensors, IReadOnlyDictionary<string, string>? metadata)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            if (metadata is { Count: > 0 })
+            {
+                json.WriteStartObject(SafetensorsHeader.MetadataKey);
+                foreach (KeyValuePair<string, string> entry in metadata)
+                    json.WriteString(entry.Key, entry.Value);
+                json.WriteEndObject();
+            }
+
+            long offset = 0;
+            foreach (SafetensorsTensorData tensor in tensors)
+            {
+                if (tensor.Name == SafetensorsHeader.MetadataKey)
+                    throw new ArgumentException($"'{SafetensorsHeader.MetadataKey}' is reserved and cannot name a tensor", nameof(tensors));
+                if (!names.Add(tensor.Name))
+                    throw new ArgumentException($"tensor '{tensor.Name}' is given twice", nameof(tensors));
+                json.WriteStartObject(tensor.Name);
+                json.WriteString("dtype", tensor.DType.ToSafetensorsName());
+                json.WriteStartArray("shape");
+                foreach (long d in tensor.Shape) json.WriteNumberValue(d);
+                json.WriteEndArray();
+                json.WriteStartArray("data_offsets");
+                json.WriteNumberValue(offset);
+                json.WriteNumberValue(offset + tensor.Data.Length);
+                json.WriteEndArray();
+                json.WriteEndObject();
+                offset += tensor.Data.Length;
+            }
+            json.WriteEndObject();
+        }
+
+        // Space padding keeps the data section 8-byte aligned, as the reference writer does, so
+        // mapped tensors can be read with aligned loads.
+        int length = (int)buffer.Length;
+        int padded = (length + 7) / 8 * 8;
+        byte[] header = new byte[padded];
+        buffer.GetBuffer().AsSpan(0, length).CopyTo(header);
+        header.AsSpan(length).Fill((byte)' ');
+        return header;
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // The original error matters more than a leftover temporary file.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // Same: keep the original exception.
+        }
+    }
+}

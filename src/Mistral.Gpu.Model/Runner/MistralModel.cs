@@ -1,0 +1,194 @@
+using Mistral.Gpu.Kernels;
+using Mistral.Gpu.Model.Checkpoints;
+using Mistral.Gpu.Runtime;
+
+namespace Mistral.Gpu.Model.Runner;
+
+/// <summary>
+/// A Mistral-architecture model on a device: its config, the token embedding table (fp32), every
+/// block's norms (fp32) and linear maps (in the chosen precision), the final norm, the classifier,
+/// and the RoPE table. The forward pass lives in <see cref="Transformer"/>.
+/// </summary>
+public sealed class MistralModel : IDisposable
+{
+    private MistralModel(Accelerator accelerator, ModelConfig config, WeightFormat precision, int contextLength, int? deviceHeadDim)
+    {
+        Accelerator = accelerator;
+        Config = config;
+        Precision = precision;
+        ContextLength = contextLength;
+        int headDim = deviceHeadDim ?? HeadPadding.DeviceHeadDim(config.HeadDim);
+        if (headDim < config.HeadDim)
+            throw new ArgumentOutOfRangeException(nameof(deviceHeadDim), headDim, $"The device head size cannot be below the model's head_dim {config.HeadDim}.");
+        // A window at least as long as the context never excludes a key, so it is full attention
+        // over a cache of the whole context; otherwise the cache holds exactly the window.
+        Attention = config.SlidingWindow is { } w && w < contextLength
+            ? new AttentionShape(config.NHeads, config.NKvHeads, headDim, CacheSlots: w, Window: w)
+            : new AttentionShape(config.NHeads, config.NKvHeads, headDim, CacheSlots: contextLength, Window: int.MaxValue);
+        Attention.Validate();
+    }
+
+    /// <summary>The device the weights live on.</summary>
+    public Accelerator Accelerator { get; }
+
+    /// <summary>The hyperparameters.</summary>
+    public ModelConfig Config { get; }
+
+    /// <summary>The format asked for the linear weights (some matrices may be fp16 under int4; see <see cref="ModelLoadOptions.Log"/>).</summary>
+    public WeightFormat Precision { get; }
+
+    /// <summary>The most positions a sequence may occupy.</summary>
+    public int ContextLength { get; }
+
+    /// <summary>
+    /// Attention heads, cache slots and window, as the attention kernels take them. Its head size is
+    /// the config's, or the next size the kernels support with the heads zero-padded (<see cref="HeadPadding"/>).
+    /// </summary>
+    public AttentionShape Attention { get; }
+
+    /// <summary>Token embedding table <c>[vocab, dim]</c>, fp32.</summary>
+    public DeviceBuffer<float> Embedding { get; private set; } = null!;
+
+    /// <summary>The transformer blocks.</summary>
+    public IReadOnlyList<LayerWeights> Layers => layers;
+
+    /// <summary>Final RMSNorm gain <c>[dim]</c>.</summary>
+    public DeviceBuffer<float> Norm { get; private set; } = null!;
+
+    /// <summary>Classifier <c>[vocab, dim]</c>.</summary>
+    public LinearWeights Output { get; private set; } = null!;
+
+    /// <summary>RoPE inverse frequencies for the config's head size and theta.</summary>
+    public RopeTable Rope { get; private set; } = null!;
+
+    /// <summary>Device bytes of all weights.</summary>
+    public long WeightBytes { get; private set; }
+
+    private readonly List<LayerWeights> layers = [];
+
+    /// <summary>The context of a sliding-window model that declares no maximum: 2^24, where fp32 positions stop being exact.</summary>
+    public const int MaxPositions = 1 << 24;
+
+    /// <summary>
+    /// Reads the checkpoint in <paramref name="directory"/> (Mistral-native <c>params.json</c> +
+    /// <c>consolidated.safetensors</c>, or Hugging Face <c>config.json</c> + <c>model*.safetensors</c>)
+    /// and uploads it to <paramref name="accelerator"/>, quantizing for int4.
+    /// </summary>
+    /// <param name="accelerator">The device.</param>
+    /// <param name="directory">The model directory.</param>
+    /// <param name="options">Precision, context and progress reporting.</param>
+    /// <exception cref="DirectoryNotFoundException">No such directory.</exception>
+    /// <exception cref="FileNotFoundException">No checkpoint in it.</exception>
+    /// <exception cref="InvalidDataException">A missing tensor, or a shape that contradicts the config (the message names the file).</exception>
+    public static MistralModel Load(Accelerator accelerator, string directory, ModelLoadOptions? options = null)
+    {
+        options ??= new ModelLoadOptions();
+        using var checkpoint = CheckpointReader.Open(options.Files ?? CheckpointFiles.Detect(directory, options.Layout));
+        return Load(accelerator, checkpoint, options);
+    }
+
+    /// <summary>Uploads the tensors of an open checkpoint to <paramref name="accelerator"/>.</summary>
+    /// <param name="accelerator">The device.</param>
+    /// <param name="checkpoint">The checkpoint (its shapes were checked against its config on open).</param>
+    /// <param name="options">Precision, context and progress reporting.</param>
+    public static MistralModel Load(Accelerator accelerator, CheckpointReader checkpoint, ModelLoadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        options ??= new ModelLoadOptions();
+        var config = checkpoint.Config;
+        int context = options.ContextLength ?? config.MaxSeqLen ?? (config.SlidingWindow is null
+            ? throw new InvalidDataException($"{checkpoint.Files.ConfigPath}: declares neither max_seq_len nor sliding_window; give the context length (--context).")
+            : MaxPositions);
+        if (context <= 0) throw new ArgumentOutOfRangeException(nameof(options), context, "The context length must be positive.");
+
+        var model = new MistralModel(accelerator, config, options.Precision, context, options.DeviceHeadDim);
+        try
+        {
+            model.Upload(checkpoint, options);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    private void Upload(CheckpointReader checkpoint, ModelLoadOptions options)
+    {
+        var c = Config;
+        int total = WeightId.All(c.NLayers).Count(), done = 0;
+        var keptFp16 = new List<string>();
+        DeviceBuffer<float> Vector(WeightKind kind, int layer = -1)
+        {
+            var id = new WeightId(kind, layer);
+            var buffer = Accelerator.Upload<float>(checkpoint.ReadFloat32(id));
+            Count(id, buffer.SizeInBytes);
+            return buffer;
+        }
+        int hd = c.HeadDim, dhd = Attention.HeadDim;
+        float[] Padded(WeightKind kind, float[] w, int n, int k) => hd == dhd ? w : kind switch
+        {
+            WeightKind.Wq => HeadPadding.PadRows(w, c.NHeads, hd, dhd, k, MathF.Sqrt((float)dhd / hd)),
+            WeightKind.Wk or WeightKind.Wv => HeadPadding.PadRows(w, c.NKvHeads, hd, dhd, k),
+            WeightKind.Wo => HeadPadding.PadColumns(w, n, c.NHeads, hd, dhd),
+            _ => w,
+        };
+        LinearWeights Linear(WeightKind kind, int layer = -1)
+        {
+            var id = new WeightId(kind, layer);
+            var shape = id.ExpectedShape(c);
+            int n = (int)shape[0], k = (int)shape[1];
+            float[] data = Padded(kind, checkpoint.ReadFloat32(id), n, k);
+            if (kind is WeightKind.Wq or WeightKind.Wk or WeightKind.Wv) n = n / hd * dhd;
+            if (kind is WeightKind.Wo) k = k / hd * dhd;
+            var format = options.Precision;
+            if (format == WeightFormat.Int4 && !Int4Weights.CanQuantize(k, options.GroupSize))
+            {
+                format = WeightFormat.Fp16;
+                keptFp16.Add($"{id} (K={k})");
+            }
+            var weights = LinearWeights.Upload(Accelerator, data, n, k, format, options.GroupSize);
+            Count(id, weights.DeviceBytes);
+            return weights;
+        }
+        void Count(WeightId id, long bytes)
+        {
+            WeightBytes += bytes;
+            options.Progress?.Invoke(++done, total, id.ToString());
+        }
+
+        Embedding = Vector(WeightKind.TokEmbeddings);
+        for (int l = 0; l < c.NLayers; l++)
+        {
+            layers.Add(new LayerWeights(
+                AttentionNorm: Vector(WeightKind.AttentionNorm, l),
+                Wq: Linear(WeightKind.Wq, l),
+                Wk: Linear(WeightKind.Wk, l),
+                Wv: Linear(WeightKind.Wv, l),
+                Wo: Linear(WeightKind.Wo, l),
+                FfnNorm: Vector(WeightKind.FfnNorm, l),
+                W1: Linear(WeightKind.W1, l),
+                W2: Linear(WeightKind.W2, l),
+                W3: Linear(WeightKind.W3, l)));
+        }
+        Norm = Vector(WeightKind.Norm);
+        Output = Linear(WeightKind.Output);
+        Rope = RopeTable.Create(Accelerator, dhd, hd == dhd ? (float)c.RopeTheta : HeadPadding.RopeTheta(c.RopeTheta, hd, dhd));
+        if (hd != dhd)
+            options.Log?.Invoke($"head_dim {hd} runs as {dhd} with zero-padded heads (the attention kernels are compiled for {string.Join(", ", AttentionShape.SupportedHeadDims)})");
+        if (keptFp16.Count > 0)
+            options.Log?.Invoke($"int4: {keptFp16.Count} matrices kept in fp16 because K is not a multiple of the group size {options.GroupSize}: {string.Join(", ", keptFp16)}");
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Embedding?.Dispose();
+        foreach (var layer in layers) layer.Dispose();
+        Norm?.Dispose();
+        Output?.Dispose();
+        Rope?.Dispose();
+    }
+}

@@ -1,0 +1,219 @@
+using Mistral.Gpu.Kernels;
+using Mistral.Gpu.Runtime;
+
+namespace Mistral.Gpu.Model.Runner;
+
+/// <summary>
+/// The forward pass of a Mistral model over a chunk of tokens, plus the state it needs between
+/// calls: the rotating KV cache and scratch activations sized once for the largest chunk.
+/// </summary>
+/// <remarks>
+/// Mirrors llama2.c's <c>forward()</c>: embed, then per layer attention and SwiGLU feed-forward with
+/// pre-norm residuals, then the final norm and the classifier. A chunk of one token takes the decode
+/// path (write the cache, then flash-decoding over it); a longer chunk attends to the cache plus its
+/// own keys before it overwrites any slot.
+/// </remarks>
+public sealed class Transformer : IDisposable
+{
+    /// <summary>Prefill chunk length used when none is given (capped by the window and the context).</summary>
+    public const int DefaultChunk = 512;
+
+    private readonly MistralModel model;
+    private readonly Accelerator acc;
+    private readonly AttentionScratch attentionScratch;
+    private readonly DeviceBuffer<int> tokenBuffer, argmaxBuffer;
+    private readonly DeviceBuffer<float> x, n, delta, q, k, v, att, gate, up, hidden, logits;
+
+    /// <summary>Creates the cache and scratch buffers for <paramref name="model"/>.</summary>
+    /// <param name="model">The loaded model.</param>
+    /// <param name="maxChunk">Longest chunk a prefill step processes; default min(512, window, context).</param>
+    public Transformer(MistralModel model, int? maxChunk = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        this.model = model;
+        acc = model.Accelerator;
+        MaxChunk = maxChunk ?? Math.Min(DefaultChunk, Math.Min(model.Attention.Window, model.ContextLength));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxChunk, nameof(maxChunk));
+        var c = model.Config;
+        int rows = MaxChunk, headDim = model.Attention.HeadDim, qDim = c.NHeads * headDim;
+        Cache = new KvCache(acc, c.NLayers, model.Attention);
+        attentionScratch = AttentionScratch.Create(acc, model.Attention);
+        tokenBuffer = acc.Allocate<int>(rows);
+        argmaxBuffer = acc.Allocate<int>(1);
+        x = acc.Allocate<float>((long)rows * c.Dim);
+        n = acc.Allocate<float>((long)rows * c.Dim);
+        delta = acc.Allocate<float>((long)rows * c.Dim);
+        q = acc.Allocate<float>((long)rows * qDim);
+        k = acc.Allocate<float>((long)rows * c.NKvHeads * headDim);
+        v = acc.Allocate<float>((long)rows * c.NKvHeads * headDim);
+        att = acc.Allocate<float>((long)rows * qDim);
+        gate = acc.Allocate<float>((long)rows * c.HiddenDim);
+        up = acc.Allocate<float>((long)rows * c.HiddenDim);
+        hidden = acc.Allocate<float>((long)rows * c.HiddenDim);
+        logits = acc.Allocate<float>((long)rows * c.VocabSize);
+    }
+
+    /// <summary>The model this pass runs.</summary>
+    public MistralModel Model => model;
+
+    /// <summary>The rotating key/value cache.</summary>
+    public KvCache Cache { get; }
+
+    /// <summary>Longest chunk one <see cref="ForwardChunk"/> call takes.</summary>
+    public int MaxChunk { get; }
+
+    /// <summary>Vocabulary size (columns of a logits row).</summary>
+    public int VocabSize => model.Config.VocabSize;
+
+    /// <summary>
+    /// Runs <paramref name="tokens"/> at positions <paramref name="startPos"/>.. through the model and
+    /// returns the logits on the device: <c>[tokens, vocab]</c> when <paramref name="allRows"/>, else
+    /// only the last token's row <c>[1, vocab]</c>. The view is valid until the next call.
+    /// </summary>
+    /// <param name="tokens">1..<see cref="MaxChunk"/> token ids.</param>
+    /// <param name="startPos">Position of the first token; positions below it must already be in the cache.</param>
+    /// <param name="allRows">Whether every row's logits are needed (the <c>logits</c> command) or only the last (generation).</param>
+    public BufferView<float> ForwardChunk(ReadOnlySpan<int> tokens, int startPos, bool allRows)
+    {
+        if (tokens.Length > MaxChunk)
+            throw new ArgumentException($"A chunk of {tokens.Length} tokens is longer than the {MaxChunk} this runner was sized for.", nameof(tokens));
+        CheckTokens(tokens, startPos);
+        var c = model.Config;
+        int T = tokens.Length, dim = c.Dim, headDim = model.Attention.HeadDim, qDim = c.NHeads * headDim, kvDim = c.NKvHeads * headDim;
+        float eps = (float)c.NormEps;
+        var shape = model.Attention;
+        tokenBuffer.CopyFrom(tokens);
+
+        MistralKernels.Embedding(acc, model.Embedding, tokenBuffer.Slice(0, T), Rows(x, T, dim), T, dim, c.VocabSize);
+        for (int l = 0; l < c.NLayers; l++)
+        {
+            var w = model.Layers[l];
+            // n = RMSNorm(x), folding in the previous layer's feed-forward residual x += delta.
+            if (l == 0) MistralKernels.RmsNorm(acc, Rows(x, T, dim), w.AttentionNorm, Rows(n, T, dim), T, dim, eps);
+            else MistralKernels.RmsNormResidual(acc, Rows(x, T, dim), Rows(delta, T, dim), w.AttentionNorm, Rows(n, T, dim), T, dim, eps);
+
+            // Attention: q, k, v = n·Wqᵀ, n·Wkᵀ, n·Wvᵀ; rotate q and k by their positions.
+            MistralKernels.MatMul(acc, w.Wq, Rows(n, T, dim), Rows(q, T, qDim), T);
+            MistralKernels.MatMul(acc, w.Wk, Rows(n, T, dim), Rows(k, T, kvDim), T);
+            MistralKernels.MatMul(acc, w.Wv, Rows(n, T, dim), Rows(v, T, kvDim), T);
+            MistralKernels.Rope(acc, Rows(q, T, qDim), Rows(k, T, kvDim), model.Rope, T, startPos, c.NHeads, c.NKvHeads, headDim);
+            var (kCache, vCache) = (Cache.Keys(l), Cache.Values(l));
+            if (T == 1)
+            {
+                MistralKernels.KvCacheWrite(acc, Rows(k, 1, kvDim), Rows(v, 1, kvDim), kCache, vCache, shape, 1, startPos);
+                MistralKernels.AttentionDecode(acc, Rows(q, 1, qDim), kCache, vCache, Rows(att, 1, qDim), shape, startPos, attentionScratch);
+            }
+            else
+            {
+                MistralKernels.AttentionPrefill(acc, Rows(q, T, qDim), Rows(k, T, kvDim), Rows(v, T, kvDim), kCache, vCache, Rows(att, T, qDim), shape, T, startPos);
+                MistralKernels.KvCacheWrite(acc, Rows(k, T, kvDim), Rows(v, T, kvDim), kCache, vCache, shape, T, startPos);
+            }
+            MistralKernels.MatMul(acc, w.Wo, Rows(att, T, qDim), Rows(delta, T, dim), T);
+
+            // Feed-forward: x += o; n = RMSNorm(x); delta = W2·(silu(W1·n) * (W3·n)).
+            MistralKernels.RmsNormResidual(acc, Rows(x, T, dim), Rows(delta, T, dim), w.FfnNorm, Rows(n, T, dim), T, dim, eps);
+            MistralKernels.MatMul(acc, w.W1, Rows(n, T, dim), Rows(gate, T, c.HiddenDim), T);
+            MistralKernels.MatMul(acc, w.W3, Rows(n, T, dim), Rows(up, T, c.HiddenDim), T);
+            MistralKernels.SwiGlu(acc, Rows(gate, T, c.HiddenDim), Rows(up, T, c.HiddenDim), Rows(hidden, T, c.HiddenDim), T * c.HiddenDim);
+            MistralKernels.MatMul(acc, w.W2, Rows(hidden, T, c.HiddenDim), Rows(delta, T, dim), T);
+        }
+        MistralKernels.RmsNormResidual(acc, Rows(x, T, dim), Rows(delta, T, dim), model.Norm, Rows(n, T, dim), T, dim, eps);
+
+        // Classifier, only over the rows someone will read.
+        int first = allRows ? 0 : T - 1, count = T - first;
+        var result = Rows(logits, count, c.VocabSize);
+        MistralKernels.MatMul(acc, model.Output, n.Slice((long)first * dim, (long)count * dim), result, count);
+        return result;
+    }
+
+    /// <summary>Feeds a prompt in chunks of at most <see cref="MaxChunk"/> and returns the last token's logits row (on the device).</summary>
+    /// <param name="tokens">The prompt's ids.</param>
+    /// <param name="startPos">Position of the first token.</param>
+    public BufferView<float> Prefill(ReadOnlySpan<int> tokens, int startPos = 0)
+    {
+        if (tokens.IsEmpty) throw new ArgumentException("The prompt has no tokens.", nameof(tokens));
+        CheckTokens(tokens, startPos);
+        BufferView<float> last = default;
+        for (int s = 0; s < tokens.Length; s += MaxChunk)
+        {
+            int len = Math.Min(MaxChunk, tokens.Length - s);
+            last = ForwardChunk(tokens.Slice(s, len), startPos + s, allRows: false);
+        }
+        return last;
+    }
+
+    /// <summary>Feeds one token at <paramref name="position"/> and returns its logits row (on the device).</summary>
+    /// <param name="token">The token id.</param>
+    /// <param name="position">Its position; earlier positions must be in the cache.</param>
+    public BufferView<float> Decode(int token, int position) => ForwardChunk([token], position, allRows: false);
+
+    /// <summary>
+    /// Logits for every position of <paramref name="tokens"/> (host, <c>[tokens, vocab]</c> row-major),
+    /// fed in chunks of <paramref name="chunk"/> (default <see cref="MaxChunk"/>).
+    /// </summary>
+    /// <param name="tokens">The token ids.</param>
+    /// <param name="startPos">Position of the first token.</param>
+    /// <param name="chunk">Chunk length, 1..<see cref="MaxChunk"/>.</param>
+    public float[] AllLogits(ReadOnlySpan<int> tokens, int startPos = 0, int? chunk = null)
+    {
+        int size = chunk ?? MaxChunk;
+        if (size < 1 || size > MaxChunk)
+            throw new ArgumentOutOfRangeException(nameof(chunk), size, $"The chunk length must be between 1 and {MaxChunk}.");
+        CheckTokens(tokens, startPos);
+        var result = new float[(long)tokens.Length * VocabSize];
+        for (int s = 0; s < tokens.Length; s += size)
+        {
+            int len = Math.Min(size, tokens.Length - s);
+            var rows = ForwardChunk(tokens.Slice(s, len), startPos + s, allRows: true);
+            CopyToHost(rows, result.AsSpan(s * VocabSize, len * VocabSize));
+        }
+        return result;
+    }
+
+    /// <summary>The index of the largest logit in a row (lowest index wins ties), computed on the device.</summary>
+    /// <param name="row">A <c>[1, vocab]</c> logits view from this runner.</param>
+    public int Argmax(BufferView<float> row)
+    {
+        MistralKernels.Argmax(acc, row, argmaxBuffer, 1, VocabSize);
+        Span<int> result = stackalloc int[1];
+        argmaxBuffer.CopyTo(result);
+        return result[0];
+    }
+
+    /// <summary>Copies a logits view to the host.</summary>
+    /// <param name="view">The view returned by a forward call.</param>
+    /// <param name="destination">At least <c>view.Length</c> floats.</param>
+    public static void CopyToHost(BufferView<float> view, Span<float> destination)
+    {
+        if (view.Buffer is null) throw new ArgumentException("The view is empty.", nameof(view));
+        view.Buffer.CopyTo(destination[..(int)view.Length], view.Offset);
+    }
+
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> naming every id outside the vocabulary, or when the
+    /// tokens would run past the model's context.
+    /// </summary>
+    /// <param name="tokens">Token ids.</param>
+    /// <param name="startPos">Position of the first.</param>
+    public void CheckTokens(ReadOnlySpan<int> tokens, int startPos)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(startPos);
+        var bad = new List<int>();
+        foreach (int t in tokens)
+            if ((uint)t >= (uint)VocabSize && !bad.Contains(t)) bad.Add(t);
+        if (bad.Count > 0)
+            throw new ArgumentException($"Token id(s) {string.Join(", ", bad)} lie outside the vocabulary [0, {VocabSize}).", nameof(tokens));
+        if ((long)startPos + tokens.Length > model.ContextLength)
+            throw new ArgumentException($"Positions {startPos}..{startPos + tokens.Length - 1} run past the model's context of {model.ContextLength} positions.", nameof(tokens));
+    }
+
+    private static BufferView<float> Rows(DeviceBuffer<float> buffer, int rows, int width) => buffer.Slice(0, (long)rows * width);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Cache.Dispose();
+        attentionScratch.Dispose();
+        foreach (var b in new DeviceBuffer[] { tokenBuffer, argmaxBuffer, x, n, delta, q, k, v, att, gate, up, hidden, logits }) b.Dispose();
+    }
+}

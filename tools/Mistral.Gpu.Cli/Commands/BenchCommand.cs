@@ -1,0 +1,158 @@
+using System.CommandLine;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using Mistral.Gpu.Model.Checkpoints;
+using Mistral.Gpu.Roofline;
+using Mistral.Gpu.Runtime;
+using Spectre.Console;
+
+namespace Mistral.Gpu.Cli.Commands;
+
+/// <summary>
+/// <c>mistral-gpu bench</c>: prefill and decode tokens/s of a Mistral model (a checkpoint, or
+/// random int4 weights at Mistral 7B's exact shapes), memory by purpose, decode speed across
+/// contexts, an optional per-kernel profile of one decode step against the device's ceilings, and
+/// a JSON record plus roofline SVG for <c>bench compare</c>.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model", "-m") { Description = "synthetic:mistral-7b (random int4 weights, real shapes, no download) or synthetic:tiny", DefaultValueFactory = _ => "synthetic:mistral-7b" };
+        var weights = new Option<string>("--weights") { Description = "Linear weight storage: int4 (group 32), int4/128, fp16, fp32", DefaultValueFactory = _ => "int4" };
+        var prompt = new Option<int?>("--prompt-tokens") { Description = "Prompt length for prefill (default 512 on a GPU, 8 on a CPU; 0 skips prefill)" };
+        var decode = new Option<int?>("--decode-tokens") { Description = "Tokens decoded per repetition (default 64 on a GPU, 2 on a CPU)" };
+        var warmup = new Option<int?>("--warmup") { Description = "Untimed repetitions first (default 2 on a GPU, 1 on a CPU)" };
+        var repetitions = new Option<int?>("--repetitions", "-r") { Description = "Timed repetitions (default 5 on a GPU, 2 on a CPU)" };
+        var context = new Option<int>("--context") { Description = "Position of the main decode measurement", DefaultValueFactory = _ => 512 };
+        var contexts = new Option<string>("--contexts") { Description = "Comma-separated contexts for the decode-speed sweep (empty: none)", DefaultValueFactory = _ => "512,4096,16384" };
+        var profile = new Option<bool>("--profile") { Description = "Per-kernel breakdown of one decode step from device events" };
+        var json = new Option<FileInfo?>("--json") { Description = "Save the run as JSON (and the roofline as FILE.roofline.svg beside it, with --profile)", HelpName = "FILE" };
+        var measure = new Option<bool>("--measure-bandwidth") { Description = "Measure read bandwidth even when the datasheet peak is known" };
+        var probeMiB = new Option<int>("--probe-mib") { Description = "MiB read per bandwidth-probe launch (0: 512 on a CPU, 1024 on a GPU)" };
+        var seed = new Option<int>("--seed") { Description = "Seed of the synthetic weights and prompt", DefaultValueFactory = _ => 1 };
+        var backend = BackendOption.Create();
+
+        var command = new Command("bench", "Prefill/decode tokens/s, memory, decode speed vs context, and a per-kernel roofline profile.");
+        foreach (var option in new Option[] { model, backend, weights, prompt, decode, warmup, repetitions, context, contexts, profile, json, measure, probeMiB, seed })
+            command.Options.Add(option);
+        command.Subcommands.Add(BenchCompareCommand.Create());
+        command.SetAction(parse => BackendOption.Run(parse, backend, accelerator =>
+        {
+            string modelName = parse.GetValue(model)!;
+            WeightEncoding encoding;
+            try { encoding = WeightEncoding.Parse(parse.GetValue(weights)!); }
+            catch (ArgumentException e) { Console.Error.WriteLine(e.Message); return 1; }
+
+            bool host = BandwidthProbe.IsHostMemory(accelerator.Info);
+            var d = BenchSettingsDefaults.For(host);
+            List<int> sweep;
+            try { sweep = ParseContexts(parse.GetValue(contexts)!); }
+            catch (FormatException) { Console.Error.WriteLine("--contexts takes comma-separated whole numbers, such as 512,4096,16384."); return 1; }
+            var settings = new BenchSettings
+            {
+                Model = modelName,
+                Weights = encoding.Name,
+                PromptTokens = parse.GetValue(prompt) ?? d.Prompt,
+                DecodeTokens = parse.GetValue(decode) ?? d.Decode,
+                Warmup = parse.GetValue(warmup) ?? d.Warmup,
+                Repetitions = parse.GetValue(repetitions) ?? d.Repetitions,
+                Context = parse.GetValue(context),
+                Seed = parse.GetValue(seed),
+            };
+            if (settings.DecodeTokens < 1 || settings.Repetitions < 1 || settings.Warmup < 0 || settings.PromptTokens < 0 || settings.Context < 0)
+            {
+                Console.Error.WriteLine("--decode-tokens and --repetitions must be at least 1; --warmup, --prompt-tokens and --context at least 0.");
+                return 1;
+            }
+            return Run(accelerator, modelName, encoding, settings, sweep, parse.GetValue(profile), parse.GetValue(json),
+                parse.GetValue(measure), parse.GetValue(probeMiB) * (1L << 20));
+        }));
+        return command;
+    }
+
+    private static int Run(Accelerator accelerator, string modelName, WeightEncoding encoding, BenchSettings settings,
+        IReadOnlyList<int> sweep, bool profile, FileInfo? json, bool alwaysMeasure, long probeBytes)
+    {
+        var source = BenchModelSource.Open(accelerator, modelName, encoding);
+        if (source is null) return 1;
+        using var loaded = source.Loaded;
+        var config = source.Config;
+        var info = accelerator.Info;
+        // Redirected output (a log, CI) has no terminal width; the profile's rows need more than 80 columns.
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 180);
+        AnsiConsole.MarkupLineInterpolated($"[bold]{info.Name}[/] ({info.Backend}, {info.Platform})");
+
+        var peaks = AnsiConsole.Status().Start("Finding the device's peaks (measuring bandwidth if no datasheet row)...",
+            _ => DevicePeaksLookup.For(accelerator, alwaysMeasure, probeBytes));
+        AnsiConsole.MarkupLineInterpolated($"Ceilings: {KernelReportFormats.PeakLine(peaks)}");
+
+        int window = config.SlidingWindow ?? int.MaxValue;
+        if (config.SlidingWindow is null && config.MaxSeqLen is { } maxContext)
+        {
+            // Full attention: positions past the model's context do not exist, so they are not benchmarked.
+            var beyond = sweep.Where(c => c + settings.DecodeTokens > maxContext).ToList();
+            if (beyond.Count > 0) AnsiConsole.MarkupLineInterpolated($"Skipping contexts {string.Join(", ", beyond)}: the model's context is {maxContext}.");
+            sweep = sweep.Except(beyond).ToList();
+            if (settings.Context + settings.DecodeTokens > maxContext) settings = settings with { Context = Math.Max(0, maxContext - settings.DecodeTokens) };
+        }
+        int longest = Math.Max(settings.Context, sweep.DefaultIfEmpty(0).Max()) + settings.DecodeTokens;
+        int slots = (int)Math.Min(window, Math.Max(longest, Math.Max(settings.PromptTokens, 1)));
+        int chunk = Math.Clamp(settings.PromptTokens, 1, 512);
+
+        using var model = AnsiConsole.Progress().Start(progress =>
+        {
+            if (source.Loaded is { } checkpoint) return BenchModel.FromLoaded(checkpoint, slots, chunk);
+            var task = progress.AddTask($"Random {encoding} weights, {config.NLayers} layers", maxValue: config.NLayers);
+            return BenchModel.CreateSynthetic(accelerator, config, encoding, slots, chunk, settings.Seed, _ => task.Increment(1));
+        });
+        var memory = new MemoryUse { Context = slots, WeightsBytes = model.WeightsBytes, KvCacheBytes = model.KvCacheBytes, ScratchBytes = model.ScratchBytes };
+        BenchReport.PrintMemory(memory, model);
+
+        var measure = new BenchMeasurements(model, settings.Warmup, settings.Repetitions);
+        Throughput? prefill = null;
+        if (settings.PromptTokens > 0)
+            prefill = Step($"Prefill, {settings.PromptTokens} tokens", () => measure.Prefill(settings.PromptTokens, settings.Seed));
+        var decode = Step($"Decode at {settings.Context}, {settings.DecodeTokens} tokens", () => measure.Decode(settings.Context, settings.DecodeTokens));
+        var byContext = sweep.Select(c => c == settings.Context ? decode : Step($"Decode at {c}", () => measure.Decode(c, settings.DecodeTokens))).ToList();
+        StepProfile? stepProfile = profile ? Step($"Profiling one decode step at {settings.Context}", () => measure.Profile(settings.Context, peaks)) : null;
+
+        var run = new BenchRun
+        {
+            CreatedUtc = DateTimeOffset.UtcNow,
+            Versions = new ToolVersions
+            {
+                Tool = typeof(BenchCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "",
+                Runtime = RuntimeInformation.FrameworkDescription,
+                OperatingSystem = RuntimeInformation.OSDescription,
+            },
+            Device = new DeviceDescription
+            {
+                Backend = info.Backend.ToString().ToLowerInvariant(), Name = info.Name, Vendor = info.Vendor, Platform = info.Platform,
+                MemoryBytes = info.MemoryBytes, ComputeUnits = info.ComputeUnits,
+            },
+            Peaks = peaks,
+            Settings = settings,
+            Model = new ModelShape
+            {
+                Dim = config.Dim, Layers = config.NLayers, Heads = config.NHeads, KvHeads = config.NKvHeads, HeadDim = config.HeadDim,
+                HiddenDim = config.HiddenDim, Vocab = config.VocabSize, Window = window, RopeTheta = config.RopeTheta,
+            },
+            Prefill = prefill,
+            Decode = decode,
+            DecodeByContext = byContext,
+            Memory = memory,
+            Profile = stepProfile,
+        };
+        BenchReport.PrintThroughput(run);
+        if (stepProfile is not null) BenchReport.PrintProfile(stepProfile, peaks);
+        if (json is not null) BenchReport.Save(run, json.FullName);
+        return 0;
+    }
+
+    private static T Step<T>(string what, Func<T> body) => AnsiConsole.Status().Start(what + "...", _ => body());
+
+    private static List<int> ParseContexts(string text) =>
+        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).Distinct().Order().ToList();
+}

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using System.Globalization;
+using Mistral.Gpu.Model.Generation;
+using Mistral.Gpu.Model.Runner;
+
+namespace Mistral.Gpu.Cli.Commands;
+
+/// <summary>
+/// <c>mistral-gpu eval --model DIR --text FILE [--precision P] [--against fp32]</c>: perplexity of
+/// a text; with <c>--against</c>, also how closely the chosen precision follows the reference
+/// precision on it (top-1 agreement, mean KL divergence, largest logit difference), running both.
+/// </summary>
+internal static class EvalCommand
+{
+    public static Command Create()
+    {
+        var model = ModelOptions.Model(required: true);
+        var text = new Option<string>("--text") { Description = "A UTF-8 text file to score (encoded with BOS; cut to the context)", Required = true, HelpName = "FILE" };
+        var precision = ModelOptions.Precision();
+        var against = new Option<string?>("--against") { Description = "Also run this precision (e.g. fp32) and compare the logits", HelpName = "fp32|fp16|int4" };
+        var context = ModelOptions.Context();
+        var backend = BackendOption.Create();
+        var command = new Command("eval", "Perplexity of a text, and agreement with a reference precision.") { model, text, precision, against, context, backend };
+        command.SetAction(parse => ModelOptions.Run(parse, backend, accelerator =>
+        {
+            string path = parse.GetValue(text)!;
+            if (!File.Exists(path)) throw new FileNotFoundException($"text file not found: {path}", path);
+            string directory = ModelOptions.ResolveDirectory(parse.GetValue(model));
+            var tokenizer = ModelOptions.LoadTokenizer(directory);
+            int[] ids = tokenizer.Encode(File.ReadAllText(path), addBos: true);
+            string chosen = parse.GetValue(precision)!;
+            string? reference = parse.GetValue(against);
+            using var loaded = ModelOptions.Load(accelerator, directory, chosen, parse.GetValue(context));
+            using var referenceModel = reference is null ? null : ModelOptions.Load(accelerator, directory, reference, parse.GetValue(context));
+            if (ids.Length > loaded.ContextLength)
+            {
+                Console.Error.WriteLine($"note: the text has {ids.Length} tokens; scoring the first {loaded.ContextLength} (the context)");
+                ids = ids[..loaded.ContextLength];
+            }
+            using var runner = new Transformer(loaded);
+            using var referenceRunner = referenceModel is null ? null : new Transformer(referenceModel);
+            var result = TextEvaluation.Evaluate(runner, referenceRunner, ids);
+            var c = CultureInfo.InvariantCulture;
+            Console.WriteLine(string.Create(c, $"{chosen}: {result.Tokens} tokens scored, perplexity {result.Perplexity:0.0000} (mean NLL {result.MeanNll:0.00000} nats)"));
+            if (reference is not null)
+            {
+                Console.WriteLine(string.Create(c, $"{reference}: perplexity {result.ReferencePerplexity:0.0000}"));
+                Console.WriteLine(string.Create(c, $"{chosen} vs {reference}: top-1 agreement {result.Top1Agreement:0.0000}, mean KL {result.MeanKl:0.000000} nats, max |Δlogit| {result.MaxAbsLogitDiff:0.0000}"));
+            }
+            return 0;
+        }));
+        return command;
+    }
+}
