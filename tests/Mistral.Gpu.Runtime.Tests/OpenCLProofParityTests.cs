@@ -44,8 +44,16 @@ public sealed class OpenCLProofParityTests
         }),
         ["ProofKernels.GroupReduceSum"] = new(1e-6, "the same tree order on both, but the device compiler may contract or reorder nothing else", accelerator =>
             PartialSums(accelerator, ProofKernels.GroupReduceSumKernel.Launch)),
-        ["ProofKernels.WarpReduceSum"] = new(1e-6, "the same butterfly order on both (xor 16..1), emulated through local memory on OpenCL", accelerator =>
+        ["ProofKernels.WarpReduceSum"] = new(0, "the same butterfly order on both (xor 16..1), emulated through local memory on OpenCL", accelerator =>
             PartialSums(accelerator, ProofKernels.WarpReduceSumKernel.Launch)),
+        ["ProofKernels.WarpShuffles"] = new(0, "shuffles move bits; the reductions follow the same butterfly on both", accelerator =>
+        {
+            const int lanes = 3 * 128;
+            using var x = accelerator.Upload<float>(Random(lanes, 12, scale: 50));
+            using var output = accelerator.Allocate<float>(lanes * ProofKernels.ShuffleOutputsPerLane);
+            ProofKernels.WarpShufflesKernel.Launch(accelerator, new LaunchDims(3, 128), x, output, lanes);
+            return Widen(output.ToArray());
+        }),
         ["ProofKernels.TiledMatMul"] = new(1e-5, "-cl-mad-enable may fuse a*b+c, one rounding fewer per step of a 70-term dot product", accelerator =>
         {
             const int m = 40, n = 23, k = 70, tile = 16;

@@ -171,7 +171,15 @@ internal sealed partial class CEmitter
             SpecialType.System_UInt32 => "u",
             _ => "i",
         };
-        return $"{function}{suffix}({dialect.WarpScratchArgument}{Arguments(arguments, target)})";
+        var operands = arguments.Select((a, i) => EmitOperand(a.Expression, target.Parameters[i].Type)).ToList();
+        if (dialect.WarpPublish.Length > 0)
+        {
+            string bits = string.Format(dialect.WarpBits[suffix], operands[0]);
+            foreach (var line in dialect.WarpPublish) pendingStatements.Add(string.Format(line, bits));
+            operands.RemoveAt(0);
+        }
+        if (dialect.WarpScratch.Length > 0) operands.Insert(0, dialect.WarpScratch);
+        return $"{function}{suffix}({string.Join(", ", operands)})";
     }
 
     /// <summary><c>var y = Warp.X(...);</c>, <c>y = Warp.X(...);</c> or <c>y += Warp.X(...);</c>.</summary>

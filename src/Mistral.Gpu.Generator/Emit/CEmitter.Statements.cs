@@ -23,7 +23,7 @@ internal sealed partial class CEmitter
                 EmitLocalDeclaration(declaration);
                 break;
             case ExpressionStatementSyntax expression:
-                body.Line(EmitExpression(expression.Expression) + ";");
+                Statement(EmitExpression(expression.Expression) + ";");
                 break;
             case IfStatementSyntax ifStatement:
                 EmitIf(ifStatement, "if");
@@ -86,6 +86,14 @@ internal sealed partial class CEmitter
         }
     }
 
+    /// <summary>Writes a statement after whatever its expressions asked to precede it.</summary>
+    private void Statement(string text)
+    {
+        foreach (var line in pendingStatements) body.Line(line);
+        pendingStatements.Clear();
+        body.Line(text);
+    }
+
     private void UnsupportedStatement(SyntaxNode node, string construct, string instead)
     {
         Report(DiagnosticDescriptors.UnsupportedSyntax, node, construct, instead);
@@ -98,6 +106,15 @@ internal sealed partial class CEmitter
         if (statement is BlockSyntax)
         {
             EmitStatement(statement);
+            return;
+        }
+        // A collective may become several statements (publish, then read): keep them under the if/for.
+        if (dialect.WarpPublish.Length > 0 && statement.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>()
+            .Any(call => Known.IsWarpCollective(model.GetSymbolInfo(call).Symbol as IMethodSymbol)))
+        {
+            body.Open();
+            EmitStatement(statement);
+            body.Close();
             return;
         }
         body.Indent();
@@ -166,7 +183,7 @@ internal sealed partial class CEmitter
             }
             if (!CheckValueType(local?.Type, variable, "local variable")) continue;
             string name = CName(variable.Identifier.Text);
-            body.Line(variable.Initializer is null
+            Statement(variable.Initializer is null
                 ? $"{CType(local?.Type)} {name};"
                 : $"{CType(local?.Type)} {name} = {EmitExpression(variable.Initializer.Value)};");
         }

@@ -30,6 +30,8 @@ internal sealed partial class CEmitter
     private readonly List<string> hoisted = new();
     private readonly Dictionary<ISymbol, ViewInfo> views = new(SymbolEqualityComparer.Default);
     private readonly List<HelperCall> calls = new();
+    // Statements an expression needs written before the statement that holds it (a warp collective's publish).
+    private readonly List<string> pendingStatements = new();
     private FeatureFlags features;
 
     private sealed record ViewInfo(ViewKind Kind, string Length);

@@ -21,7 +21,6 @@ internal static class CudaDialect
         GroupCount = ["gridDim.x", "gridDim.y", "gridDim.z"],
         Barrier = "__syncthreads()",
         WarpScratchDeclaration = "",
-        WarpScratchArgument = "",
         GlobalSuffix = "",
         SharedSuffix = "",
         Types = CTypes.With(new Dictionary<string, string>

@@ -46,8 +46,19 @@ internal sealed class Dialect
     /// <summary>Declared at kernel scope when a kernel uses warp collectives (empty where the hardware has shuffles).</summary>
     public string WarpScratchDeclaration { get; set; } = "";
 
-    /// <summary>Prepended to the arguments of every warp-collective prelude function.</summary>
-    public string WarpScratchArgument { get; set; } = "";
+    /// <summary>The scratch array passed first to every warp-collective prelude function (empty where the hardware has shuffles).</summary>
+    public string WarpScratch { get; set; } = "";
+
+    /// <summary>
+    /// Statements written before a warp collective's statement to publish the lane's operand ({0}: its 32 bits),
+    /// empty where the hardware has shuffles. Where set, the collective's call reads the published operand and
+    /// does not take it as an argument. The barriers sit in the kernel body, never in a prelude function,
+    /// so a reduction costs two barriers rather than two per butterfly step.
+    /// </summary>
+    public string[] WarpPublish { get; set; } = [];
+
+    /// <summary>The operand as 32 bits for <see cref="WarpPublish"/>, by prelude suffix (f, i, u): {0} the value.</summary>
+    public Dictionary<string, string> WarpBits { get; set; } = new();
 
     /// <summary>Address-space suffixes for prelude functions that must exist once per space.</summary>
     public string GlobalSuffix { get; set; } = "";

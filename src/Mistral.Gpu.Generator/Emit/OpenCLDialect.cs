@@ -10,7 +10,7 @@ internal static class OpenCLDialect
         Name = "OpenCL",
         Prelude = Dialect.ReadPrelude("opencl_prelude.h"),
         KernelPrefix = "__kernel",
-        HelperPrefix = "static inline",
+        HelperPrefix = "MGPU_INLINE",
         GlobalSpace = "__global",
         SharedSpace = "__local",
         SharedDeclaration = "__local",
@@ -22,7 +22,14 @@ internal static class OpenCLDialect
         Barrier = "barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE)",
         // 1024 = the largest group any backend allows: one exchange word per lane.
         WarpScratchDeclaration = "__local uint mgpu_xchg[1024];",
-        WarpScratchArgument = "mgpu_xchg, ",
+        WarpScratch = "mgpu_xchg",
+        WarpPublish =
+        [
+            "barrier(CLK_LOCAL_MEM_FENCE);",
+            "mgpu_xchg[mgpu_linear_lane()] = {0};",
+            "barrier(CLK_LOCAL_MEM_FENCE);",
+        ],
+        WarpBits = new Dictionary<string, string> { ["f"] = "as_uint({0})", ["i"] = "(uint)({0})", ["u"] = "{0}" },
         GlobalSuffix = "_global",
         SharedSuffix = "_local",
         Types = CTypes.With(new Dictionary<string, string>

@@ -13,6 +13,10 @@ public sealed unsafe class CpuGroup : IDisposable
     private readonly List<(nint Pointer, int Bytes)> shared = [];
     private KernelContext[] lanes = [];
     private ulong[] exchange = [];
+    // Per warp, the butterfly of the last reduction, computed once by the first lane that reads it:
+    // otherwise every lane would redo the whole 32-lane butterfly (O(32^2) per warp).
+    private ulong[] reduced = [];
+    private WarpReduction?[] reducedOp = [];
 
     /// <summary>Index of this group in the grid.</summary>
     public Dim3 GroupId { get; private set; }
@@ -39,6 +43,8 @@ public sealed unsafe class CpuGroup : IDisposable
             Array.Resize(ref lanes, LaneCount);
             for (int i = old; i < LaneCount; i++) lanes[i] = new KernelContext(this);
             exchange = new ulong[LaneCount];
+            reduced = new ulong[LaneCount];
+            reducedOp = new WarpReduction?[(LaneCount + Warp.Size - 1) / Warp.Size];
         }
         for (int i = 0; i < LaneCount; i++)
         {
@@ -112,6 +118,7 @@ public sealed unsafe class CpuGroup : IDisposable
         ulong bits = 0;
         Unsafe.WriteUnaligned(ref Unsafe.As<ulong, byte>(ref bits), value);
         exchange[linearLane] = bits;
+        reducedOp[linearLane / Warp.Size] = null;
     }
 
     internal T Take<T>(int linearLane) where T : unmanaged
@@ -122,18 +129,22 @@ public sealed unsafe class CpuGroup : IDisposable
 
     internal T Reduce<T>(int warp, int warpLane, WarpReduction op) where T : unmanaged
     {
-        // Butterfly over xor distances 16..1 in the same order as the device code, so every
-        // backend rounds identically.
-        Span<ulong> values = stackalloc ulong[Warp.Size];
         int baseLane = warp * Warp.Size;
-        for (int i = 0; i < Warp.Size; i++) values[i] = exchange[baseLane + i];
-        Span<ulong> next = stackalloc ulong[Warp.Size];
-        for (int distance = Warp.Size / 2; distance > 0; distance >>= 1)
+        if (reducedOp[warp] != op)
         {
-            for (int i = 0; i < Warp.Size; i++) next[i] = Combine<T>(values[i], values[i ^ distance], op);
-            next.CopyTo(values);
+            // Butterfly over xor distances 16..1 in the same order as the device code, so every
+            // backend rounds identically.
+            Span<ulong> values = reduced.AsSpan(baseLane, Warp.Size);
+            exchange.AsSpan(baseLane, Warp.Size).CopyTo(values);
+            Span<ulong> next = stackalloc ulong[Warp.Size];
+            for (int distance = Warp.Size / 2; distance > 0; distance >>= 1)
+            {
+                for (int i = 0; i < Warp.Size; i++) next[i] = Combine<T>(values[i], values[i ^ distance], op);
+                next.CopyTo(values);
+            }
+            reducedOp[warp] = op;
         }
-        ulong bits = values[warpLane];
+        ulong bits = reduced[baseLane + warpLane];
         return Unsafe.ReadUnaligned<T>(ref Unsafe.As<ulong, byte>(ref bits));
     }
 
