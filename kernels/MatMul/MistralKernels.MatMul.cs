@@ -24,6 +24,7 @@ public static partial class MistralKernels
         Warp,
         Rows,
         RowsVector,
+        Q8,
     }
 
     /// <summary>Which dense (fp32/fp16) kernel shape to run; tests force each one on every backend.</summary>
@@ -93,6 +94,12 @@ public static partial class MistralKernels
         Int4Shape shape, AcceleratorStream? stream)
     {
         int n = q.OutFeatures, k = q.InFeatures;
+        if (shape == Int4Shape.Q8 || (shape == Int4Shape.Auto && k % 128 == 0 && accelerator.Info.Backend == BackendKind.Cpu && Int4Q8CpuBody.IsAccelerated))
+        {
+            if (k % 128 != 0) throw new ArgumentException($"The Q8 kernels need K % 128 == 0, got {k}.", nameof(shape));
+            MatMulQ8(accelerator, q, x, y, tokens, stream);
+            return;
+        }
         bool vectorFits = k % 128 == 0 && k <= Int4MatMul.RowsVectorMaxK;
         if (shape == Int4Shape.RowsVector || (shape == Int4Shape.Auto && vectorFits && accelerator.Info.Backend == BackendKind.OpenCL && LaunchShapes.IsCpuLike(accelerator)))
         {
@@ -118,6 +125,29 @@ public static partial class MistralKernels
         }
         var gemm = new LaunchDims(new Dim3(groups, LaunchShapes.Groups(tokens, Int4MatMul.GemmTokenTile)), lanes);
         Int4MatMul.GemmWarpKernel.Launch(accelerator, gemm, q.Packed, q.Scales, x, y, n, k, tokens, q.GroupSize, stream);
+    }
+
+    /// <summary>
+    /// x quantised to int8 per group of 32, then exact integer dot products against the nibbles: the CPU backend's
+    /// int4 path (its group body streams the weights at DRAM speed). Synchronous backends only: the shared scratch
+    /// is released when the launches return.
+    /// </summary>
+    private static void MatMulQ8(Accelerator accelerator, Int4Weights q, BufferView<float> x, BufferView<float> y, int tokens, AcceleratorStream? stream)
+    {
+        int n = q.OutFeatures, k = q.InFeatures;
+        var scratch = Q8Activations.For(accelerator, (long)tokens * k);
+        lock (scratch.Gate)
+        {
+            var values = scratch.Values.Slice(0, (long)tokens * k / 4);
+            var scales = scratch.Scales.Slice(0, (long)tokens * k / 32);
+            var sums = scratch.Sums.Slice(0, (long)tokens * k / 32);
+            Int4MatMul.QuantizeQ8Kernel.Launch(accelerator, LaunchDims.ForElements((long)tokens * k / 32, Int4MatMul.Q8QuantizeLanes), x, values, scales, sums, k, tokens, stream);
+            int tile = tokens == 1 ? 1 : Int4MatMul.RowTokenTile;
+            var dims = new LaunchDims(new Dim3(LaunchShapes.Groups(n, Int4MatMul.Q8RowLanes), LaunchShapes.Groups(tokens, tile)), new Dim3(Int4MatMul.Q8RowLanes));
+            Int4MatMul.Q8RowsKernel.Launch(accelerator, dims, q.Packed, q.Scales, values, scales, sums, y, n, k, tokens, q.GroupSize, tile, stream);
+            // A device that queues launches would still read the scratch after the lock; wait for it.
+            if (accelerator.Info.Backend != BackendKind.Cpu) (stream ?? accelerator.DefaultStream).Synchronize();
+        }
     }
 
     /// <summary>Dequantises int4 weights on the device to fp32 <c>[N, K]</c> (tests, debugging).</summary>

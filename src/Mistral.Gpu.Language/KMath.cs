@@ -67,6 +67,9 @@ public static class KMath
     /// <summary>Largest integer not above x.</summary>
     public static float Floor(float x) => MathF.Floor(x);
 
+    /// <summary>x rounded to the nearest integer, ties to even (CUDA <c>rintf</c>, OpenCL <c>rint</c>).</summary>
+    public static float Round(float x) => MathF.Round(x, MidpointRounding.ToEven);
+
     /// <summary>Smallest integer not below x.</summary>
     public static float Ceil(float x) => MathF.Ceiling(x);
 
@@ -87,4 +90,15 @@ public static class KMath
 
     /// <summary>The IEEE half in the high 16 bits of <paramref name="packed"/>, widened to float.</summary>
     public static float HalfHigh(uint packed) => (float)BitConverter.UInt16BitsToHalf((ushort)(packed >> 16));
+
+    /// <summary>
+    /// <c>c + Σ_i a_i · b_i</c> over the four bytes of each word, <paramref name="a"/>'s bytes unsigned
+    /// (0..255) and <paramref name="b"/>'s signed (-128..127): CUDA's <c>dp4a.u32.s32</c>, the building block
+    /// of int8 dot products (int4 weights against int8 activations). Wraps on overflow like the hardware.
+    /// </summary>
+    public static int Dot4(uint a, uint b, int c) => unchecked(c
+        + (int)(a & 0xFF) * (sbyte)b
+        + (int)((a >> 8) & 0xFF) * (sbyte)(b >> 8)
+        + (int)((a >> 16) & 0xFF) * (sbyte)(b >> 16)
+        + (int)(a >> 24) * (sbyte)(b >> 24));
 }

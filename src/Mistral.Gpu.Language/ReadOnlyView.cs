@@ -37,4 +37,7 @@ public readonly unsafe struct ReadOnlyView<T> where T : unmanaged
     public T this[uint index] => this[(int)Math.Min(index, int.MaxValue)];
 
     internal T* Pointer => pointer;
+
+    /// <summary>The elements as a span (CPU group bodies, <see cref="CpuGroupBodyAttribute"/>).</summary>
+    public ReadOnlySpan<T> AsSpan() => new(pointer, Length);
 }

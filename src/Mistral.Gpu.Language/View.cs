@@ -39,6 +39,9 @@ public readonly unsafe struct View<T> where T : unmanaged
     /// <summary>The first element's address (CPU backend, vector loads).</summary>
     internal T* Pointer => pointer;
 
+    /// <summary>The elements as a span (CPU group bodies, <see cref="CpuGroupBodyAttribute"/>).</summary>
+    public Span<T> AsSpan() => new(pointer, Length);
+
     /// <summary>A read-only view of the same memory.</summary>
     public static implicit operator ReadOnlyView<T>(View<T> view) => new(view.pointer, view.Length);
 }

@@ -172,4 +172,34 @@ public sealed class DiagnosticTests
 
     [Fact]
     public void MGPU023_view_copied_into_local() => AssertReported("MGPU023", InKernel("        var y = x; " + Marker));
+
+    [Fact]
+    public void MGPU024_cpu_group_body_with_wrong_parameters() => AssertReported("MGPU024", InClass("""
+            [Kernel]
+            [CpuGroupBody(typeof(K), nameof(Body))] /*!*/
+            public static void Run(KernelContext ctx, View<float> x, int n) { }
+
+            public static bool Body(Mistral.Gpu.Language.Cpu.CpuGroup group, View<float> x, float n) => true;
+        """));
+
+    [Fact]
+    public void MGPU024_cpu_group_body_that_does_not_exist() => AssertReported("MGPU024", InClass("""
+            [Kernel]
+            [CpuGroupBody(typeof(K), "Missing")] /*!*/
+            public static void Run(KernelContext ctx, View<float> x, int n) { }
+        """));
+
+    [Fact]
+    public void Cpu_group_body_with_the_kernel_parameters_is_accepted()
+    {
+        var result = GeneratorHarness.Run(InClass("""
+                [Kernel]
+                [CpuGroupBody(typeof(K), nameof(Body))]
+                public static void Run(KernelContext ctx, View<float> x, [Specialize(1, 2)] int n) { }
+
+                public static bool Body(Mistral.Gpu.Language.Cpu.CpuGroup group, View<float> x, int n) => true;
+            """));
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompilationDiagnostics);
+    }
 }

@@ -43,6 +43,7 @@ internal static class KernelAnalyzer
             Helpers: cuda.Calls.Select(c => c.CalleeId).Distinct().ToEquatableArray(),
             Features: features,
             CpuIteratorBody: iterator,
+            CpuGroupBody: CpuGroupBody(method, syntax, diagnostics),
             Usings: Usings(syntax),
             Diagnostics: Deduplicate(diagnostics));
     }
@@ -148,6 +149,40 @@ internal static class KernelAnalyzer
             result.Add(new ParameterModel(parameter.Name, ParameterKind.Scalar, typeName, accessor, null, null, null));
         }
         return result.ToEquatableArray();
+    }
+
+    /// <summary>
+    /// The fully qualified method a [CpuGroupBody] names, after checking it can be called with the
+    /// group and the kernel's arguments: static, returning bool, (CpuGroup, kernel parameters...).
+    /// </summary>
+    private static string? CpuGroupBody(IMethodSymbol kernel, MethodDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics)
+    {
+        var attribute = kernel.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == Known.CpuGroupBodyAttribute);
+        if (attribute is null || attribute.ConstructorArguments.Length != 2) return null;
+        SyntaxNode at = attribute.ApplicationSyntaxReference?.GetSyntax() ?? syntax;
+        var type = attribute.ConstructorArguments[0].Value as INamedTypeSymbol;
+        string name = attribute.ConstructorArguments[1].Value as string ?? "";
+        string label = $"{type?.Name ?? "?"}.{name}";
+        if (type is null)
+        {
+            diagnostics.Add(Diagnostic(DiagnosticDescriptors.InvalidCpuGroupBody, at, kernel.Name, label, "is not in a type", name));
+            return null;
+        }
+        var expected = kernel.Parameters.Skip(1).Select(p => p.Type).ToList();
+        var candidates = type.GetMembers(name).OfType<IMethodSymbol>().ToList();
+        string? problem = candidates.Count == 0 ? "does not exist" : null;
+        foreach (var candidate in candidates)
+        {
+            problem = !candidate.IsStatic ? "is not static"
+                : candidate.ReturnType.SpecialType != SpecialType.System_Boolean ? "does not return bool"
+                : candidate.Parameters.Length != expected.Count + 1 || !Known.Is(candidate.Parameters[0].Type, Known.CpuGroup) ? "does not take (CpuGroup group, ...the kernel's parameters)"
+                : Enumerable.Range(0, expected.Count)
+                    .Where(i => !SymbolEqualityComparer.Default.Equals(expected[i], candidate.Parameters[i + 1].Type) || candidate.Parameters[i + 1].RefKind != RefKind.None)
+                    .Select(i => $"differs from the kernel at parameter '{kernel.Parameters[i + 1].Name}'").FirstOrDefault();
+            if (problem is null) return $"{type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)}.{name}";
+        }
+        diagnostics.Add(Diagnostic(DiagnosticDescriptors.InvalidCpuGroupBody, at, kernel.Name, label, problem!, name));
+        return null;
     }
 
     /// <summary>

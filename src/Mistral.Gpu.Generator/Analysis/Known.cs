@@ -19,6 +19,8 @@ internal static class Known
     public const string KernelHelperAttribute = Language + ".KernelHelperAttribute";
     public const string SpecializeAttribute = Language + ".SpecializeAttribute";
     public const string ExtentAttribute = Language + ".ExtentAttribute";
+    public const string CpuGroupBodyAttribute = Language + ".CpuGroupBodyAttribute";
+    public const string CpuGroup = Language + ".Cpu.CpuGroup";
     public const string KernelContext = Language + ".KernelContext";
     public const string KMath = Language + ".KMath";
     public const string Atomic = Language + ".Atomic";

@@ -107,6 +107,10 @@ internal static class DiagnosticDescriptors
         "Views cannot be copied",
         "'{0}' copies a view; index the parameter (or the Shared.Allocate local) directly, adding an offset to the index");
 
+    public static readonly DiagnosticDescriptor InvalidCpuGroupBody = Error("MGPU024",
+        "Invalid [CpuGroupBody] target",
+        "[CpuGroupBody] of kernel '{0}' names '{1}', which {2}; declare 'static bool {3}(CpuGroup group, ...)' taking the kernel's parameters after the context, in order and with the same types");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> byId = typeof(DiagnosticDescriptors)
         .GetFields()
         .Where(f => f.FieldType == typeof(DiagnosticDescriptor))

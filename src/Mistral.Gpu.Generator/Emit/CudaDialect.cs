@@ -63,6 +63,8 @@ internal static class CudaDialect
             ["Cos(float)"] = "cosf({0})",
             ["Pow(float)"] = "powf({0}, {1})",
             ["Floor(float)"] = "floorf({0})",
+            ["Round(float)"] = "rintf({0})",
+            ["Dot4(uint)"] = "mgpu_dot4({0}, {1}, {2})",
             ["Ceil(float)"] = "ceilf({0})",
             ["AsFloat(uint)"] = "__uint_as_float({0})",
             ["AsFloat(int)"] = "__int_as_float({0})",

@@ -72,6 +72,8 @@ internal static class OpenCLDialect
             ["Cos(float)"] = "cos({0})",
             ["Pow(float)"] = "pow({0}, {1})",
             ["Floor(float)"] = "floor({0})",
+            ["Round(float)"] = "rint({0})",
+            ["Dot4(uint)"] = "mgpu_dot4({0}, {1}, {2})",
             ["Ceil(float)"] = "ceil({0})",
             ["AsFloat(uint)"] = "as_float({0})",
             ["AsFloat(int)"] = "as_float({0})",

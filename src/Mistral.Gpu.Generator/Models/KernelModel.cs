@@ -32,6 +32,7 @@ internal sealed record KernelModel(
     EquatableArray<string> Helpers,
     FeatureFlags Features,
     string? CpuIteratorBody,
+    string? CpuGroupBody,
     EquatableArray<string> Usings,
     EquatableArray<DiagnosticInfo> Diagnostics)
 {

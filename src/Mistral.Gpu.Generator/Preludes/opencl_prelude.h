@@ -22,6 +22,14 @@ MGPU_INLINE ushort mgpu_float_to_bf16(float f)
     return (ushort)((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
 }
 
+// CUDA's dp4a.u32.s32: four unsigned-by-signed byte products added to c (byte 0 = lowest bits).
+MGPU_INLINE int mgpu_dot4(uint a, uint b, int c)
+{
+    uchar4 u = as_uchar4(a);
+    char4 s = as_char4(b);
+    return c + (int)u.x * (int)s.x + (int)u.y * (int)s.y + (int)u.z * (int)s.z + (int)u.w * (int)s.w;
+}
+
 // Float atomics by compare-and-swap, one per address space (OpenCL C 1.2 has no overloading).
 #define MGPU_FLOAT_ATOMICS(SPACE, NAME)                                                          \
 MGPU_INLINE float mgpu_atomic_add_f_##NAME(volatile SPACE float* p, float v)                   \

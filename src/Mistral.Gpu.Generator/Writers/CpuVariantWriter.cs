@@ -21,6 +21,8 @@ internal static class CpuVariantWriter
         w.Open();
         for (int i = 0; i < kernel.Parameters.Count; i++)
             w.Line($"var v_{kernel.Parameters[i].Name} = args[{i}].{kernel.Parameters[i].KernelArgumentAccessor};");
+        if (kernel.CpuGroupBody is not null)
+            w.Line($"if (group.UseGroupBodies && {kernel.CpuGroupBody}(group{arguments})) return;");
         if (kernel.NeedsLockstep && kernel.CpuIteratorBody is not null)
         {
             w.Line("var lanes = new global::System.Collections.Generic.IEnumerator<int>[group.LaneCount];");

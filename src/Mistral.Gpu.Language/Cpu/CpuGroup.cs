@@ -18,6 +18,12 @@ public sealed unsafe class CpuGroup : IDisposable
     private ulong[] reduced = [];
     private WarpReduction?[] reducedOp = [];
 
+    /// <summary>Creates a group; <paramref name="useGroupBodies"/> says whether kernels with a <see cref="CpuGroupBodyAttribute"/> run it.</summary>
+    public CpuGroup(bool useGroupBodies = true) => UseGroupBodies = useGroupBodies;
+
+    /// <summary>Whether a kernel's <see cref="CpuGroupBodyAttribute"/> method runs instead of its lanes.</summary>
+    public bool UseGroupBodies { get; }
+
     /// <summary>Index of this group in the grid.</summary>
     public Dim3 GroupId { get; private set; }
 

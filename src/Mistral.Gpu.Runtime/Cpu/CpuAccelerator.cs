@@ -10,12 +10,18 @@ namespace Mistral.Gpu.Runtime.Cpu;
 public sealed class CpuAccelerator : Accelerator
 {
     private readonly CpuStream stream = new();
-    private readonly ThreadLocal<CpuGroup> groups = new(() => new CpuGroup(), trackAllValues: true);
+    private readonly ThreadLocal<CpuGroup> groups;
 
     /// <summary>Creates the CPU accelerator, using up to <paramref name="maxThreads"/> cores (default: all).</summary>
-    public CpuAccelerator(int? maxThreads = null)
+    /// <param name="maxThreads">Threads for groups (default: every core).</param>
+    /// <param name="useGroupBodies">Run kernels' vectorised <see cref="CpuGroupBodyAttribute"/> methods (default:
+    /// yes, unless <c>MGPU_CPU_LANES=1</c>); false steps every kernel's lanes, as a debugger wants.</param>
+    public CpuAccelerator(int? maxThreads = null, bool? useGroupBodies = null)
     {
         MaxThreads = maxThreads ?? Environment.ProcessorCount;
+        UseGroupBodies = useGroupBodies ?? Environment.GetEnvironmentVariable("MGPU_CPU_LANES") != "1";
+        bool bodies = UseGroupBodies;
+        groups = new ThreadLocal<CpuGroup>(() => new CpuGroup(bodies), trackAllValues: true);
         Info = new AcceleratorInfo
         {
             Backend = BackendKind.Cpu,
@@ -30,6 +36,9 @@ public sealed class CpuAccelerator : Accelerator
 
     /// <summary>Threads used for groups.</summary>
     public int MaxThreads { get; }
+
+    /// <summary>Whether kernels with a <see cref="CpuGroupBodyAttribute"/> run that vectorised method instead of their lanes.</summary>
+    public bool UseGroupBodies { get; }
 
     /// <inheritdoc />
     public override AcceleratorInfo Info { get; }

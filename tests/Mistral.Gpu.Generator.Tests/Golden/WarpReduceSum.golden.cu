@@ -45,6 +45,7 @@ static __device__ __forceinline__ uint __float_as_uint(float v) { union { uint i
 #define fabsf(x) __nvvm_fabs_f(x)
 #define floorf(x) __nvvm_floor_f(x)
 #define ceilf(x) __nvvm_ceil_f(x)
+#define rintf(x) __nvvm_round_f(x)
 #define sinf(x) __nvvm_sin_approx_f(x)
 #define cosf(x) __nvvm_cos_approx_f(x)
 #define powf(x, y) __nvvm_ex2_approx_f((y) * __nvvm_lg2_approx_f(x))
@@ -70,6 +71,9 @@ static __device__ __forceinline__ uint atomicCAS(uint* p, uint compare, uint v) 
 #endif
 
 static __device__ __forceinline__ int mgpu_linear_lane() { return (int)(threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z)); }
+
+// Four unsigned-by-signed byte products added to c (sm_61+), the int8 dot product of int4 x int8 kernels.
+static __device__ __forceinline__ int mgpu_dot4(uint a, uint b, int c) { int d; asm("dp4a.u32.s32 %0, %1, %2, %3;" : "=r"(d) : "r"(a), "r"(b), "r"(c)); return d; }
 
 // Float max has no hardware atomic: compare-and-swap until the stored value is not smaller.
 static __device__ __forceinline__ float mgpu_atomic_max_f(float* p, float v)

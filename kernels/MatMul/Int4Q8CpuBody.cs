@@ -1,0 +1,268 @@
+// The CPU backend's body of Int4MatMul.Q8Rows: the same integer dot products, 64 at a time.
+//
+// Per 128-weight block the row's 64 bytes are split into low and high nibbles (and, shift, and), each
+// multiplied byte by byte with the matching 64 activation bytes and added in pairs (vpmaddubsw: unsigned
+// nibble x signed int8), then in pairs again (vpmaddwd with ones): 16 int32 lanes, one per weight word.
+// The "- 8" of the nibbles is 2 * sum(q) per lane (8 * sum(q) per group of four words), and one fused
+// multiply-add per lane applies the weight scale times the activation scale. About 13 instructions per 128
+// weights, so two cores stream DRAM instead of waiting on arithmetic.
+//
+// Exactness: the integer parts equal the lanes' exactly; the float sum over groups runs lane-wise, then
+// across lanes, so the result differs from the lanes' group-by-group sum by float rounding only.
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Mistral.Gpu.Language;
+using Mistral.Gpu.Language.Cpu;
+
+namespace Mistral.Gpu.Kernels;
+
+/// <summary>Vectorised CPU implementations of the Q8 int4 kernels (see <see cref="CpuGroupBodyAttribute"/>).</summary>
+internal static unsafe class Int4Q8CpuBody
+{
+    /// <summary>Which instruction set the body uses; tests pin it to check each path on one machine.</summary>
+    internal enum Path
+    {
+        Best,
+        Avx512,
+        Avx2,
+        None,
+    }
+
+    /// <summary>The path in use (<see cref="Path.Best"/>: AVX-512BW, else AVX2, else the kernel's lanes).</summary>
+    internal static Path Forced { get; set; } = Path.Best;
+
+    private static Path Active => Forced switch
+    {
+        Path.Best when Avx512BW.IsSupported => Path.Avx512,
+        Path.Best when Avx2.IsSupported => Path.Avx2,
+        Path.Best => Path.None,
+        Path.Avx512 when !Avx512BW.IsSupported => Path.None,
+        Path.Avx2 when !Avx2.IsSupported => Path.None,
+        var chosen => chosen,
+    };
+
+    /// <summary>Whether this machine has a vector path (otherwise the kernel's lanes run).</summary>
+    public static bool IsAccelerated => Active != Path.None;
+
+    /// <summary>The group body of <c>Int4MatMul.Q8Rows</c>: this group's rows for its tile of tokens.</summary>
+    /// <returns>False when no vector path exists here, so the lanes run instead.</returns>
+    // Fully optimised from the first call: a decode step calls it a few hundred times, too few for tiering.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static bool Q8Rows(CpuGroup group, ReadOnlyView<uint> packed, ReadOnlyView<uint> scales, ReadOnlyView<uint> xq,
+        ReadOnlyView<float> xScale, ReadOnlyView<int> xSum, View<float> y, int n, int k, int tokens, int groupSize, int tokenTile)
+    {
+        var path = Active;
+        // The 512-bit loop takes whole 512-weight chunks; other K (multiples of 128) take the 256-bit one.
+        if (path == Path.Avx512 && k % 512 != 0) path = Avx2.IsSupported ? Path.Avx2 : Path.None;
+        if (path == Path.None) return false;
+        int rowStart = group.GroupId.X * group.GroupSize.X;
+        int rowEnd = Math.Min(n, rowStart + group.GroupSize.X);
+        int t0 = group.GroupId.Y * tokenTile;
+        int tileTokens = Math.Min(tokenTile, tokens - t0);
+        if (rowStart >= rowEnd || tileTokens <= 0) return true;
+        var rows = new RowDots(packed, scales, xq, xScale, xSum, k, groupSize);
+        for (int row = rowStart; row < rowEnd; row++)
+        {
+            for (int tt = 0; tt < tileTokens; tt += 4)
+            {
+                int count = Math.Min(4, tileTokens - tt);
+                if (count == 1 && path == Path.Avx512)
+                {
+                    y[(t0 + tt) * n + row] = rows.Dot512(row, t0 + tt);
+                    continue;
+                }
+                var sums = path == Path.Avx512 ? rows.Dot512(row, t0 + tt, count) : rows.Dot256(row, t0 + tt, count);
+                for (int i = 0; i < count; i++) y[(t0 + tt + i) * n + row] = sums[i];
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Pointers into one launch's buffers and the arithmetic over them.</summary>
+    private readonly struct RowDots
+    {
+        private readonly byte* packed;
+        private readonly ushort* scales;
+        private readonly byte* xq;
+        private readonly float* xScale;
+        private readonly int* xSum;
+        private readonly int k, groupSize;
+
+        public RowDots(ReadOnlyView<uint> packed, ReadOnlyView<uint> scales, ReadOnlyView<uint> xq, ReadOnlyView<float> xScale, ReadOnlyView<int> xSum, int k, int groupSize)
+        {
+            this.packed = (byte*)Address(packed.AsSpan());
+            this.scales = (ushort*)Address(scales.AsSpan());
+            this.xq = (byte*)Address(xq.AsSpan());
+            this.xScale = (float*)Address(xScale.AsSpan());
+            this.xSum = (int*)Address(xSum.AsSpan());
+            this.k = k;
+            this.groupSize = groupSize;
+        }
+
+        // Views on the CPU backend wrap native memory, which the GC never moves.
+        private static void* Address<T>(ReadOnlySpan<T> span) where T : unmanaged => Unsafe.AsPointer(ref MemoryMarshal.GetReference(span));
+
+        /// <summary>Row <paramref name="row"/> against token <paramref name="token"/> (the GEMV of a decode step), 512 bits at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public float Dot512(int row, int token)
+        {
+            byte* w = packed + (long)row * (k / 2);
+            byte* x = xq + (long)token * k;
+            int groups = k / 32;
+            var low = Vector512.Create((byte)0x0F);
+            var ones = Vector512.Create((short)1);
+            var four = Vector512.Create(4);
+            var quarters = Vector512.Create(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+            var acc = Vector512<float>.Zero;
+            for (int chunk = 0; chunk < k / 512; chunk++)
+            {
+                var s = WeightScales512(row, chunk) * Vector512.Load(xScale + token * groups + 16 * chunk);
+                var c = Vector512.Load(xSum + token * groups + 16 * chunk) * 2;
+                var lanes = quarters;
+                for (int j = 0; j < 4; j++)
+                {
+                    var bytes = Vector512.Load(w + 256 * chunk + 64 * j);
+                    var lo = bytes & low;
+                    var hi = Avx512BW.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & low;
+                    acc = Accumulate512(lo, hi, x + 512 * chunk + 128 * j, c, s, lanes, ones, acc);
+                    lanes += four;
+                }
+            }
+            return Vector512.Sum(acc);
+        }
+
+        /// <summary>Row <paramref name="row"/> against tokens first..first+count-1 (count 1..4), 512 bits at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public Sums Dot512(int row, int first, int count)
+        {
+            byte* w = packed + (long)row * (k / 2);
+            int groups = k / 32;
+            var low = Vector512.Create((byte)0x0F);
+            var ones = Vector512.Create((short)1);
+            var four = Vector512.Create(4);
+            var quarters = Vector512.Create(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+            var a0 = Vector512<float>.Zero;
+            var a1 = Vector512<float>.Zero;
+            var a2 = Vector512<float>.Zero;
+            var a3 = Vector512<float>.Zero;
+            // Tokens past count repeat the last one; their sums are dropped.
+            int t1 = first + Math.Min(1, count - 1), t2 = first + Math.Min(2, count - 1), t3 = first + Math.Min(3, count - 1);
+            for (int chunk = 0; chunk < k / 512; chunk++)
+            {
+                // 16 groups of 32: the weight scales, then per token times the activation scales and 2 * sum(q).
+                var ws = WeightScales512(row, chunk);
+                var s0 = ws * Vector512.Load(xScale + first * groups + 16 * chunk);
+                var c0 = Vector512.Load(xSum + first * groups + 16 * chunk) * 2;
+                var s1 = ws * Vector512.Load(xScale + t1 * groups + 16 * chunk);
+                var c1 = Vector512.Load(xSum + t1 * groups + 16 * chunk) * 2;
+                var s2 = ws * Vector512.Load(xScale + t2 * groups + 16 * chunk);
+                var c2 = Vector512.Load(xSum + t2 * groups + 16 * chunk) * 2;
+                var s3 = ws * Vector512.Load(xScale + t3 * groups + 16 * chunk);
+                var c3 = Vector512.Load(xSum + t3 * groups + 16 * chunk) * 2;
+                var lanes = quarters;
+                for (int j = 0; j < 4; j++)
+                {
+                    int block = 4 * chunk + j;
+                    var bytes = Vector512.Load(w + 64 * block);
+                    var lo = bytes & low;
+                    var hi = Avx512BW.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & low;
+                    a0 = Accumulate512(lo, hi, xq + (long)first * k + 128 * block, c0, s0, lanes, ones, a0);
+                    if (count > 1) a1 = Accumulate512(lo, hi, xq + (long)t1 * k + 128 * block, c1, s1, lanes, ones, a1);
+                    if (count > 2) a2 = Accumulate512(lo, hi, xq + (long)t2 * k + 128 * block, c2, s2, lanes, ones, a2);
+                    if (count > 3) a3 = Accumulate512(lo, hi, xq + (long)t3 * k + 128 * block, c3, s3, lanes, ones, a3);
+                    lanes += four;
+                }
+            }
+            return new Sums(Vector512.Sum(a0), Vector512.Sum(a1), Vector512.Sum(a2), Vector512.Sum(a3));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<float> Accumulate512(Vector512<byte> lo, Vector512<byte> hi, byte* x, Vector512<int> corrections, Vector512<float> scales,
+            Vector512<int> lanes, Vector512<short> ones, Vector512<float> acc)
+        {
+            var pairs = Avx512BW.MultiplyAddAdjacent(lo, Vector512.Load((sbyte*)x)) + Avx512BW.MultiplyAddAdjacent(hi, Vector512.Load((sbyte*)x + 64));
+            var words = Avx512BW.MultiplyAddAdjacent(pairs, ones) - Avx512F.PermuteVar16x32(corrections, lanes);
+            return Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(words), Avx512F.PermuteVar16x32(scales, lanes), acc);
+        }
+
+        /// <summary>The weight scales of the 16 groups of 32 in 512-weight chunk <paramref name="chunk"/> of a row.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private Vector512<float> WeightScales512(int row, int chunk)
+        {
+            if (groupSize == 32)
+                return HalfToSingle(Avx512F.ConvertToVector512UInt32(Vector256.Load(scales + (long)row * (k / 32) + 16 * chunk)));
+            // Groups of 128: four scales per chunk, each covering four groups of 32.
+            ulong four = *(ulong*)(scales + (long)row * (k / 128) + 4 * chunk);
+            var spread = Vector512.Create(Vector256.Create(Vector128.WidenLower(Vector128.CreateScalar(four).AsUInt16()), Vector128<uint>.Zero), Vector256<uint>.Zero);
+            return HalfToSingle(Avx512F.PermuteVar16x32(spread.AsInt32(), Vector512.Create(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3)).AsUInt32());
+        }
+
+        /// <summary>Row <paramref name="row"/> against tokens first..first+count-1 (count 1..4), 256 bits at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public Sums Dot256(int row, int first, int count)
+        {
+            byte* w = packed + (long)row * (k / 2);
+            int groups = k / 32;
+            var low = Vector256.Create((byte)0x0F);
+            var ones = Vector256.Create((short)1);
+            // Per 64 weights: 8 word lanes, two groups of 32.
+            var lower = Vector256.Create(0, 0, 0, 0, 1, 1, 1, 1);
+            var upper = Vector256.Create(2, 2, 2, 2, 3, 3, 3, 3);
+            Span<float> result = stackalloc float[4];
+            for (int i = 0; i < count; i++)
+            {
+                int t = first + i;
+                var acc = Vector256<float>.Zero;
+                for (int block = 0; block < k / 128; block++)
+                {
+                    var ws = WeightScales128(row, block) * Vector128.Load(xScale + t * groups + 4 * block);
+                    var cs = Vector128.Load(xSum + t * groups + 4 * block) * 2;
+                    var s = Vector256.Create(ws, ws);
+                    var c = Vector256.Create(cs, cs);
+                    byte* x = xq + (long)t * k + 128 * block;
+                    for (int half = 0; half < 2; half++)
+                    {
+                        var bytes = Vector256.Load(w + 64 * block + 32 * half);
+                        var lo = bytes & low;
+                        var hi = Avx2.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & low;
+                        var pairs = Avx2.MultiplyAddAdjacent(lo, Vector256.Load((sbyte*)x + 32 * half)) + Avx2.MultiplyAddAdjacent(hi, Vector256.Load((sbyte*)x + 64 + 32 * half));
+                        var lanes = half == 0 ? lower : upper;
+                        var words = Avx2.MultiplyAddAdjacent(pairs, ones) - Avx2.PermuteVar8x32(c, lanes);
+                        acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(words), Avx2.PermuteVar8x32(s, lanes), acc);
+                    }
+                }
+                result[i] = Vector256.Sum(acc);
+            }
+            return new Sums(result[0], result[1], result[2], result[3]);
+        }
+
+        /// <summary>The weight scales of the 4 groups of 32 in 128-weight block <paramref name="block"/> of a row.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private Vector128<float> WeightScales128(int row, int block)
+        {
+            if (groupSize == 32)
+                return HalfToSingle(Vector128.WidenLower(Vector128.CreateScalar(*(ulong*)(scales + (long)row * (k / 32) + 4 * block)).AsUInt16()));
+            return Vector128.Create((float)BitConverter.UInt16BitsToHalf(scales[(long)row * (k / 128) + block]));
+        }
+
+        private static readonly float TwoTo112 = BitConverter.UInt32BitsToSingle(0x77800000u);
+
+        // Half bits to float with integer operations (sign, then magnitude moved into a float's bits,
+        // times 2^112), exact for every finite half: .NET exposes no F16C conversion.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<float> HalfToSingle(Vector512<uint> h) =>
+            (((h & Vector512.Create(0x8000u)) << 16) | ((h & Vector512.Create(0x7FFFu)) << 13)).AsSingle() * Vector512.Create(TwoTo112);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector128<float> HalfToSingle(Vector128<uint> h) =>
+            (((h & Vector128.Create(0x8000u)) << 16) | ((h & Vector128.Create(0x7FFFu)) << 13)).AsSingle() * Vector128.Create(TwoTo112);
+    }
+
+    /// <summary>Up to four dot products, one per token.</summary>
+    private readonly record struct Sums(float S0, float S1, float S2, float S3)
+    {
+        public float this[int i] => i switch { 0 => S0, 1 => S1, 2 => S2, _ => S3 };
+    }
+}

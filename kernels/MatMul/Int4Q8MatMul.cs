@@ -1,0 +1,105 @@
+// Int4 weights against int8 activations ("Q8", as llama.cpp's Q4 x Q8 dot products):
+//     x[t, k] ~ dx[t, g] * q[t, k],   q in -127..127,   dx[t, g] = max |x[t, 32g .. 32g+31]| / 127
+//     y[t, n] = sum_g dx[t, g] * s[n, g'] * (sum_{k in g} (nibble(n, k) - 8) * q[t, k])
+// The inner sums are exact integer dot products (KMath.Dot4: CUDA's dp4a), so a core or an SM does four
+// multiply-adds per instruction instead of converting every nibble to float; only one float product per
+// 32 weights remains. The price is the rounding of x to 8 bits per group of 32 (relative error <= 1/254 of
+// the group's largest |x|), the trade llama.cpp makes on CPUs.
+//
+// Layout of the quantised activations (QuantizeQ8 writes it, Q8Rows and its CPU group body read it): per
+// token, per 128-weight block b, 32 words: words 0..15 hold, for weight word j = 16b .. 16b+15, the bytes
+// q[8j], q[8j+2], q[8j+4], q[8j+6] (the k of word j's low nibbles, w & 0x0F0F0F0F); words 16..31 hold
+// q[8j+1], q[8j+3], q[8j+5], q[8j+7] (its high nibbles). So 64 weight bytes and 64 activation bytes line up
+// byte for byte, which is what a 512-bit vpmaddubsw needs. Needs K % 128 == 0.
+using Mistral.Gpu.Language;
+
+namespace Mistral.Gpu.Kernels;
+
+public static partial class Int4MatMul
+{
+    /// <summary>Lanes (rows) per group of the Q8 kernel.</summary>
+    public const int Q8RowLanes = 64;
+
+    /// <summary>Lanes per group of <see cref="QuantizeQ8"/>.</summary>
+    public const int Q8QuantizeLanes = 64;
+
+    /// <summary>x (fp32 [tokens, K]) to int8 groups of 32: one lane per group of 32 values of one token.</summary>
+    [Kernel]
+    static void QuantizeQ8(KernelContext ctx, [Extent("tokens * k")] ReadOnlyView<float> x, [Extent("tokens * k / 4")] View<uint> xq,
+        [Extent("tokens * k / 32")] View<float> xScale, [Extent("tokens * k / 32")] View<int> xSum, int k, int tokens)
+    {
+        int task = ctx.GlobalId.X;
+        int groups = k / 32;
+        if (task >= tokens * groups) return;
+        int t = task / groups;
+        int g = task - t * groups;
+        int at = t * k + 32 * g;
+        float amax = 0f;
+        for (int i = 0; i < 32; i++) amax = KMath.Max(amax, KMath.Abs(x[at + i]));
+        float scale = amax / 127f;
+        float inverse = amax > 0f ? 127f / amax : 0f;
+        int sum = 0;
+        // Group g is words 4(g % 4) .. 4(g % 4) + 3 of block g / 4; its low- and high-nibble bytes go 16 words apart.
+        int wordBase = t * (k / 4) + 32 * (g / 4) + 4 * (g % 4);
+        for (int j = 0; j < 4; j++)
+        {
+            uint lo = 0u;
+            uint hi = 0u;
+            for (int i = 0; i < 4; i++)
+            {
+                int qe = (int)KMath.Round(x[at + 8 * j + 2 * i] * inverse);
+                int qo = (int)KMath.Round(x[at + 8 * j + 2 * i + 1] * inverse);
+                qe = KMath.Max(-127, KMath.Min(127, qe));
+                qo = KMath.Max(-127, KMath.Min(127, qo));
+                sum += qe + qo;
+                lo = lo | (((uint)qe & 255u) << (8 * i));
+                hi = hi | (((uint)qo & 255u) << (8 * i));
+            }
+            xq[wordBase + j] = lo;
+            xq[wordBase + 16 + j] = hi;
+        }
+        xScale[t * groups + g] = scale;
+        xSum[t * groups + g] = sum;
+    }
+
+    /// <summary>
+    /// GEMV (tokenTile 1) and GEMM (tokenTile 4) of int4 weights with Q8 activations: one lane per row, exact
+    /// integer dot per 32 weights, one float multiply-add per group. On the CPU backend a vectorised group body
+    /// (Int4Q8CpuBody) runs instead of the lanes.
+    /// </summary>
+    [Kernel]
+    [CpuGroupBody(typeof(Int4Q8CpuBody), nameof(Int4Q8CpuBody.Q8Rows))]
+    static void Q8Rows(KernelContext ctx, [Extent("n * k / 8")] ReadOnlyView<uint> packed, [Extent("(n * (k / groupSize) + 1) / 2")] ReadOnlyView<uint> scales,
+        [Extent("tokens * k / 4")] ReadOnlyView<uint> xq, [Extent("tokens * k / 32")] ReadOnlyView<float> xScale, [Extent("tokens * k / 32")] ReadOnlyView<int> xSum,
+        [Extent("tokens * n")] View<float> y, int n, int k, int tokens, [Specialize(32, 128)] int groupSize, [Specialize(1, 4)] int tokenTile)
+    {
+        int row = ctx.GlobalId.X;
+        if (row >= n) return;
+        int t0 = ctx.GroupId.Y * tokenTile;
+        int words = k / 8;
+        int groups = k / 32;
+        int scalesPerRow = k / groupSize;
+        for (int tt = 0; tt < tokenTile; tt++)
+        {
+            int t = t0 + tt;
+            if (t < tokens)
+            {
+                float acc = 0f;
+                for (int g = 0; g < groups; g++)
+                {
+                    int dot = 0;
+                    for (int j = 4 * g; j < 4 * g + 4; j++)
+                    {
+                        uint w = packed[row * words + j];
+                        int xw = t * (k / 4) + 32 * (j / 16) + (j % 16);
+                        dot = KMath.Dot4(w & 0x0F0F0F0Fu, xq[xw], dot);
+                        dot = KMath.Dot4((w >> 4) & 0x0F0F0F0Fu, xq[xw + 16], dot);
+                    }
+                    int si = row * scalesPerRow + g * 32 / groupSize;
+                    acc += (float)(dot - 8 * xSum[t * groups + g]) * (ScaleAt(scales[si >> 1], si) * xScale[t * groups + g]);
+                }
+                y[t * n + row] = acc;
+            }
+        }
+    }
+}
