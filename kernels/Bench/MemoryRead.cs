@@ -15,6 +15,7 @@ namespace Mistral.Gpu.Kernels;
 public static partial class MemoryReadKernels
 {
     [Kernel]
+    [CpuGroupBody(typeof(MemoryReadCpuBody), nameof(MemoryReadCpuBody.MemoryRead))]
     static void MemoryRead(KernelContext ctx, ReadOnlyView<uint> data, View<uint> sums, int vectorsPerLane, int laneStride, int stepStride)
     {
         int lane = ctx.GlobalId.X;

@@ -80,6 +80,59 @@ internal static unsafe class Int4Q8CpuBody
         return true;
     }
 
+    /// <summary>
+    /// The group body of <c>Int4MatMul.QuantizeQ8</c>: the group's groups of 32 values, 16 lanes at a time. The
+    /// rounding is the lanes' own: x * (127 / max) converted with the processor's round-to-nearest-even.
+    /// </summary>
+    /// <returns>False without AVX-512 (the lanes run instead).</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static bool QuantizeQ8(CpuGroup group, ReadOnlyView<float> x, View<uint> xq, View<float> xScale, View<int> xSum, int k, int tokens)
+    {
+        if (Active != Path.Avx512) return false;
+        int groups = k / 32;
+        int first = group.GroupId.X * group.GroupSize.X;
+        int end = Math.Min(tokens * groups, first + group.GroupSize.X);
+        float* input = (float*)Address(x.AsSpan());
+        uint* values = (uint*)Address(xq.AsSpan());
+        var evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        var odds = evens + Vector512<int>.One;
+        var limit = Vector512.Create(127);
+        for (int task = first; task < end; task++)
+        {
+            int t = task / groups, g = task - t * groups;
+            float* at = input + (long)t * k + 32 * g;
+            var a = Vector512.Load(at);
+            var b = Vector512.Load(at + 16);
+            float amax = MaxAcross(Vector512.Max(Vector512.Abs(a), Vector512.Abs(b)));
+            float inverse = amax > 0f ? 127f / amax : 0f;
+            var qa = Vector512.Min(Vector512.Max(Avx512F.ConvertToVector512Int32(a * inverse), -limit), limit);
+            var qb = Vector512.Min(Vector512.Max(Avx512F.ConvertToVector512Int32(b * inverse), -limit), limit);
+            // Even k (the low nibbles' partners) and odd k, each 16 values -> 16 bytes = 4 words.
+            var even = Avx512F.ConvertToVector128SByte(Avx512F.PermuteVar16x32x2(qa, evens, qb));
+            var odd = Avx512F.ConvertToVector128SByte(Avx512F.PermuteVar16x32x2(qa, odds, qb));
+            uint* words = values + (long)t * (k / 4) + 32 * (g / 4) + 4 * (g % 4);
+            even.AsUInt32().Store(words);
+            odd.AsUInt32().Store(words + 16);
+            xScale[t * groups + g] = amax / 127f;
+            xSum[t * groups + g] = Vector512.Sum(qa + qb);
+        }
+        return true;
+    }
+
+    private static float MaxAcross(Vector512<float> v)
+    {
+        var m = Vector256.Max(v.GetLower(), v.GetUpper());
+        var q = Vector128.Max(m.GetLower(), m.GetUpper());
+        q = Vector128.Max(q, Vector128.Shuffle(q, Vector128.Create(2, 3, 0, 1)));
+        q = Vector128.Max(q, Vector128.Shuffle(q, Vector128.Create(1, 0, 3, 2)));
+        return q.ToScalar();
+    }
+
+    // Views on the CPU backend wrap native memory, which the GC never moves.
+    private static void* Address<T>(ReadOnlySpan<T> span) where T : unmanaged => Unsafe.AsPointer(ref MemoryMarshal.GetReference(span));
+
+    private static void* Address<T>(Span<T> span) where T : unmanaged => Unsafe.AsPointer(ref MemoryMarshal.GetReference(span));
+
     /// <summary>Pointers into one launch's buffers and the arithmetic over them.</summary>
     private readonly struct RowDots
     {
@@ -100,9 +153,6 @@ internal static unsafe class Int4Q8CpuBody
             this.k = k;
             this.groupSize = groupSize;
         }
-
-        // Views on the CPU backend wrap native memory, which the GC never moves.
-        private static void* Address<T>(ReadOnlySpan<T> span) where T : unmanaged => Unsafe.AsPointer(ref MemoryMarshal.GetReference(span));
 
         /// <summary>Row <paramref name="row"/> against token <paramref name="token"/> (the GEMV of a decode step), 512 bits at a time.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -25,6 +25,7 @@ public static partial class Int4MatMul
 
     /// <summary>x (fp32 [tokens, K]) to int8 groups of 32: one lane per group of 32 values of one token.</summary>
     [Kernel]
+    [CpuGroupBody(typeof(Int4Q8CpuBody), nameof(Int4Q8CpuBody.QuantizeQ8))]
     static void QuantizeQ8(KernelContext ctx, [Extent("tokens * k")] ReadOnlyView<float> x, [Extent("tokens * k / 4")] View<uint> xq,
         [Extent("tokens * k / 32")] View<float> xScale, [Extent("tokens * k / 32")] View<int> xSum, int k, int tokens)
     {

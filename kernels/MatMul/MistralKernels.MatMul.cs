@@ -17,6 +17,45 @@ public static partial class MistralKernels
         AcceleratorStream? stream = null) =>
         MatMul(accelerator, weights, x, y, tokens, Int4Shape.Auto, stream);
 
+    /// <summary>
+    /// Several products of the same activations, <c>outputs[i] = x · weights[i]ᵀ</c> (the q/k/v projections, or the
+    /// gate and up projections): where activations are quantised first (the CPU backend's int4 path) they are
+    /// quantised once for all of them. Otherwise the same as one <see cref="MatMul(Accelerator, LinearWeights, BufferView{float}, BufferView{float}, int, AcceleratorStream?)"/> per pair.
+    /// </summary>
+    /// <exception cref="ArgumentException">The lists differ in length or are empty, the weights disagree on K, or a
+    /// view is too short (as for the single product).</exception>
+    public static void MatMul(Accelerator accelerator, IReadOnlyList<LinearWeights> weights, BufferView<float> x, IReadOnlyList<BufferView<float>> outputs,
+        int tokens, AcceleratorStream? stream = null)
+    {
+        LaunchShapes.NotNull(accelerator);
+        ArgumentNullException.ThrowIfNull(weights);
+        ArgumentNullException.ThrowIfNull(outputs);
+        if (weights.Count == 0 || weights.Count != outputs.Count)
+            throw new ArgumentException($"{weights.Count} weight matrices for {outputs.Count} outputs; give one output per matrix, at least one.", nameof(outputs));
+        for (int i = 0; i < weights.Count; i++)
+        {
+            ArgumentNullException.ThrowIfNull(weights[i], nameof(weights));
+            if (weights[i].InFeatures != weights[0].InFeatures)
+                throw new ArgumentException($"weights[{i}] takes K = {weights[i].InFeatures}, weights[0] takes {weights[0].InFeatures}; the products share x.", nameof(weights));
+        }
+        int k = weights[0].InFeatures;
+        bool shared = weights.All(w => w is Int4Weights q && ReferenceEquals(q.Accelerator, accelerator) && !q.IsDisposed) && UsesQ8(accelerator, k);
+        if (!shared)
+        {
+            for (int i = 0; i < weights.Count; i++) MatMul(accelerator, weights[i], x, outputs[i], tokens, stream);
+            return;
+        }
+        LaunchShapes.Positive(tokens, nameof(tokens));
+        LaunchShapes.Holds(x, (long)tokens * k, nameof(x));
+        for (int i = 0; i < weights.Count; i++) LaunchShapes.Holds(outputs[i], (long)tokens * weights[i].OutFeatures, nameof(outputs));
+        var xs = LaunchShapes.Take(x, (long)tokens * k);
+        MatMulQ8(accelerator, [.. weights.Cast<Int4Weights>()], xs, [.. Enumerable.Range(0, outputs.Count).Select(i => LaunchShapes.Take(outputs[i], (long)tokens * weights[i].OutFeatures))], tokens, stream);
+    }
+
+    /// <summary>Whether the int4 facade quantises activations to int8 here: the CPU backend, whose group body needs K in 128-blocks and SIMD.</summary>
+    private static bool UsesQ8(Accelerator accelerator, int k) =>
+        k % 128 == 0 && accelerator.Info.Backend == BackendKind.Cpu && Int4Q8CpuBody.IsAccelerated;
+
     /// <summary>Which int4 kernel shape to run; tests force each one on every backend.</summary>
     internal enum Int4Shape
     {
@@ -94,10 +133,10 @@ public static partial class MistralKernels
         Int4Shape shape, AcceleratorStream? stream)
     {
         int n = q.OutFeatures, k = q.InFeatures;
-        if (shape == Int4Shape.Q8 || (shape == Int4Shape.Auto && k % 128 == 0 && accelerator.Info.Backend == BackendKind.Cpu && Int4Q8CpuBody.IsAccelerated))
+        if (shape == Int4Shape.Q8 || (shape == Int4Shape.Auto && UsesQ8(accelerator, k)))
         {
             if (k % 128 != 0) throw new ArgumentException($"The Q8 kernels need K % 128 == 0, got {k}.", nameof(shape));
-            MatMulQ8(accelerator, q, x, y, tokens, stream);
+            MatMulQ8(accelerator, [q], x, [y], tokens, stream);
             return;
         }
         bool vectorFits = k % 128 == 0 && k <= Int4MatMul.RowsVectorMaxK;
@@ -132,9 +171,9 @@ public static partial class MistralKernels
     /// int4 path (its group body streams the weights at DRAM speed). Synchronous backends only: the shared scratch
     /// is released when the launches return.
     /// </summary>
-    private static void MatMulQ8(Accelerator accelerator, Int4Weights q, BufferView<float> x, BufferView<float> y, int tokens, AcceleratorStream? stream)
+    private static void MatMulQ8(Accelerator accelerator, Int4Weights[] weights, BufferView<float> x, BufferView<float>[] outputs, int tokens, AcceleratorStream? stream)
     {
-        int n = q.OutFeatures, k = q.InFeatures;
+        int k = weights[0].InFeatures;
         var scratch = Q8Activations.For(accelerator, (long)tokens * k);
         lock (scratch.Gate)
         {
@@ -143,8 +182,13 @@ public static partial class MistralKernels
             var sums = scratch.Sums.Slice(0, (long)tokens * k / 32);
             Int4MatMul.QuantizeQ8Kernel.Launch(accelerator, LaunchDims.ForElements((long)tokens * k / 32, Int4MatMul.Q8QuantizeLanes), x, values, scales, sums, k, tokens, stream);
             int tile = tokens == 1 ? 1 : Int4MatMul.RowTokenTile;
-            var dims = new LaunchDims(new Dim3(LaunchShapes.Groups(n, Int4MatMul.Q8RowLanes), LaunchShapes.Groups(tokens, tile)), new Dim3(Int4MatMul.Q8RowLanes));
-            Int4MatMul.Q8RowsKernel.Launch(accelerator, dims, q.Packed, q.Scales, values, scales, sums, y, n, k, tokens, q.GroupSize, tile, stream);
+            for (int i = 0; i < weights.Length; i++)
+            {
+                var q = weights[i];
+                int n = q.OutFeatures;
+                var dims = new LaunchDims(new Dim3(LaunchShapes.Groups(n, Int4MatMul.Q8RowLanes), LaunchShapes.Groups(tokens, tile)), new Dim3(Int4MatMul.Q8RowLanes));
+                Int4MatMul.Q8RowsKernel.Launch(accelerator, dims, q.Packed, q.Scales, values, scales, sums, outputs[i], n, k, tokens, q.GroupSize, tile, stream);
+            }
             // A device that queues launches would still read the scratch after the lock; wait for it.
             if (accelerator.Info.Backend != BackendKind.Cpu) (stream ?? accelerator.DefaultStream).Synchronize();
         }

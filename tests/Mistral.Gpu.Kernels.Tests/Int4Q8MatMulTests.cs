@@ -102,8 +102,14 @@ public sealed class Int4Q8MatMulTests
         }
     }
 
-    [Fact]
-    public void Quantizer_matches_scalar_reference_on_cpu() => CheckQuantizer(new CpuAccelerator(useGroupBodies: false), 0);
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Quantizer_matches_scalar_reference_on_cpu(bool groupBodies)
+    {
+        using var accelerator = new CpuAccelerator(useGroupBodies: groupBodies);
+        CheckQuantizer(accelerator, 0);
+    }
 
     /// <summary>OpenCL's 127 / max may differ from IEEE division by an ulp, which can move a value at a rounding tie by one step.</summary>
     [MatMulOpenCLTheory, InlineData(1)]
@@ -213,6 +219,30 @@ public sealed class Int4Q8MatMulTests
                 double error = Math.Abs(actual[t * n + row] - expected[t * n + row]);
                 Assert.True(error <= bound, $"{name}: y[{t}, {row}] = {actual[t * n + row]:R}, fp32 {expected[t * n + row]:R} (error {error:E3} > {bound:E3})");
             }
+    }
+
+    /// <summary>q/k/v-style products of one x: quantised once, each output bit-identical to its own product.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(6)]
+    public void Products_sharing_x_equal_separate_products(int tokens)
+    {
+        const int k = 512;
+        int[] ns = [96, 32, 32];
+        using var accelerator = new CpuAccelerator();
+        var weights = ns.Select((n, i) => (LinearWeights)Int4Weights.Upload(accelerator, Int4Quantizer.Quantize(MatMulData.Random(n * k, 100 + i, 0.1f), n, k, 32))).ToArray();
+        using var x = accelerator.Upload<float>(MatMulData.Random(tokens * k, 99));
+        var together = ns.Select(n => accelerator.Allocate<float>(tokens * n)).ToArray();
+        MistralKernels.MatMul(accelerator, weights, x, [.. together.Select(b => (BufferView<float>)b)], tokens);
+        for (int i = 0; i < ns.Length; i++)
+        {
+            using var alone = accelerator.Allocate<float>(tokens * ns[i]);
+            MistralKernels.MatMul(accelerator, weights[i], x, alone, tokens);
+            Assert.Equal(alone.ToArray(), together[i].ToArray());
+        }
+        var error = Assert.Throws<ArgumentException>(() => MistralKernels.MatMul(accelerator, weights, x, [together[0]], tokens));
+        Assert.Equal("outputs", error.ParamName);
+        foreach (var w in weights) w.Dispose();
     }
 
     [Fact]

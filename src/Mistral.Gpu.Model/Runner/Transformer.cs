@@ -93,9 +93,7 @@ public sealed class Transformer : IDisposable
             else MistralKernels.RmsNormResidual(acc, Rows(x, T, dim), Rows(delta, T, dim), w.AttentionNorm, Rows(n, T, dim), T, dim, eps);
 
             // Attention: q, k, v = n·Wqᵀ, n·Wkᵀ, n·Wvᵀ; rotate q and k by their positions.
-            MistralKernels.MatMul(acc, w.Wq, Rows(n, T, dim), Rows(q, T, qDim), T);
-            MistralKernels.MatMul(acc, w.Wk, Rows(n, T, dim), Rows(k, T, kvDim), T);
-            MistralKernels.MatMul(acc, w.Wv, Rows(n, T, dim), Rows(v, T, kvDim), T);
+            MistralKernels.MatMul(acc, [w.Wq, w.Wk, w.Wv], Rows(n, T, dim), [Rows(q, T, qDim), Rows(k, T, kvDim), Rows(v, T, kvDim)], T);
             MistralKernels.Rope(acc, Rows(q, T, qDim), Rows(k, T, kvDim), model.Rope, T, startPos, c.NHeads, c.NKvHeads, headDim);
             var (kCache, vCache) = (Cache.Keys(l), Cache.Values(l));
             if (T == 1)
@@ -112,8 +110,7 @@ public sealed class Transformer : IDisposable
 
             // Feed-forward: x += o; n = RMSNorm(x); delta = W2·(silu(W1·n) * (W3·n)).
             MistralKernels.RmsNormResidual(acc, Rows(x, T, dim), Rows(delta, T, dim), w.FfnNorm, Rows(n, T, dim), T, dim, eps);
-            MistralKernels.MatMul(acc, w.W1, Rows(n, T, dim), Rows(gate, T, c.HiddenDim), T);
-            MistralKernels.MatMul(acc, w.W3, Rows(n, T, dim), Rows(up, T, c.HiddenDim), T);
+            MistralKernels.MatMul(acc, [w.W1, w.W3], Rows(n, T, dim), [Rows(gate, T, c.HiddenDim), Rows(up, T, c.HiddenDim)], T);
             MistralKernels.SwiGlu(acc, Rows(gate, T, c.HiddenDim), Rows(up, T, c.HiddenDim), Rows(hidden, T, c.HiddenDim), T * c.HiddenDim);
             MistralKernels.MatMul(acc, w.W2, Rows(hidden, T, c.HiddenDim), Rows(delta, T, dim), T);
         }

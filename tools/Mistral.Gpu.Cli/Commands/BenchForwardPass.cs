@@ -33,15 +33,16 @@ internal static class BenchForwardPass
         void Add(string role, KernelCost cost, Action run) => plan.Add(new BenchLaunch(role, cost with { Shape = $"{role}: {cost.Shape}" }, run));
         void MatMul(string role, LinearWeights w, Runtime.BufferView<float> x, Runtime.BufferView<float> y, int rows) =>
             Add(role, KernelCosts.MatMul(rows, w.OutFeatures, w.InFeatures, EncodingOf(w)), () => MistralKernels.MatMul(acc, w, x, y, rows));
+        // Products of the same x, as the runner does them (x quantised once where activations are quantised).
+        void MatMuls(string role, LinearWeights[] ws, Runtime.BufferView<float> x, Runtime.BufferView<float>[] ys, int rows) =>
+            Add(role, SharedInput(rows, ws), () => MistralKernels.MatMul(acc, ws, x, ys, rows));
 
         Add("embedding", KernelCosts.Embedding(tokens, c.Dim), () => MistralKernels.Embedding(acc, m.Embedding, m.Tokens, m.X, tokens, c.Dim, c.VocabSize));
         Add("attn_norm", KernelCosts.RmsNorm(tokens, c.Dim), () => MistralKernels.RmsNorm(acc, m.X, m.Layers[0].AttentionNorm, m.H, tokens, c.Dim, eps));
         for (int l = 0; l < m.Layers.Count; l++)
         {
             var layer = m.Layers[l];
-            MatMul("wq", layer.Wq, m.H, m.Q, tokens);
-            MatMul("wk", layer.Wk, m.H, m.K, tokens);
-            MatMul("wv", layer.Wv, m.H, m.V, tokens);
+            MatMuls("wq+wk+wv", [layer.Wq, layer.Wk, layer.Wv], m.H, [m.Q, m.K, m.V], tokens);
             Add("rope", KernelCosts.Rope(tokens, c.NHeads, c.NKvHeads, c.HeadDim),
                 () => MistralKernels.Rope(acc, m.Q, m.K, m.Rope, tokens, startPos, c.NHeads, c.NKvHeads, c.HeadDim));
             var write = new BenchLaunch("kv_write", KernelCosts.KvCacheWrite(tokens, c.NKvHeads, c.HeadDim, m.CacheSlots),
@@ -63,8 +64,7 @@ internal static class BenchForwardPass
             MatMul("wo", layer.Wo, m.AttentionOut, m.Delta, tokens);
             Add("ffn_norm", KernelCosts.RmsNormResidual(tokens, c.Dim),
                 () => MistralKernels.RmsNormResidual(acc, m.X, m.Delta, layer.FfnNorm, m.H, tokens, c.Dim, eps));
-            MatMul("w1", layer.W1, m.H, m.Gate, tokens);
-            MatMul("w3", layer.W3, m.H, m.Up, tokens);
+            MatMuls("w1+w3", [layer.W1, layer.W3], m.H, [m.Gate, m.Up], tokens);
             Add("swiglu", KernelCosts.SwiGlu((long)tokens * c.HiddenDim),
                 () => MistralKernels.SwiGlu(acc, m.Gate, m.Up, m.Activated, tokens * c.HiddenDim));
             MatMul("w2", layer.W2, m.Activated, m.Delta, tokens);
@@ -76,6 +76,16 @@ internal static class BenchForwardPass
         MatMul("output", m.Output, m.H.Slice((long)(tokens - 1) * c.Dim, c.Dim), m.Logits, 1);
         Add("argmax", KernelCosts.Argmax(1, c.VocabSize), () => MistralKernels.Argmax(acc, m.Logits, m.Next, 1, c.VocabSize));
         return plan;
+    }
+
+    /// <summary>The cost of several products of one x: every matrix, x once, every output.</summary>
+    public static KernelCost SharedInput(int tokens, IReadOnlyList<LinearWeights> weights)
+    {
+        var costs = weights.Select(w => KernelCosts.MatMul(tokens, w.OutFeatures, w.InFeatures, EncodingOf(w))).ToList();
+        long x = (long)tokens * weights[0].InFeatures * sizeof(float);
+        return new KernelCost(costs[0].Kernel,
+            $"tokens={tokens} n={string.Join("+", weights.Select(w => w.OutFeatures))} k={weights[0].InFeatures} {EncodingOf(weights[0])}",
+            costs.Sum(c => c.BytesRead) - (costs.Count - 1) * x, costs.Sum(c => c.BytesWritten), costs.Sum(c => c.Flops));
     }
 
     /// <summary>The storage of one matrix, read from the matrix itself: a loader may keep a matrix in fp16 that int4 cannot hold.</summary>
