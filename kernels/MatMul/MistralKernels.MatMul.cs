@@ -181,7 +181,7 @@ public static partial class MistralKernels
             var scales = scratch.Scales.Slice(0, (long)tokens * k / 32);
             var sums = scratch.Sums.Slice(0, (long)tokens * k / 32);
             Int4MatMul.QuantizeQ8Kernel.Launch(accelerator, LaunchDims.ForElements((long)tokens * k / 32, Int4MatMul.Q8QuantizeLanes), x, values, scales, sums, k, tokens, stream);
-            int tile = tokens == 1 ? 1 : Int4MatMul.RowTokenTile;
+            int tile = tokens == 1 ? 1 : tokens <= Int4MatMul.RowTokenTile ? Int4MatMul.RowTokenTile : Int4MatMul.Q8LongTokenTile;
             for (int i = 0; i < weights.Length; i++)
             {
                 var q = weights[i];

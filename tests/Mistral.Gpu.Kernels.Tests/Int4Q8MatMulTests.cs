@@ -16,7 +16,7 @@ namespace Mistral.Gpu.Kernels.Tests;
 [Collection(nameof(Int4Q8MatMulTests))]
 public sealed class Int4Q8MatMulTests
 {
-    /// <summary>(N, K, group size, tokens): ragged N, K in whole 128-blocks (384 and 1152 are not whole 512-chunks), tiles of 4 tokens and less.</summary>
+    /// <summary>(N, K, group size, tokens): ragged N, K in whole 128-blocks (384 and 1152 are not whole 512-chunks), token tiles of 1, 4 and 64 (70 tokens cross a 64-tile).</summary>
     private static readonly Dictionary<string, (int N, int K, int GroupSize, int Tokens)> Cases = new()
     {
         ["1x128 g32 t1"] = (1, 128, 32, 1),
@@ -25,6 +25,7 @@ public sealed class Int4Q8MatMulTests
         ["37x1024 g32 t5"] = (37, 1024, 32, 5),
         ["130x1152 g128 t9"] = (130, 1152, 128, 9),
         ["64x4096 g32 t4"] = (64, 4096, 32, 4),
+        ["20x256 g32 t70"] = (20, 256, 32, 70),
     };
 
     public static TheoryData<string, string> Runs()
@@ -155,7 +156,8 @@ public sealed class Int4Q8MatMulTests
         using var scales = accelerator.Upload<float>(quantized.Scales);
         using var sums = accelerator.Upload<int>(quantized.Sums);
         using var y = accelerator.Allocate<float>(tokens * n);
-        int tile = tokens == 1 ? 1 : Int4MatMul.RowTokenTile;
+        // The facade's choice: 1 for a GEMV, 4 for short prompts, 64 beyond.
+        int tile = tokens == 1 ? 1 : tokens <= Int4MatMul.RowTokenTile ? Int4MatMul.RowTokenTile : Int4MatMul.Q8LongTokenTile;
         var dims = new LaunchDims(new Dim3((n + Int4MatMul.Q8RowLanes - 1) / Int4MatMul.Q8RowLanes, (tokens + tile - 1) / tile), new Dim3(Int4MatMul.Q8RowLanes));
         Int4MatMul.Q8RowsKernel.Launch(accelerator, dims, weights.Packed, weights.Scales, values, scales, sums, y, n, k, tokens, groupSize, tile);
         accelerator.Synchronize();
