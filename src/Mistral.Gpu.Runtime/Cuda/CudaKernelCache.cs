@@ -10,6 +10,7 @@ namespace Mistral.Gpu.Runtime.Cuda;
 internal sealed unsafe class CudaKernelCache(CudaContextHandle context, string architecture) : IDisposable
 {
     private readonly Dictionary<(KernelDefinition Kernel, string Variant), (CudaModuleHandle Module, nint Function)> loaded = [];
+    private readonly Lock gate = new();
     private string? nvrtcVersion;
 
     /// <summary>The virtual architecture PTX is compiled for ("compute_90").</summary>
@@ -21,13 +22,17 @@ internal sealed unsafe class CudaKernelCache(CudaContextHandle context, string a
     /// <exception cref="KernelCompilationException">NVRTC or the driver's PTX JIT rejected the kernel.</exception>
     public nint Get(KernelDefinition kernel, IReadOnlyList<int> specializationValues)
     {
-        var key = (kernel, string.Join(",", specializationValues));
-        if (!loaded.TryGetValue(key, out var entry))
+        // Launches may come from several threads (hosts serving many requests); the cache is shared.
+        lock (gate)
         {
-            entry = Load(kernel, specializationValues);
-            loaded[key] = entry;
+            var key = (kernel, string.Join(",", specializationValues));
+            if (!loaded.TryGetValue(key, out var entry))
+            {
+                entry = Load(kernel, specializationValues);
+                loaded[key] = entry;
+            }
+            return entry.Function;
         }
-        return entry.Function;
     }
 
     private (CudaModuleHandle, nint) Load(KernelDefinition kernel, IReadOnlyList<int> values)

@@ -168,19 +168,26 @@ public sealed unsafe class OpenCLAccelerator : Accelerator
         kernels.Get(kernel, specializationValues);
     }
 
+    private readonly Lock launchGate = new();
+
     /// <inheritdoc />
     protected override void LaunchCore(KernelDefinition kernel, LaunchDims dims, ReadOnlySpan<KernelArgument> arguments, AcceleratorStream stream)
     {
         if (stream is not OpenCLStream queue || !ReferenceEquals(queue.Owner, this))
             throw new ArgumentException($"Kernel {kernel.Name}: the stream does not belong to this accelerator.", nameof(stream));
         nint clKernel = kernels.Get(kernel, kernel.SpecializationValues(arguments));
-        ClKernelArguments.Set(clKernel, kernel, arguments);
         var (count, size) = (dims.GroupCount, dims.GroupSize);
         uint workDim = count.Z > 1 || size.Z > 1 ? 3u : count.Y > 1 || size.Y > 1 ? 2u : 1u;
         nuint* global = stackalloc nuint[] { (nuint)count.X * (nuint)size.X, (nuint)count.Y * (nuint)size.Y, (nuint)count.Z * (nuint)size.Z };
         nuint* local = stackalloc nuint[] { (nuint)size.X, (nuint)size.Y, (nuint)size.Z };
-        ClErrors.Check(ClApi.clEnqueueNDRangeKernel(queue.NativeHandle, clKernel, workDim, null, global, local, 0, null, null),
-            $"clEnqueueNDRangeKernel({kernel.Name}, {dims})");
+        // A cl_kernel holds its arguments until the enqueue copies them, and the cache shares one cl_kernel per
+        // variant: two threads launching it at once must not interleave their clSetKernelArg calls.
+        lock (launchGate)
+        {
+            ClKernelArguments.Set(clKernel, kernel, arguments);
+            ClErrors.Check(ClApi.clEnqueueNDRangeKernel(queue.NativeHandle, clKernel, workDim, null, global, local, 0, null, null),
+                $"clEnqueueNDRangeKernel({kernel.Name}, {dims})");
+        }
     }
 
     /// <inheritdoc />

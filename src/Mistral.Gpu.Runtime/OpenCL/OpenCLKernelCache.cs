@@ -21,14 +21,20 @@ internal sealed unsafe class OpenCLKernelCache(ClContextHandle context, nint dev
     /// <exception cref="KernelCompilationException">The driver rejected the source; the log names the kernel and carries the build log.</exception>
     public nint Get(KernelDefinition kernel, IReadOnlyList<int> specializationValues)
     {
-        var key = (kernel, string.Join(",", specializationValues));
-        if (!compiled.TryGetValue(key, out var entry))
+        // Launches may come from several threads (hosts serving many requests); the cache is shared.
+        lock (gate)
         {
-            entry = Build(kernel, specializationValues);
-            compiled[key] = entry;
+            var key = (kernel, string.Join(",", specializationValues));
+            if (!compiled.TryGetValue(key, out var entry))
+            {
+                entry = Build(kernel, specializationValues);
+                compiled[key] = entry;
+            }
+            return entry.Kernel.Value;
         }
-        return entry.Kernel.Value;
     }
+
+    private readonly Lock gate = new();
 
     /// <summary>Number of variants built so far.</summary>
     public int Count => compiled.Count;
