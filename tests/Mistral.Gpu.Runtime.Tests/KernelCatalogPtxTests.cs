@@ -18,14 +18,14 @@ public sealed class KernelCatalogPtxTests
     public static TheoryData<string> KernelNames()
     {
         var data = new TheoryData<string>();
-        foreach (var kernel in KernelCatalog.All) data.Add(kernel.Name);
+        foreach (var kernel in Mistral.Gpu.Kernels.KernelCatalog.All) data.Add(kernel.Name);
         return data;
     }
 
     [Fact]
     public void Catalog_lists_the_proof_kernels()
     {
-        var names = KernelCatalog.All.Select(k => k.Name).ToHashSet();
+        var names = Mistral.Gpu.Kernels.KernelCatalog.All.Select(k => k.Name).ToHashSet();
         foreach (var name in new[] { "ProofKernels.VectorAdd", "ProofKernels.GroupReduceSum", "ProofKernels.WarpReduceSum", "ProofKernels.TiledMatMul",
                      "ProofKernels.HalfRoundTrip", "ProofKernels.BFloat16RoundTrip", "ProofKernels.Histogram", "ProofKernels.SiluMultiply" })
             Assert.Contains(name, names);
@@ -35,7 +35,7 @@ public sealed class KernelCatalogPtxTests
     [MemberData(nameof(KernelNames))]
     public void Cuda_source_compiles_to_ptx_with_clang(string name)
     {
-        var kernel = KernelCatalog.All.Single(k => k.Name == name);
+        var kernel = Mistral.Gpu.Kernels.KernelCatalog.All.Single(k => k.Name == name);
         var directory = Directory.CreateTempSubdirectory("mgpu-ptx-");
         try
         {

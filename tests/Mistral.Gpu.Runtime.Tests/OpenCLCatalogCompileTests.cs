@@ -8,13 +8,13 @@ namespace Mistral.Gpu.Runtime.Tests;
 /// <summary>Every variant of every catalog kernel builds on the OpenCL device (PoCL in CI): the OpenCL translation is valid OpenCL C 1.2.</summary>
 public sealed class OpenCLCatalogCompileTests
 {
-    public static TheoryData<string> Kernels => [.. KernelCatalog.All.Select(k => k.Name)];
+    public static TheoryData<string> Kernels => [.. Mistral.Gpu.Kernels.KernelCatalog.All.Select(k => k.Name)];
 
     [RequiresOpenCLTheory]
     [MemberData(nameof(Kernels))]
     public void EveryVariantCompiles(string kernel)
     {
-        var definition = KernelCatalog.All.Single(k => k.Name == kernel);
+        var definition = Mistral.Gpu.Kernels.KernelCatalog.All.Single(k => k.Name == kernel);
         using var opencl = OpenCLAccelerator.Create();
         var failures = new List<string>();
         foreach (var variant in definition.AllVariants())

@@ -73,21 +73,7 @@ public sealed class CpuAccelerator : Accelerator
             for (long g = 0; g < total; g++) RunGroup(g);
             return;
         }
-        // Chunks of consecutive groups per task keep scheduling overhead below the work of small groups.
-        long chunk = Math.Max(1, total / (MaxThreads * 8));
-        var options = new ParallelOptions { MaxDegreeOfParallelism = MaxThreads };
-        try
-        {
-            Parallel.For(0, (total + chunk - 1) / chunk, options, c =>
-            {
-                long end = Math.Min(total, (c + 1) * chunk);
-                for (long g = c * chunk; g < end; g++) RunGroup(g);
-            });
-        }
-        catch (AggregateException e) when (e.InnerExceptions.Count >= 1)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
-        }
+        CpuGroupScheduler.Run(RunGroup, total, MaxThreads);
     }
 
     /// <inheritdoc />
