@@ -12,6 +12,20 @@ public sealed class AttentionBackends : IDisposable
 {
     private readonly Dictionary<BackendKind, Accelerator> created = [];
 
+    private Accelerator? lanes;
+
+    /// <summary>The CPU backend stepping every kernel's lanes (no vectorised group bodies).</summary>
+    public Accelerator Lanes => lanes ??= new Mistral.Gpu.Runtime.Cpu.CpuAccelerator(useGroupBodies: false);
+
+    /// <summary>"cpu" (group bodies), "cpu-lanes" or "opencl".</summary>
+    public Accelerator Get(string run) => run switch
+    {
+        "cpu" => Get(BackendKind.Cpu),
+        "cpu-lanes" => Lanes,
+        "opencl" => Get(BackendKind.OpenCL),
+        _ => throw new ArgumentException($"Unknown run '{run}'.", nameof(run)),
+    };
+
     public Accelerator Get(BackendKind kind)
     {
         if (!created.TryGetValue(kind, out var accelerator))
@@ -25,6 +39,7 @@ public sealed class AttentionBackends : IDisposable
     public void Dispose()
     {
         foreach (var accelerator in created.Values) accelerator.Dispose();
+        lanes?.Dispose();
     }
 
     /// <summary>Why OpenCL tests skip here, or null when an OpenCL device exists.</summary>
@@ -49,22 +64,30 @@ public sealed class AttentionBackends : IDisposable
     });
 }
 
-/// <summary>A theory that skips, with the reason, where no OpenCL device exists.</summary>
-public sealed class AttentionOpenCLTheoryAttribute : TheoryAttribute
+/// <summary>A theory that skips, with the reason, where no OpenCL device exists (fails with it where MGPU_REQUIRE_RUNTIMES=1).</summary>
+public sealed class AttentionOpenCLTheoryAttribute : TheoryAttribute, IRuntimeRequirement
 {
     public AttentionOpenCLTheoryAttribute()
     {
-        if (AttentionBackends.OpenCLMissing is { } reason) Skip = reason;
+        MissingReason = AttentionBackends.OpenCLMissing;
+        Skip = RuntimeRequirement.SkipReason(MissingReason);
     }
+
+    /// <inheritdoc />
+    public string? MissingReason { get; }
 }
 
-/// <summary>A fact that skips, with the reason, where no OpenCL device exists.</summary>
-public sealed class AttentionOpenCLFactAttribute : FactAttribute
+/// <summary>A fact that skips, with the reason, where no OpenCL device exists (fails with it where MGPU_REQUIRE_RUNTIMES=1).</summary>
+public sealed class AttentionOpenCLFactAttribute : FactAttribute, IRuntimeRequirement
 {
     public AttentionOpenCLFactAttribute()
     {
-        if (AttentionBackends.OpenCLMissing is { } reason) Skip = reason;
+        MissingReason = AttentionBackends.OpenCLMissing;
+        Skip = RuntimeRequirement.SkipReason(MissingReason);
     }
+
+    /// <inheritdoc />
+    public string? MissingReason { get; }
 }
 
 /// <summary>Scalar references (double accumulation) and comparison helpers for the attention family.</summary>

@@ -55,13 +55,17 @@ public static class MatMulBackends
 
 }
 
-/// <summary>A theory that skips, with the reason, where no OpenCL device exists.</summary>
-public sealed class MatMulOpenCLTheoryAttribute : TheoryAttribute
+/// <summary>A theory that skips, with the reason, where no OpenCL device exists (fails with it where MGPU_REQUIRE_RUNTIMES=1).</summary>
+public sealed class MatMulOpenCLTheoryAttribute : TheoryAttribute, IRuntimeRequirement
 {
     public MatMulOpenCLTheoryAttribute()
     {
-        if (MatMulBackends.OpenCLMissing is { } reason) Skip = reason;
+        MissingReason = MatMulBackends.OpenCLMissing;
+        Skip = RuntimeRequirement.SkipReason(MissingReason);
     }
+
+    /// <inheritdoc />
+    public string? MissingReason { get; }
 }
 
 /// <summary>Random data and comparisons for the norm / elementwise / matmul tests.</summary>

@@ -72,6 +72,177 @@ public sealed class CliCommandTests
         AssertOneLineError(badPrecision, "int3");
     }
 
+    [Fact]
+    public void Generate_stops_at_a_stop_id_a_stop_text_and_the_models_generation_config()
+    {
+        var story = RunnerStoriesTests.Cases()[0];
+        var (index, id) = StopTokenTests.FirstFreshToken(story.GeneratedIds);
+
+        var byId = Cli.Run("generate", "Once upon a time", "--max-tokens", "60", "--json", "--stop", $"{id + 1},{id}");
+        Assert.True(byId.ExitCode == 0, byId.StdErr);
+        Assert.Equal(story.GeneratedIds.Take(index), JsonTokens(byId.StdOut));
+
+        var byText = Cli.Run("generate", "Once upon a time", "--max-tokens", "60", "--stop-text", "Lily", "--stop-text", "dragon");
+        Assert.True(byText.ExitCode == 0, byText.StdErr);
+        Assert.Equal("Once upon a time, there was a little girl named", byText.StdOut.TrimEnd());
+        Assert.Contains("stop text \"Lily\"", byText.StdErr);
+
+        // A temporary copy of the model whose generation_config.json names that id as an EOS.
+        using var temp = new TempDirectory();
+        foreach (string file in new[] { "params.json", "consolidated.safetensors", "tokenizer.model" })
+            File.Copy(Path.Combine(SharedData.Stories260k, file), temp.File(file));
+        temp.Write("generation_config.json", $$"""{"bos_token_id": 1, "eos_token_id": [2, {{id}}]}""");
+        var byConfig = Cli.Run("generate", "Once upon a time", "--model", temp.Path, "--max-tokens", "60", "--json");
+        Assert.True(byConfig.ExitCode == 0, byConfig.StdErr);
+        Assert.Equal(story.GeneratedIds.Take(index), JsonTokens(byConfig.StdOut));
+
+        // A generation_config.json naming an id the vocabulary lacks is an error naming the file.
+        string config = temp.Write("generation_config.json", """{"eos_token_id": 70000}""");
+        AssertOneLineError(Cli.Run("generate", "--model", temp.Path), config);
+    }
+
+    [Fact]
+    public void Bad_stop_values_name_the_option()
+    {
+        var notAnId = Cli.Run("generate", "--stop", "abc");
+        AssertOneLineError(notAnId, "--stop");
+        Assert.Contains("'abc'", notAnId.StdErr);
+        var outside = Cli.Run("generate", "--stop", "2,512");
+        AssertOneLineError(outside, "--stop");
+        Assert.Contains("512", outside.StdErr);
+        AssertOneLineError(Cli.Run("generate", "--stop-text", ""), "--stop-text");
+        AssertOneLineError(Cli.Run("chat", "--stop", "x"), "--stop");
+        Assert.Equal("", notAnId.StdOut);
+    }
+
+    [Fact]
+    public void A_prompt_too_long_for_the_context_is_refused_before_anything_is_printed()
+    {
+        string prompt = string.Join(" ", Enumerable.Repeat("Once upon a time there was a dog.", 120));
+        var run = Cli.Run("generate", prompt);
+        AssertOneLineError(run, "context of 512");
+        Assert.Equal("", run.StdOut);
+    }
+
+    [Fact]
+    public void A_bad_context_is_one_clean_sentence()
+    {
+        var generate = Cli.Run("generate", "--context", "0");
+        AssertOneLineError(generate, "--context");
+        Assert.DoesNotContain("(Parameter", generate.StdErr);
+        foreach (string value in new[] { "-1", "99999999" })
+        {
+            var bench = Cli.Run("bench", "--model", "synthetic:tiny", "--context", value);
+            AssertOneLineError(bench, "--context");
+            Assert.DoesNotContain("(Parameter", bench.StdErr);
+            Assert.StartsWith("error: ", bench.StdErr);
+        }
+    }
+
+    [Fact]
+    public void Bench_never_overwrites_or_creates_folders_and_reports_bad_input_like_the_model_commands()
+    {
+        using var temp = new TempDirectory();
+        string existing = temp.Write("run.json", "keep me");
+
+        var refused = Cli.Run("bench", "--model", "synthetic:tiny", "--json", existing);
+        AssertOneLineError(refused, existing);
+        Assert.Contains("--force", refused.StdErr);
+        Assert.Equal("keep me", File.ReadAllText(existing));
+
+        string missingFolder = temp.File("no-such-folder");
+        var noFolder = Cli.Run("bench", "--model", "synthetic:tiny", "--json", Path.Combine(missingFolder, "run.json"));
+        AssertOneLineError(noFolder, missingFolder);
+        Assert.False(Directory.Exists(missingFolder));
+
+        string file = temp.Write("file.txt", "a file");
+        var underFile = Cli.Run("bench", "--model", "synthetic:tiny", "--json", Path.Combine(file, "run.json"));
+        AssertOneLineError(underFile, file);
+        Assert.Equal("a file", File.ReadAllText(file));
+
+        AssertOneLineError(Cli.Run("bench", "--model", "synthetic:tiny", "--json", temp.Path), temp.Path);
+        AssertOneLineError(Cli.Run("bench", "--model", "synthetic:nope"), "synthetic:nope");
+        AssertOneLineError(Cli.Run("bench", "--model", "synthetic:tiny", "--weights", "int3"), "--weights");
+        AssertOneLineError(Cli.Run("bench", "--model", "synthetic:tiny", "--contexts", "512,abc"), "--contexts");
+        AssertOneLineError(Cli.Run("bench", "--model", "synthetic:tiny", "--repetitions", "0"), "--repetitions");
+        AssertOneLineError(Cli.Run("bench", "compare", existing), "two files");
+        Assert.Equal(["file.txt", "run.json"], Directory.GetFileSystemEntries(temp.Path).Select(Path.GetFileName).Order());
+
+        // With --force the run replaces the file, and its table is plain text when stdout is redirected.
+        var forced = Cli.Run("bench", "--model", "synthetic:tiny", "--contexts", "", "--repetitions", "1", "--warmup", "0", "--json", existing, "--force");
+        Assert.True(forced.ExitCode == 0, forced.StdErr);
+        Assert.StartsWith("{", File.ReadAllText(existing));
+        Assert.DoesNotContain('\u001b', forced.StdOut);
+        Assert.Contains("decode", forced.StdOut);
+    }
+
+    [Fact]
+    public void Kernels_dump_refuses_a_file_or_an_unwritable_place_in_one_line()
+    {
+        using var temp = new TempDirectory();
+        string file = temp.Write("not-a-folder", "keep");
+        var onFile = Cli.Run("kernels", "--dump", file);
+        AssertOneLineError(onFile, file);
+        Assert.Equal("keep", File.ReadAllText(file));
+
+        var underFile = Cli.Run("kernels", "--dump", Path.Combine(file, "sub"));
+        AssertOneLineError(underFile, file);
+
+        var proc = Cli.Run("kernels", "--dump", "/proc/mgpu-dump-test");
+        AssertOneLineError(proc, "/proc/mgpu-dump-test");
+    }
+
+    [Fact]
+    public void Kernels_dump_names_files_by_class_and_method_is_idempotent_and_keeps_foreign_files()
+    {
+        using var temp = new TempDirectory();
+        string folder = temp.File("sources");
+        var first = Cli.Run("kernels", "--dump", folder);
+        Assert.True(first.ExitCode == 0, first.StdErr);
+        string[] names = [.. Directory.GetFiles(folder).Select(f => Path.GetFileName(f)!)];
+        Assert.Contains("ProofKernels.VectorAdd.cu", names);
+        Assert.Contains("ProofKernels.VectorAdd.cl", names);
+        Assert.Contains("ProofKernels.ClaimSlots.cl", names);
+        Assert.Contains(names, n => n.StartsWith("Int4MatMul.Rows.", StringComparison.Ordinal));
+        Assert.Equal(names.Length, names.Distinct(StringComparer.OrdinalIgnoreCase).Count());
+        Assert.Matches($"^{names.Length} files for \\d+ kernels in .*: {names.Length} written, 0 already up to date\\.", first.StdOut);
+
+        var again = Cli.Run("kernels", "--dump", folder);
+        Assert.True(again.ExitCode == 0, again.StdErr);
+        Assert.Contains($"0 written, {names.Length} already up to date", again.StdOut);
+
+        // A file of the same name that is not ours is never overwritten without --force.
+        string foreign = Path.Combine(folder, "ProofKernels.VectorAdd.cu");
+        File.WriteAllText(foreign, "// my notes");
+        var refused = Cli.Run("kernels", "--dump", folder);
+        AssertOneLineError(refused, "ProofKernels.VectorAdd.cu");
+        Assert.Contains("--force", refused.StdErr);
+        Assert.Equal("// my notes", File.ReadAllText(foreign));
+        var forced = Cli.Run("kernels", "--dump", folder, "--force");
+        Assert.True(forced.ExitCode == 0, forced.StdErr);
+        Assert.Contains("1 written", forced.StdOut);
+        Assert.Contains("VectorAdd", File.ReadAllText(foreign));
+    }
+
+    [Fact]
+    public void Redirected_output_has_no_ansi_escape_codes()
+    {
+        var env = new Dictionary<string, string> { ["TERM"] = "xterm-256color", ["COLORTERM"] = "truecolor" };
+        foreach (string[] args in new[] { new[] { "devices" }, ["kernels"], ["generate", "--max-tokens", "5"] })
+        {
+            var run = Cli.Run(env, args);
+            Assert.True(run.ExitCode == 0, run.StdErr);
+            Assert.DoesNotContain('\u001b', run.StdOut);
+            Assert.DoesNotContain('\u001b', run.StdErr);
+        }
+    }
+
+    private static IEnumerable<int> JsonTokens(string stdout)
+    {
+        using var json = JsonDocument.Parse(stdout);
+        return [.. json.RootElement.GetProperty("tokens").EnumerateArray().Select(e => e.GetInt32())];
+    }
+
     private static void AssertOneLineError(Cli.Result run, string mentions)
     {
         Assert.Equal(2, run.ExitCode);
@@ -88,12 +259,15 @@ public sealed class CliCommandTests
 
         private static readonly Lazy<string> Dll = new(Locate);
 
-        public static Result Run(params string[] args)
+        public static Result Run(params string[] args) => Run(new Dictionary<string, string>(), args);
+
+        public static Result Run(IReadOnlyDictionary<string, string> environment, params string[] args)
         {
             var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             start.ArgumentList.Add(Dll.Value);
             foreach (string arg in args) start.ArgumentList.Add(arg);
             start.Environment["MISTRAL_GPU_BACKEND"] = "cpu";
+            foreach (var (name, value) in environment) start.Environment[name] = value;
             using var process = Process.Start(start)!;
             var stdout = process.StandardOutput.ReadToEndAsync();
             var stderr = process.StandardError.ReadToEndAsync();

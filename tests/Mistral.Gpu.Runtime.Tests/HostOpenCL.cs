@@ -36,6 +36,30 @@ internal static unsafe partial class HostOpenCL
 
     public static int ReleaseMemObject(nint mem) => clReleaseMemObject(mem);
 
+    public static void RetainMemObject(nint mem)
+    {
+        int status = clRetainMemObject(mem);
+        if (status != 0) throw new InvalidOperationException($"clRetainMemObject: {status}");
+    }
+
+    /// <summary>CL_MEM_REFERENCE_COUNT of a memory object the caller holds a reference to.</summary>
+    public static uint MemReferenceCount(nint mem)
+    {
+        uint count;
+        int status = clGetMemObjectInfo(mem, 0x1105 /* CL_MEM_REFERENCE_COUNT */, sizeof(uint), &count, null);
+        if (status != 0) throw new InvalidOperationException($"clGetMemObjectInfo(CL_MEM_REFERENCE_COUNT): {status}");
+        return count;
+    }
+
+    /// <summary>A cl_ulong device property, e.g. 0x101F CL_DEVICE_GLOBAL_MEM_SIZE or 0x1010 CL_DEVICE_MAX_MEM_ALLOC_SIZE.</summary>
+    public static ulong DeviceULong(nint device, uint parameter)
+    {
+        ulong value;
+        int status = clGetDeviceInfo(device, parameter, sizeof(ulong), &value, null);
+        if (status != 0) throw new InvalidOperationException($"clGetDeviceInfo(0x{parameter:X}): {status}");
+        return value;
+    }
+
     public static int ReleaseCommandQueue(nint queue) => clReleaseCommandQueue(queue);
 
     public static int ReleaseContext(nint context) => clReleaseContext(context);
@@ -46,6 +70,9 @@ internal static unsafe partial class HostOpenCL
     [LibraryImport(Library)] private static partial nint clCreateCommandQueue(nint context, nint device, ulong properties, int* status);
     [LibraryImport(Library)] private static partial nint clCreateBuffer(nint context, ulong flags, nuint size, void* hostPtr, int* status);
     [LibraryImport(Library)] private static partial int clReleaseMemObject(nint mem);
+    [LibraryImport(Library)] private static partial int clRetainMemObject(nint mem);
+    [LibraryImport(Library)] private static partial int clGetMemObjectInfo(nint mem, uint name, nuint size, void* value, nuint* sizeReturned);
+    [LibraryImport(Library)] private static partial int clGetDeviceInfo(nint device, uint name, nuint size, void* value, nuint* sizeReturned);
     [LibraryImport(Library)] private static partial int clReleaseCommandQueue(nint queue);
     [LibraryImport(Library)] private static partial int clReleaseContext(nint context);
     [LibraryImport(Library)] private static partial int clFinish(nint queue);

@@ -161,4 +161,56 @@ public sealed class ProofKernelCpuTests : IDisposable
         dy.CopyTo(y);
         for (int i = 0; i < n; i++) Assert.Equal(gate[i] / (1f + MathF.Exp(-gate[i])) * up[i], y[i]);
     }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void BinMax_keeps_the_largest_value_of_each_bin(int n)
+    {
+        const int bins = 7;
+        var random = new Random(11);
+        int[] keys = Enumerable.Range(0, n).Select(_ => random.Next(-1, bins + 1)).ToArray();
+        int[] values = Enumerable.Range(0, n).Select(_ => random.Next(-500, 500)).ToArray();
+        float[] weights = Random(n, 12);
+        using var dk = accelerator.Upload<int>(keys);
+        using var dv = accelerator.Upload<int>(values);
+        using var dw = accelerator.Upload<float>(weights);
+        using var maxima = accelerator.Upload<int>(Enumerable.Repeat(int.MinValue, bins).ToArray());
+        using var peaks = accelerator.Upload<float>(Enumerable.Repeat(float.NegativeInfinity, bins).ToArray());
+        ProofKernels.BinMaxKernel.Launch(accelerator, LaunchDims.ForElements(n, 32), dk, dv, dw, maxima, peaks, n, bins);
+        int[] gotMaxima = maxima.ToArray();
+        float[] gotPeaks = peaks.ToArray();
+        for (int bin = 0; bin < bins; bin++)
+        {
+            var members = Enumerable.Range(0, n).Where(i => keys[i] == bin).ToList();
+            Assert.Equal(members.Count == 0 ? int.MinValue : members.Max(i => values[i]), gotMaxima[bin]);
+            Assert.Equal(members.Count == 0 ? float.NegativeInfinity : members.Max(i => weights[i]), gotPeaks[bin]);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void ClaimSlots_gives_each_slot_exactly_one_winner(int n)
+    {
+        const int slotCount = 13;
+        var random = new Random(13);
+        int[] slots = Enumerable.Range(0, n).Select(_ => random.Next(-1, slotCount + 1)).ToArray();
+        using var ds = accelerator.Upload<int>(slots);
+        using var owners = accelerator.Upload<int>(Enumerable.Repeat(ProofKernels.Unclaimed, slotCount).ToArray());
+        using var won = accelerator.Allocate<int>(n);
+        ProofKernels.ClaimSlotsKernel.Launch(accelerator, LaunchDims.ForElements(n, 32), ds, owners, won, n, slotCount);
+        int[] owner = owners.ToArray(), flags = won.ToArray();
+        for (int s = 0; s < slotCount; s++)
+        {
+            var claimants = Enumerable.Range(0, n).Where(i => slots[i] == s).ToList();
+            if (claimants.Count == 0)
+            {
+                Assert.Equal(ProofKernels.Unclaimed, owner[s]);
+                continue;
+            }
+            Assert.Contains(owner[s], claimants);
+            Assert.Equal([owner[s]], claimants.Where(i => flags[i] == 1));
+        }
+        for (int i = 0; i < n; i++)
+            if (slots[i] < 0 || slots[i] >= slotCount) Assert.Equal(0, flags[i]);
+    }
 }

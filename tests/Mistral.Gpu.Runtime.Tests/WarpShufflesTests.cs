@@ -28,10 +28,11 @@ public sealed class WarpShufflesTests
         return v[0];
     }
 
-    private static float[] Reference(float[] x)
+    /// <summary>What the kernel must write for <paramref name="x"/> (whole warps of 32 lanes, one lane per element).</summary>
+    internal static float[] Reference(float[] x)
     {
-        var expected = new float[Lanes * ProofKernels.ShuffleOutputsPerLane];
-        for (int i = 0; i < Lanes; i++)
+        var expected = new float[x.Length * ProofKernels.ShuffleOutputsPerLane];
+        for (int i = 0; i < x.Length; i++)
         {
             int warp = i / 32, lane = i % 32, b = warp * 32;
             int Bits(int j) => (int)(x[j] * 1000f);

@@ -5,15 +5,20 @@ namespace Mistral.Gpu.Tests.Shared;
 
 /// <summary>
 /// A fact that runs only where an OpenCL platform exists (an ICD such as PoCL behind
-/// libOpenCL.so.1), and otherwise shows as SKIPPED saying what is missing.
+/// libOpenCL.so.1), and otherwise shows as SKIPPED saying what is missing — or, where
+/// MGPU_REQUIRE_RUNTIMES=1, FAILS saying it (see <see cref="RuntimeRequirement"/>).
 /// </summary>
-public sealed class RequiresOpenCLFactAttribute : FactAttribute
+public sealed class RequiresOpenCLFactAttribute : FactAttribute, IRuntimeRequirement
 {
     /// <summary>Skips unless at least one OpenCL platform answers.</summary>
     public RequiresOpenCLFactAttribute()
     {
-        if (OpenCLProbe.Unavailable() is { } reason) Skip = reason;
+        MissingReason = OpenCLProbe.Unavailable();
+        Skip = RuntimeRequirement.SkipReason(MissingReason);
     }
+
+    /// <inheritdoc />
+    public string? MissingReason { get; }
 }
 
 /// <summary>Asks the OpenCL ICD loader how many platforms it has, without the OpenCL backend.</summary>

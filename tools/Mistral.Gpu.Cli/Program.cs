@@ -1,6 +1,9 @@
 using System.CommandLine;
 using Mistral.Gpu.Cli.Commands;
 
+// Redirected stdout gets plain text, without ANSI escape codes.
+ConsoleSetup.Configure();
+
 // Each command lives in Commands/ and exposes Create(); adding one is one line here.
 Command[] commands =
 [

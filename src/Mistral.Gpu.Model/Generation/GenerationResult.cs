@@ -11,6 +11,8 @@ public enum StopReason
     ContextFull,
     /// <summary>The caller cancelled.</summary>
     Cancelled,
+    /// <summary>The generated text reached one of <see cref="Sampling.SamplingOptions.StopTexts"/>.</summary>
+    StopText,
 }
 
 /// <summary>One generated token and the text it completes (empty while a UTF-8 character is still partial).</summary>
@@ -20,14 +22,15 @@ public readonly record struct GeneratedToken(int Id, string Text);
 
 /// <summary>The outcome of one <see cref="TextGenerator"/> call.</summary>
 /// <param name="PromptTokens">The prompt's ids (with BOS).</param>
-/// <param name="Tokens">The generated ids, without a stop token.</param>
-/// <param name="Text">The generated text.</param>
+/// <param name="Tokens">The generated ids, without a stop token (with the ids that spelled a stop text).</param>
+/// <param name="Text">The generated text, without a stop text and what followed it.</param>
 /// <param name="StopReason">Why it ended.</param>
 /// <param name="StopToken">The stop token produced, when <paramref name="StopReason"/> is <see cref="StopReason.StopToken"/>.</param>
 /// <param name="PrefillTokens">Prompt tokens actually fed (fewer than the prompt when its start was still in the cache).</param>
 /// <param name="PrefillSeconds">Wall time of the prefill.</param>
 /// <param name="DecodeSteps">Single-token forward passes run.</param>
 /// <param name="DecodeSeconds">Wall time of the decode loop (forward passes, sampling, detokenizing).</param>
+/// <param name="StopText">The stop text reached, when <paramref name="StopReason"/> is <see cref="StopReason.StopText"/>.</param>
 public sealed record GenerationResult(
     IReadOnlyList<int> PromptTokens,
     IReadOnlyList<int> Tokens,
@@ -37,7 +40,8 @@ public sealed record GenerationResult(
     int PrefillTokens,
     double PrefillSeconds,
     int DecodeSteps,
-    double DecodeSeconds)
+    double DecodeSeconds,
+    string? StopText = null)
 {
     /// <summary>Prompt tokens per second.</summary>
     public double PrefillTokensPerSecond => PrefillSeconds > 0 ? PrefillTokens / PrefillSeconds : 0;

@@ -21,14 +21,27 @@ public sealed class TextGenerator : IDisposable
     /// <param name="model">The loaded model; not owned.</param>
     /// <param name="tokenizer">The model's tokenizer.</param>
     /// <param name="maxChunk">Longest prefill chunk; default min(512, window, context).</param>
-    public TextGenerator(MistralModel model, SentencePieceTokenizer tokenizer, int? maxChunk = null)
+    /// <param name="extraStopTokens">
+    /// More ids that end generation besides EOS and BOS: those a model's <c>generation_config.json</c>
+    /// names (<see cref="Checkpoints.GenerationConfig"/>), or the user's.
+    /// </param>
+    /// <exception cref="ArgumentException">The tokenizer does not fit the model, or a stop id is outside the vocabulary.</exception>
+    public TextGenerator(MistralModel model, SentencePieceTokenizer tokenizer, int? maxChunk = null, IEnumerable<int>? extraStopTokens = null)
     {
+        ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokenizer);
         if (tokenizer.VocabSize != model.Config.VocabSize)
             throw new ArgumentException($"The tokenizer has {tokenizer.VocabSize} pieces but the model's vocabulary is {model.Config.VocabSize}.", nameof(tokenizer));
+        var stops = new HashSet<int> { tokenizer.EosId, tokenizer.BosId };
+        foreach (int id in extraStopTokens ?? [])
+        {
+            if (id < 0 || id >= model.Config.VocabSize)
+                throw new ArgumentException($"Stop token id {id} is outside the vocabulary of {model.Config.VocabSize} tokens (0..{model.Config.VocabSize - 1}).", nameof(extraStopTokens));
+            stops.Add(id);
+        }
         Tokenizer = tokenizer;
         Transformer = new Transformer(model, maxChunk);
-        DefaultStopTokens = new HashSet<int> { tokenizer.EosId, tokenizer.BosId };
+        DefaultStopTokens = stops;
     }
 
     /// <summary>The forward pass and its cache.</summary>
@@ -38,8 +51,9 @@ public sealed class TextGenerator : IDisposable
     public SentencePieceTokenizer Tokenizer { get; }
 
     /// <summary>
-    /// EOS and BOS. BOS is a stop token because no model should emit it mid-text, and some (llama2.c's
-    /// stories models) end every text with it instead of EOS.
+    /// EOS and BOS, and the extra stop tokens given to the constructor. BOS is a stop token because no
+    /// model should emit it mid-text, and some (llama2.c's stories models) end every text with it
+    /// instead of EOS.
     /// </summary>
     public IReadOnlySet<int> DefaultStopTokens { get; }
 
@@ -59,14 +73,10 @@ public sealed class TextGenerator : IDisposable
     /// <exception cref="ArgumentException">An empty prompt, ids outside the vocabulary (named), or a prompt longer than the context.</exception>
     public GenerationResult Generate(IReadOnlyList<int> promptTokens, SamplingOptions? options = null, Action<GeneratedToken>? onToken = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(promptTokens);
         options = (options ?? SamplingOptions.Greedy).Validate();
+        CheckPrompt(promptTokens);
         int[] prompt = [.. promptTokens];
         int context = Transformer.Model.ContextLength;
-        if (prompt.Length == 0) throw new ArgumentException("The prompt has no tokens.", nameof(promptTokens));
-        if (prompt.Length > context)
-            throw new ArgumentException($"The prompt has {prompt.Length} tokens, more than the model's context of {context} positions.", nameof(promptTokens));
-        Transformer.CheckTokens(prompt, 0);
         IReadOnlyCollection<int> stops = options.StopTokenIds is { } explicitStops ? explicitStops : DefaultStopTokens;
         var sampler = options.Temperature > 0 ? new Sampler(options) : null;
         var acc = Transformer.Model.Accelerator;
@@ -86,8 +96,10 @@ public sealed class TextGenerator : IDisposable
         var decoder = Tokenizer.CreateStreamDecoder();
         if (prompt[^1] == Tokenizer.BosId) decoder.Append(prompt[^1]); // the first piece after BOS drops its space
         var hostLogits = sampler is null ? null : new float[Transformer.VocabSize];
+        var stopTexts = new StopTextMatcher(options.StopTexts);
         StopReason reason;
         int? stopToken = null;
+        string? stopText = null;
         int decodeSteps = 0;
         while (true)
         {
@@ -101,9 +113,10 @@ public sealed class TextGenerator : IDisposable
             if (stops.Contains(next)) { reason = StopReason.StopToken; stopToken = next; break; }
             if (generated.Count >= options.MaxTokens) { reason = StopReason.MaxTokens; break; }
             generated.Add(next);
-            string piece = decoder.Append(next);
+            string piece = stopTexts.Feed(decoder.Append(next), out stopText);
             text.Append(piece);
             onToken?.Invoke(new GeneratedToken(next, piece));
+            if (stopText is not null) { reason = StopReason.StopText; break; }
             if (generated.Count >= options.MaxTokens) { reason = StopReason.MaxTokens; break; }
             if (cancellationToken.IsCancellationRequested) { reason = StopReason.Cancelled; break; }
             if (cached.Count >= context) { reason = StopReason.ContextFull; break; }
@@ -111,13 +124,35 @@ public sealed class TextGenerator : IDisposable
             cached.Add(next);
             decodeSteps++;
         }
-        string tail = decoder.Flush();
-        if (tail.Length > 0)
+        if (stopText is null)
         {
-            text.Append(tail);
-            onToken?.Invoke(new GeneratedToken(-1, tail));
+            // Bytes of an unfinished character, then any text held back as the start of a stop text that never came.
+            string tail = stopTexts.Feed(decoder.Flush(), out stopText);
+            if (stopText is not null) reason = StopReason.StopText;
+            else tail += stopTexts.Release();
+            if (tail.Length > 0)
+            {
+                text.Append(tail);
+                onToken?.Invoke(new GeneratedToken(-1, tail));
+            }
         }
-        return new GenerationResult(prompt, generated, text.ToString(), reason, stopToken, prompt.Length - reuse, prefillSeconds, decodeSteps, clock.Elapsed.TotalSeconds);
+        return new GenerationResult(prompt, generated, text.ToString(), reason, stopToken, prompt.Length - reuse, prefillSeconds, decodeSteps, clock.Elapsed.TotalSeconds, stopText);
+    }
+
+    /// <summary>
+    /// Throws what <see cref="Generate(IReadOnlyList{int}, SamplingOptions?, Action{GeneratedToken}?, CancellationToken)"/>
+    /// would for this prompt, before anything runs: so a caller can reject a prompt before echoing it.
+    /// </summary>
+    /// <param name="promptTokens">The prompt's ids.</param>
+    /// <exception cref="ArgumentException">An empty prompt, ids outside the vocabulary (named), or a prompt longer than the context.</exception>
+    public void CheckPrompt(IReadOnlyList<int> promptTokens)
+    {
+        ArgumentNullException.ThrowIfNull(promptTokens);
+        int context = Transformer.Model.ContextLength;
+        if (promptTokens.Count == 0) throw new ArgumentException("The prompt has no tokens.", nameof(promptTokens));
+        if (promptTokens.Count > context)
+            throw new ArgumentException($"The prompt has {promptTokens.Count} tokens, more than the model's context of {context} positions.", nameof(promptTokens));
+        Transformer.CheckTokens([.. promptTokens], 0);
     }
 
     /// <summary>Generates on a worker thread and yields the tokens as they come.</summary>

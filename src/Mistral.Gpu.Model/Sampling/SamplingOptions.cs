@@ -6,14 +6,19 @@ namespace Mistral.Gpu.Model.Sampling;
 /// <param name="TopP">Keep the smallest set of most likely tokens whose probability reaches P; 1 disables it.</param>
 /// <param name="Seed">Seed of the sampling RNG, for reproducible runs; null picks one at random.</param>
 /// <param name="MaxTokens">Most tokens to generate.</param>
-/// <param name="StopTokenIds">Ids that end generation (typically EOS); null or empty means none besides MaxTokens.</param>
+/// <param name="StopTokenIds">Ids that end generation instead of the generator's defaults (EOS, BOS and any it was given); null means those defaults, empty means none.</param>
+/// <param name="StopTexts">
+/// Texts that end generation as soon as the generated text contains one; the stop text (and
+/// anything after it) is neither streamed nor part of the result. Null or empty means none.
+/// </param>
 public sealed record SamplingOptions(
     float Temperature = 0f,
     int TopK = 0,
     float TopP = 1f,
     long? Seed = null,
     int MaxTokens = 256,
-    IReadOnlyList<int>? StopTokenIds = null)
+    IReadOnlyList<int>? StopTokenIds = null,
+    IReadOnlyList<string>? StopTexts = null)
 {
     /// <summary>Greedy decoding: argmax, lowest id on a tie.</summary>
     public static SamplingOptions Greedy { get; } = new();
@@ -29,6 +34,8 @@ public sealed record SamplingOptions(
             throw new ArgumentException($"{nameof(TopP)} must be in (0, 1], got {TopP}", nameof(TopP));
         if (MaxTokens < 0)
             throw new ArgumentException($"{nameof(MaxTokens)} must be >= 0, got {MaxTokens}", nameof(MaxTokens));
+        if (StopTexts is not null && StopTexts.Any(string.IsNullOrEmpty))
+            throw new ArgumentException($"{nameof(StopTexts)} must not contain an empty text (it would stop before the first token)", nameof(StopTexts));
         return this;
     }
 

@@ -31,51 +31,76 @@ internal static class BenchCommand
         var measure = new Option<bool>("--measure-bandwidth") { Description = "Measure read bandwidth even when the datasheet peak is known" };
         var probeMiB = new Option<int>("--probe-mib") { Description = "MiB read per bandwidth-probe launch (0: 512 on a CPU, 1024 on a GPU)" };
         var seed = new Option<int>("--seed") { Description = "Seed of the synthetic weights and prompt", DefaultValueFactory = _ => 1 };
+        var force = new Option<bool>("--force") { Description = "With --json, overwrite files that already exist" };
         var backend = BackendOption.Create();
 
         var command = new Command("bench", "Prefill/decode tokens/s, memory, decode speed vs context, and a per-kernel roofline profile.");
-        foreach (var option in new Option[] { model, backend, weights, prompt, decode, warmup, repetitions, context, contexts, profile, json, measure, probeMiB, seed })
+        foreach (var option in new Option[] { model, backend, weights, prompt, decode, warmup, repetitions, context, contexts, profile, json, force, measure, probeMiB, seed })
             command.Options.Add(option);
         command.Subcommands.Add(BenchCompareCommand.Create());
-        command.SetAction(parse => BackendOption.Run(parse, backend, accelerator =>
+        command.SetAction(parse =>
         {
+            // Everything the user typed is checked before a device is opened or a weight is made:
+            // a bad value is one line "error: ..." and exit code 2, like the model commands.
             string modelName = parse.GetValue(model)!;
             WeightEncoding encoding;
-            try { encoding = WeightEncoding.Parse(parse.GetValue(weights)!); }
-            catch (ArgumentException e) { Console.Error.WriteLine(e.Message); return 1; }
-
-            bool host = BandwidthProbe.IsHostMemory(accelerator.Info);
-            var d = BenchSettingsDefaults.For(host);
             List<int> sweep;
-            try { sweep = ParseContexts(parse.GetValue(contexts)!); }
-            catch (FormatException) { Console.Error.WriteLine("--contexts takes comma-separated whole numbers, such as 512,4096,16384."); return 1; }
-            var settings = new BenchSettings
+            try
             {
-                Model = modelName,
-                Weights = encoding.Name,
-                PromptTokens = parse.GetValue(prompt) ?? d.Prompt,
-                DecodeTokens = parse.GetValue(decode) ?? d.Decode,
-                Warmup = parse.GetValue(warmup) ?? d.Warmup,
-                Repetitions = parse.GetValue(repetitions) ?? d.Repetitions,
-                Context = parse.GetValue(context),
-                Seed = parse.GetValue(seed),
-            };
-            if (settings.DecodeTokens < 1 || settings.Repetitions < 1 || settings.Warmup < 0 || settings.PromptTokens < 0 || settings.Context < 0)
-            {
-                Console.Error.WriteLine("--decode-tokens and --repetitions must be at least 1; --warmup, --prompt-tokens and --context at least 0.");
-                return 1;
+                try { encoding = WeightEncoding.Parse(parse.GetValue(weights)!); }
+                catch (ArgumentException e) { throw new ArgumentException("--weights: " + ModelOptions.Describe(e)); }
+                sweep = ParseContexts(parse.GetValue(contexts)!);
+                CheckCounts(parse.GetValue(prompt), parse.GetValue(decode), parse.GetValue(warmup), parse.GetValue(repetitions), parse.GetValue(context), sweep, parse.GetValue(probeMiB));
+                if (parse.GetValue(json) is { } file) BenchReport.CheckOutputs(file.FullName, parse.GetValue(profile), parse.GetValue(force));
             }
-            return Run(accelerator, modelName, encoding, settings, sweep, parse.GetValue(profile), parse.GetValue(json),
-                parse.GetValue(measure), parse.GetValue(probeMiB) * (1L << 20));
-        }));
+            catch (ArgumentException e)
+            {
+                return ModelOptions.ReportError(e);
+            }
+            return ModelOptions.Run(parse, backend, accelerator =>
+            {
+                bool host = BandwidthProbe.IsHostMemory(accelerator.Info);
+                var d = BenchSettingsDefaults.For(host);
+                var settings = new BenchSettings
+                {
+                    Model = modelName,
+                    Weights = encoding.Name,
+                    PromptTokens = parse.GetValue(prompt) ?? d.Prompt,
+                    DecodeTokens = parse.GetValue(decode) ?? d.Decode,
+                    Warmup = parse.GetValue(warmup) ?? d.Warmup,
+                    Repetitions = parse.GetValue(repetitions) ?? d.Repetitions,
+                    Context = parse.GetValue(context),
+                    Seed = parse.GetValue(seed),
+                };
+                return Run(accelerator, modelName, encoding, settings, sweep, parse.GetValue(profile), parse.GetValue(json),
+                    parse.GetValue(measure), parse.GetValue(probeMiB) * (1L << 20));
+            });
+        });
         return command;
+    }
+
+    /// <summary>Longest decode position benchmarked: positions are exact in fp32 below 2^24.</summary>
+    private const int MaxPosition = 1 << 24;
+
+    /// <summary>Throws an <see cref="ArgumentException"/> (one sentence naming the option) for an out-of-range count.</summary>
+    private static void CheckCounts(int? prompt, int? decode, int? warmup, int? repetitions, int context, IReadOnlyList<int> sweep, int probeMiB)
+    {
+        if (decode is < 1) throw new ArgumentException($"--decode-tokens must be at least 1, got {decode}.");
+        if (repetitions is < 1) throw new ArgumentException($"--repetitions must be at least 1, got {repetitions}.");
+        if (warmup is < 0) throw new ArgumentException($"--warmup must be at least 0, got {warmup}.");
+        if (prompt is < 0) throw new ArgumentException($"--prompt-tokens must be at least 0 (0 skips the prefill), got {prompt}.");
+        if (prompt is > MaxPosition) throw new ArgumentException($"--prompt-tokens must be at most {MaxPosition}, got {prompt}.");
+        if (context is < 0 or > MaxPosition / 2) throw new ArgumentException($"--context is the position of the decode measurement: a whole number from 0 to {MaxPosition / 2}, got {context}.");
+        if (sweep.FirstOrDefault(c => c is < 0 or > MaxPosition / 2, 0) is not 0 and var bad)
+            throw new ArgumentException($"--contexts takes positions from 0 to {MaxPosition / 2}, got {bad}.");
+        if (probeMiB < 0) throw new ArgumentException($"--probe-mib must be at least 0 (0 picks a size), got {probeMiB}.");
     }
 
     private static int Run(Accelerator accelerator, string modelName, WeightEncoding encoding, BenchSettings settings,
         IReadOnlyList<int> sweep, bool profile, FileInfo? json, bool alwaysMeasure, long probeBytes)
     {
         var source = BenchModelSource.Open(accelerator, modelName, encoding);
-        if (source is null) return 1;
+        if (source is null) return ModelOptions.ErrorExitCode;
         using var loaded = source.Loaded;
         var config = source.Config;
         var info = accelerator.Info;
@@ -154,5 +179,8 @@ internal static class BenchCommand
 
     private static List<int> ParseContexts(string text) =>
         text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).Distinct().Order().ToList();
+            .Select(s => int.TryParse(s, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int value)
+                ? value
+                : throw new ArgumentException($"--contexts takes comma-separated whole numbers, such as 512,4096,16384; got '{s}'."))
+            .Distinct().Order().ToList();
 }

@@ -19,8 +19,8 @@ internal static class BenchCompareCommand
             var paths = parse.GetValue(files) ?? [];
             if (paths.Length < 2)
             {
-                Console.Error.WriteLine("bench compare needs at least two files saved by bench --json.");
-                return 1;
+                Console.Error.WriteLine("error: bench compare needs at least two files saved by bench --json.");
+                return ModelOptions.ErrorExitCode;
             }
             var runs = new List<(string, BenchRun)>();
             foreach (var file in paths)
@@ -28,8 +28,7 @@ internal static class BenchCompareCommand
                 try { runs.Add((Label(file, paths), BenchRunFile.Load(file.FullName))); }
                 catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
                 {
-                    Console.Error.WriteLine(e.Message);
-                    return 1;
+                    return ModelOptions.ReportError(e);
                 }
             }
             var table = CompareTable.Build(runs);

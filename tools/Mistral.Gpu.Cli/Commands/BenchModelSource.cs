@@ -19,7 +19,7 @@ internal sealed record BenchModelSource(ModelConfig Config, MistralModel? Loaded
         {
             if (BenchSettingsDefaults.Synthetic.TryGetValue(name[BenchSettingsDefaults.SyntheticPrefix.Length..], out var config))
                 return new BenchModelSource(config, null);
-            Console.Error.WriteLine($"Unknown synthetic model '{name}': use {string.Join(" or ", BenchSettingsDefaults.Synthetic.Keys.Select(k => BenchSettingsDefaults.SyntheticPrefix + k))}.");
+            Console.Error.WriteLine($"error: --model: unknown synthetic model '{name}': use {string.Join(" or ", BenchSettingsDefaults.Synthetic.Keys.Select(k => BenchSettingsDefaults.SyntheticPrefix + k))}.");
             return null;
         }
         var format = encoding.BitsPerWeight switch { 4 => WeightFormat.Int4, 16 => WeightFormat.Fp16, _ => WeightFormat.Fp32 };
@@ -31,7 +31,7 @@ internal sealed record BenchModelSource(ModelConfig Config, MistralModel? Loaded
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            Console.Error.WriteLine(e.Message);
+            ModelOptions.ReportError(e);
             return null;
         }
     }

@@ -60,24 +60,60 @@ internal static class BenchReport
         AnsiConsole.Write(table);
     }
 
+    /// <summary>The files a save writes: the JSON, and with a profile the roofline SVG and the kernel table as Markdown and CSV beside it.</summary>
+    public static IReadOnlyList<string> OutputPaths(string path, bool profile)
+    {
+        if (!profile) return [path];
+        string stem = Path.Combine(Path.GetDirectoryName(path) ?? ".", Path.GetFileNameWithoutExtension(path));
+        return [path, stem + ".roofline.svg", stem + ".kernels.md", stem + ".kernels.csv"];
+    }
+
+    /// <summary>
+    /// Checks, before anything runs, that a save to <paramref name="path"/> can go through: its
+    /// folder exists (it is never created), no path on the way is a regular file, and no file it
+    /// would write exists yet unless <paramref name="force"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">One sentence naming the path and what is wrong.</exception>
+    public static void CheckOutputs(string path, bool profile, bool force)
+    {
+        string full = Path.GetFullPath(path);
+        if (Directory.Exists(full)) throw new ArgumentException($"--json {full} is a folder; give the name of the file to write.");
+        string folder = Path.GetDirectoryName(full) ?? ".";
+        if (!Directory.Exists(folder))
+        {
+            for (string? up = folder; !string.IsNullOrEmpty(up); up = Path.GetDirectoryName(up))
+                if (File.Exists(up)) throw new ArgumentException($"--json {full}: {up} is a file, not a folder.");
+            throw new ArgumentException($"--json {full}: the folder {folder} does not exist; create it first.");
+        }
+        var outputs = OutputPaths(full, profile);
+        if (outputs.FirstOrDefault(Directory.Exists) is { } blocked)
+            throw new ArgumentException($"--json {full}: {blocked} is a folder, so the file cannot be written there.");
+        var existing = outputs.Where(File.Exists).ToList();
+        if (existing.Count > 0 && !force)
+            throw new ArgumentException(existing.Count == 1
+                ? $"--json: {existing[0]} already exists; pass --force to overwrite it."
+                : $"--json: {existing[0]} and {existing.Count - 1} more file(s) it writes already exist; pass --force to overwrite them.");
+    }
+
     /// <summary>Writes the JSON and, when the run has a profile, the roofline SVG and the kernel table as Markdown/CSV beside it.</summary>
     public static void Save(BenchRun run, string path)
     {
-        BenchRunFile.Save(run, path);
+        // Not BenchRunFile.Save, which creates missing folders: the folder was checked to exist before the run.
+        File.WriteAllText(path, BenchRunFile.ToJson(run));
         AnsiConsole.MarkupLineInterpolated($"Saved [bold]{path}[/]");
         if (run.Profile is not { } profile)
         {
             AnsiConsole.MarkupLine("No roofline chart: add --profile to measure the kernels it plots.");
             return;
         }
-        string stem = Path.Combine(Path.GetDirectoryName(path) ?? ".", Path.GetFileNameWithoutExtension(path));
-        string svg = stem + ".roofline.svg";
+        var paths = OutputPaths(path, profile: true);
+        string svg = paths[1];
         File.WriteAllText(svg, RooflineSvg.Render(
             $"{run.Settings.Model} decode step, {run.Device.Name} ({run.Device.Backend})", run.Peaks, profile.Kernels));
         var report = new KernelReport { Device = run.Device, Peaks = run.Peaks, Kernels = profile.Kernels };
-        File.WriteAllText(stem + ".kernels.md", KernelReportFormats.ToMarkdown(report));
-        File.WriteAllText(stem + ".kernels.csv", KernelReportFormats.ToCsv(report));
-        AnsiConsole.MarkupLineInterpolated($"Saved [bold]{svg}[/], {stem}.kernels.md and .csv");
+        File.WriteAllText(paths[2], KernelReportFormats.ToMarkdown(report));
+        File.WriteAllText(paths[3], KernelReportFormats.ToCsv(report));
+        AnsiConsole.MarkupLineInterpolated($"Saved [bold]{svg}[/], {paths[2]} and {paths[3]}");
     }
 
     private static string Num(double value, string format) => value.ToString(format, Invariant);

@@ -28,11 +28,13 @@ internal static class ChatCommand
         command.SetAction(parse => ModelOptions.Run(parse, backend, accelerator =>
         {
             var options = sampling.Read(parse);
+            sampling.ReadStopIds(parse);
             string directory = ModelOptions.ResolveDirectory(parse.GetValue(model));
             var tokenizer = ModelOptions.LoadTokenizer(directory);
+            var stops = sampling.StopTokens(parse, directory, tokenizer.VocabSize);
             var template = new InstructTemplate(tokenizer);
             using var loaded = ModelOptions.Load(accelerator, directory, parse.GetValue(precision)!, parse.GetValue(context));
-            using var generator = new TextGenerator(loaded, tokenizer);
+            using var generator = new TextGenerator(loaded, tokenizer, extraStopTokens: stops);
             var messages = new List<ChatMessage>();
             if (parse.GetValue(system) is { Length: > 0 } systemPrompt) messages.Add(ChatMessage.System(systemPrompt));
             bool interactive = !Console.IsInputRedirected;

@@ -31,15 +31,20 @@ internal static class GenerateCommand
         command.SetAction(parse => ModelOptions.Run(parse, backend, accelerator =>
         {
             var options = sampling.Read(parse);
+            sampling.ReadStopIds(parse);
             string directory = ModelOptions.ResolveDirectory(parse.GetValue(model));
             var tokenizer = ModelOptions.LoadTokenizer(directory);
+            var stops = sampling.StopTokens(parse, directory, tokenizer.VocabSize);
             using var loaded = ModelOptions.Load(accelerator, directory, parse.GetValue(precision)!, parse.GetValue(context));
-            using var generator = new TextGenerator(loaded, tokenizer);
+            using var generator = new TextGenerator(loaded, tokenizer, extraStopTokens: stops);
             string text = parse.GetValue(prompt) ?? DefaultPrompt;
+            // Encode and check the prompt before echoing it: a prompt that does not fit is one error line, nothing on stdout.
+            int[] promptTokens = tokenizer.Encode(text, addBos: true);
+            generator.CheckPrompt(promptTokens);
             bool asJson = parse.GetValue(json);
             var stdout = Console.Out;
             if (!asJson) stdout.Write(text);
-            var result = generator.Generate(text, options, asJson ? null : token =>
+            var result = generator.Generate(promptTokens, options, asJson ? null : token =>
             {
                 stdout.Write(token.Text);
                 stdout.Flush();
@@ -54,7 +59,14 @@ internal static class GenerateCommand
 
     /// <summary>One line: prompt and decode throughput, and why it stopped.</summary>
     public static string Summary(GenerationResult result, string device) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"{device}: prefill {result.PrefillTokens} tokens at {result.PrefillTokensPerSecond:0.0} tok/s, decode {result.Tokens.Count} tokens at {result.DecodeTokensPerSecond:0.0} tok/s (stopped: {result.StopReason})");
+        $"{device}: prefill {result.PrefillTokens} tokens at {result.PrefillTokensPerSecond:0.0} tok/s, decode {result.Tokens.Count} tokens at {result.DecodeTokensPerSecond:0.0} tok/s (stopped: {Stopped(result)})");
+
+    private static string Stopped(GenerationResult result) => result.StopReason switch
+    {
+        StopReason.StopToken when result.StopToken is { } id => $"stop token {id}",
+        StopReason.StopText when result.StopText is { } stop => $"stop text {System.Text.Json.JsonSerializer.Serialize(stop)}",
+        var other => other.ToString(),
+    };
 
     private static void WriteJson(TextWriter output, GenerationResult result)
     {

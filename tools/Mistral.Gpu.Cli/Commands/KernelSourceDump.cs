@@ -6,12 +6,52 @@ namespace Mistral.Gpu.Cli.Commands;
 /// <summary>Writes the generated CUDA C and OpenCL C of every kernel variant, so the translation can be read and diffed.</summary>
 internal static class KernelSourceDump
 {
-    /// <summary>"flash_attention.HEAD_DIM=128.cu": the entry point, then each specialization, then the dialect's extension.</summary>
-    public static string FileName(KernelDefinition kernel, IReadOnlyList<int> variant, KernelDialect dialect)
+    /// <summary>Exit code when the folder cannot be used (a file, unwritable) or holds files that are not ours.</summary>
+    public const int ErrorExitCode = 2;
+
+    /// <summary>
+    /// "FlashDecoding.Partial.HEAD_DIM=128.cu": the kernel's C# name (class and method, unique in
+    /// the catalog where entry points need not be), then each specialization, then the extension.
+    /// </summary>
+    public static string FileName(KernelDefinition kernel, IReadOnlyList<int> variant, KernelDialect dialect) =>
+        Stem(kernel, variant) + Extension(dialect);
+
+    private static string Stem(KernelDefinition kernel, IReadOnlyList<int> variant)
     {
-        var name = new StringBuilder(kernel.EntryPoint);
+        var name = new StringBuilder();
+        foreach (char c in kernel.Name) name.Append(char.IsLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '_');
         foreach (var (spec, value) in kernel.Specializations.Zip(variant)) name.Append('.').Append(spec.Name).Append('=').Append(value);
-        return name.Append(dialect == KernelDialect.Cuda ? ".cu" : ".cl").ToString();
+        return name.ToString();
+    }
+
+    private static string Extension(KernelDialect dialect) => dialect == KernelDialect.Cuda ? ".cu" : ".cl";
+
+    /// <summary>
+    /// Every file to write: one per variant and dialect. Two kernels with the same C# name (the
+    /// same class and method in two namespaces) get their entry point added, then a counter, so no
+    /// file name is ever shared.
+    /// </summary>
+    public static IReadOnlyList<(string FileName, string Text)> Files(IReadOnlyList<KernelDefinition> kernels)
+    {
+        var stems = (from kernel in kernels
+                     from variant in kernel.AllVariants()
+                     select (Kernel: kernel, Variant: variant, Stem: Stem(kernel, variant))).ToList();
+        var counts = stems.GroupBy(s => s.Stem, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.Count(), StringComparer.OrdinalIgnoreCase);
+        // Names nobody shares are reserved first, so a disambiguated name never takes one of them.
+        var taken = new HashSet<string>(counts.Where(c => c.Value == 1).Select(c => c.Key), StringComparer.OrdinalIgnoreCase);
+        var files = new List<(string, string)>();
+        foreach (var (kernel, variant, stem) in stems)
+        {
+            string unique = stem;
+            if (counts[stem] > 1)
+            {
+                unique = $"{stem}.{kernel.EntryPoint}";
+                for (int ordinal = 2; !taken.Add(unique); ordinal++) unique = $"{stem}.{kernel.EntryPoint}.{ordinal}";
+            }
+            foreach (var dialect in new[] { KernelDialect.Cuda, KernelDialect.OpenCL })
+                files.Add((unique + Extension(dialect), kernel.SourceFor(dialect, variant)));
+        }
+        return files;
     }
 
     /// <summary>One line per kernel with its variants.</summary>
@@ -27,37 +67,54 @@ internal static class KernelSourceDump
     }
 
     /// <summary>
-    /// Writes every file into <paramref name="directory"/> (created if missing). Files that exist with
-    /// other content are refused, all before anything is written, unless <paramref name="force"/>.
+    /// Writes every file into <paramref name="directory"/> (created if missing, with its parents).
+    /// Files that exist with other content are never overwritten unless <paramref name="force"/>;
+    /// they are all checked before anything is written. Files already up to date are left alone.
     /// </summary>
-    /// <returns>0 on success, 1 when existing files were refused.</returns>
+    /// <returns>0 on success; 2 when the folder cannot be used or existing files were refused.</returns>
     public static int Write(IReadOnlyList<KernelDefinition> kernels, DirectoryInfo directory, bool force, TextWriter output, TextWriter error)
     {
-        var files = (from kernel in kernels
-                     from variant in kernel.AllVariants()
-                     from dialect in new[] { KernelDialect.Cuda, KernelDialect.OpenCL }
-                     select (Path: Path.Combine(directory.FullName, FileName(kernel, variant, dialect)), Text: kernel.SourceFor(dialect, variant))).ToList();
-        // Entry points are C names, unique per program but not necessarily across the catalog.
-        if (files.GroupBy(f => f.Path).FirstOrDefault(g => g.Count() > 1) is { } clash)
+        string root = directory.FullName;
+        try
         {
-            error.WriteLine($"Two kernel variants would both be written to {Path.GetFileName(clash.Key)}; give their kernels distinct entry points.");
-            return 1;
+            if (File.Exists(root))
+                return Fail(error, $"--dump {root} is a file, not a folder; give a folder to write the kernel sources into.");
+            for (var parent = directory.Parent; parent is not null; parent = parent.Parent)
+                if (File.Exists(parent.FullName))
+                    return Fail(error, $"--dump {root}: {parent.FullName} is a file, so no folder can be created below it.");
+
+            var files = Files(kernels).Select(f => (Path: Path.Combine(root, f.FileName), f.Text)).ToList();
+            if (files.FirstOrDefault(f => Directory.Exists(f.Path)) is { Path: not null } blocked)
+                return Fail(error, $"--dump {root}: {blocked.Path} is a folder where a kernel source must go; move it away.");
+            var conflicts = files.Where(f => File.Exists(f.Path) && File.ReadAllText(f.Path) != f.Text).Select(f => f.Path).ToList();
+            if (conflicts.Count > 0 && !force)
+            {
+                return Fail(error, $"refusing to overwrite {conflicts.Count} existing file(s) with other content in {root} (first: {Path.GetFileName(conflicts[0])}); pass --force to overwrite.");
+            }
+            try { Directory.CreateDirectory(root); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return Fail(error, $"--dump {root}: the folder cannot be created here ({e.Message.TrimEnd('.')}).");
+            }
+            int written = 0;
+            foreach (var (path, text) in files)
+            {
+                if (File.Exists(path) && File.ReadAllText(path) == text) continue;
+                File.WriteAllText(path, text);
+                written++;
+            }
+            output.WriteLine($"{files.Count} files for {kernels.Count} kernels in {root}: {written} written, {files.Count - written} already up to date.");
+            return 0;
         }
-        var conflicts = files.Where(f => File.Exists(f.Path) && File.ReadAllText(f.Path) != f.Text).Select(f => f.Path).ToList();
-        if (conflicts.Count > 0 && !force)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or System.Security.SecurityException)
         {
-            error.WriteLine($"Refusing to overwrite {conflicts.Count} existing file(s) with other content in {directory.FullName} (first: {Path.GetFileName(conflicts[0])}); pass --force to overwrite.");
-            return 1;
+            return Fail(error, $"cannot write kernel sources to {root}: {e.Message}");
         }
-        directory.Create();
-        int written = 0;
-        foreach (var (path, text) in files)
-        {
-            if (File.Exists(path) && File.ReadAllText(path) == text) continue;
-            File.WriteAllText(path, text);
-            written++;
-        }
-        output.WriteLine($"{files.Count} files for {kernels.Count} kernels in {directory.FullName}: {written} written, {files.Count - written} already up to date.");
-        return 0;
+    }
+
+    private static int Fail(TextWriter error, string message)
+    {
+        error.WriteLine($"error: {message}");
+        return ErrorExitCode;
     }
 }

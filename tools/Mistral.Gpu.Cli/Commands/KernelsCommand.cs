@@ -13,7 +13,7 @@ internal static class KernelsCommand
     {
         var dump = new Option<DirectoryInfo?>("--dump")
         {
-            Description = "Write each variant's generated source to DIR as {EntryPoint}[.{spec}={value}...].cu and .cl",
+            Description = "Write each variant's generated source to DIR as {Class}.{Method}[.{spec}={value}...].cu and .cl",
             HelpName = "DIR",
         };
         var force = new Option<bool>("--force") { Description = "With --dump, overwrite files that exist with other content" };

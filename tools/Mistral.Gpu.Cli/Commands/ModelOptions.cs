@@ -54,6 +54,19 @@ internal static class ModelOptions
         public Option<float> TopP { get; } = new("--top-p") { Description = "Nucleus sampling: the smallest set of tokens whose probability reaches P; 1 = all", DefaultValueFactory = _ => 1f, HelpName = "P" };
         public Option<long?> Seed { get; } = new("--seed", "-s") { Description = "Random seed for sampling (default: random)", HelpName = "S" };
 
+        // Strings, checked when the command runs, so "--stop abc" is one line naming the option.
+        public Option<string[]> Stop { get; } = new("--stop")
+        {
+            Description = "Also stop at these token ids (comma-separated; repeatable), besides EOS, BOS and generation_config.json's eos_token_id",
+            HelpName = "ID[,ID...]",
+        };
+
+        public Option<string[]> StopText { get; } = new("--stop-text")
+        {
+            Description = "Stop when the generated text reaches this text, which is not printed (repeatable)",
+            HelpName = "TEXT",
+        };
+
         public void AddTo(Command command)
         {
             command.Options.Add(MaxTokens);
@@ -61,15 +74,59 @@ internal static class ModelOptions
             command.Options.Add(TopK);
             command.Options.Add(TopP);
             command.Options.Add(Seed);
+            command.Options.Add(Stop);
+            command.Options.Add(StopText);
         }
 
-        /// <summary>The options as parsed; stop tokens stay null so the generator uses the model's (EOS and BOS).</summary>
-        public SamplingOptions Read(ParseResult parse) => new SamplingOptions(
-            Temperature: parse.GetValue(Temperature),
-            TopK: parse.GetValue(TopK),
-            TopP: parse.GetValue(TopP),
-            Seed: parse.GetValue(Seed),
-            MaxTokens: parse.GetValue(MaxTokens)).Validate();
+        /// <summary>
+        /// The options as parsed; stop token ids stay null so the generator uses its own (EOS, BOS and
+        /// the extra ones from <see cref="StopTokens"/>).
+        /// </summary>
+        /// <exception cref="ArgumentException">A value out of range, or an empty <c>--stop-text</c>, named.</exception>
+        public SamplingOptions Read(ParseResult parse)
+        {
+            string[] texts = parse.GetValue(StopText) ?? [];
+            if (texts.Any(string.IsNullOrEmpty)) throw new ArgumentException("--stop-text must not be empty.");
+            return new SamplingOptions(
+                Temperature: parse.GetValue(Temperature),
+                TopK: parse.GetValue(TopK),
+                TopP: parse.GetValue(TopP),
+                Seed: parse.GetValue(Seed),
+                MaxTokens: parse.GetValue(MaxTokens),
+                StopTexts: texts.Length > 0 ? texts : null).Validate();
+        }
+
+        /// <summary>The <c>--stop</c> ids, as written (the vocabulary is checked by <see cref="StopTokens"/>).</summary>
+        /// <exception cref="ArgumentException">A value that is not a list of whole numbers.</exception>
+        public IReadOnlyList<int> ReadStopIds(ParseResult parse)
+        {
+            var ids = new List<int>();
+            foreach (string value in parse.GetValue(Stop) ?? [])
+                foreach (string part in value.Split(',', StringSplitOptions.TrimEntries))
+                {
+                    if (!int.TryParse(part, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out int id))
+                        throw new ArgumentException($"--stop takes token ids such as 2 or 2,13; '{part}' is not a token id.");
+                    ids.Add(id);
+                }
+            return ids;
+        }
+
+        /// <summary>
+        /// The extra stop tokens for a model folder: <c>eos_token_id</c> from its
+        /// <c>generation_config.json</c> when it has one, then the <c>--stop</c> ids; each checked
+        /// against the vocabulary, the error naming the file or the option.
+        /// </summary>
+        public IReadOnlyList<int> StopTokens(ParseResult parse, string directory, int vocabSize)
+        {
+            var ids = new List<int>(GenerationConfig.Read(directory).CheckVocabulary(vocabSize).EosTokenIds);
+            foreach (int id in ReadStopIds(parse))
+            {
+                if (id < 0 || id >= vocabSize)
+                    throw new ArgumentException($"--stop: token id {id} is outside the model's vocabulary of {vocabSize} tokens (0..{vocabSize - 1}).");
+                ids.Add(id);
+            }
+            return ids;
+        }
     }
 
     /// <summary>The model folder: the option's value, or the shipped default; it must exist.</summary>
@@ -95,6 +152,8 @@ internal static class ModelOptions
     /// </summary>
     public static MistralModel Load(Accelerator accelerator, string directory, string precision, int? context)
     {
+        if (context is <= 0 or > MistralModel.MaxPositions)
+            throw new ArgumentException($"--context must be a number of positions from 1 to {MistralModel.MaxPositions}, got {context}.");
         var files = CheckpointFiles.Detect(directory);
         long bytes = files.WeightPaths.Sum(p => new FileInfo(p).Length);
         var options = new ModelLoadOptions
@@ -138,18 +197,34 @@ internal static class ModelOptions
         }
         catch (Exception e)
         {
-            Console.Out.Flush();
-            Console.Error.WriteLine($"error: {Describe(e)}");
-            return ErrorExitCode;
+            return ReportError(e);
         }
     }
 
-    private static string Describe(Exception e) => e switch
+    /// <summary>Prints <paramref name="e"/> as one line <c>error: ...</c> on stderr (after flushing stdout); returns <see cref="ErrorExitCode"/>.</summary>
+    public static int ReportError(Exception e)
     {
-        // ArgumentException appends " (Parameter 'x')"; the message already names what is wrong.
-        ArgumentException a when a.ParamName is not null && a.Message.EndsWith($" (Parameter '{a.ParamName}')", StringComparison.Ordinal) =>
-            a.Message[..^$" (Parameter '{a.ParamName}')".Length],
-        ArgumentException or IOException or InvalidDataException or BackendUnavailableException or InvalidOperationException or NotSupportedException => e.Message,
-        _ => $"{e.GetType().Name}: {e.Message}",
-    };
+        Console.Out.Flush();
+        Console.Error.WriteLine($"error: {Describe(e)}");
+        return ErrorExitCode;
+    }
+
+    /// <summary>
+    /// The exception's message as one sentence for a user: without the " (Parameter 'x')" and
+    /// "Actual value was ..." that ArgumentException appends (the message already names what is
+    /// wrong), on one line.
+    /// </summary>
+    public static string Describe(Exception e)
+    {
+        string message = e.Message;
+        if (e is ArgumentException { ParamName: { } name })
+            message = message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal);
+        if (e is ArgumentOutOfRangeException { ActualValue: not null } && message.IndexOf("Actual value was", StringComparison.Ordinal) is > 0 and var actual)
+            message = message[..actual];
+        message = string.Join(" ", message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        return e is ArgumentException or IOException or InvalidDataException or BackendUnavailableException or InvalidOperationException
+            or NotSupportedException or UnauthorizedAccessException or FormatException
+            ? message
+            : $"{e.GetType().Name}: {message}";
+    }
 }
