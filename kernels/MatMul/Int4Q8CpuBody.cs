@@ -63,6 +63,12 @@ internal static unsafe class Int4Q8CpuBody
         int tileTokens = Math.Min(tokenTile, tokens - t0);
         if (rowStart >= rowEnd || tileTokens <= 0) return true;
         var rows = new RowDots(packed, scales, xq, xScale, xSum, k, groupSize);
+        if (tileTokens == 1 && path == Path.Avx512 && groupSize == 32)
+        {
+            // The decode step's GEMV: nothing per row but the dot product itself.
+            rows.Gemv512(rowStart, rowEnd, t0, (float*)Address(y.AsSpan()) + (long)t0 * n);
+            return true;
+        }
         for (int row = rowStart; row < rowEnd; row++)
         {
             for (int tt = 0; tt < tileTokens; tt += 4)
@@ -155,12 +161,26 @@ internal static unsafe class Int4Q8CpuBody
         }
 
         /// <summary>Row <paramref name="row"/> against token <paramref name="token"/> (the GEMV of a decode step), 512 bits at a time.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public float Dot512(int row, int token)
+        public float Dot512(int row, int token) => groupSize == 32
+            ? Dot512G32(packed + (long)row * (k / 2), scales + (long)row * (k / 32), xq + (long)token * k, xScale + token * (k / 32), xSum + token * (k / 32), k)
+            : Dot512(row, token, 1)[0];
+
+        /// <summary>Rows rowStart..rowEnd-1 against one token, groups of 32, into <paramref name="y"/> (indexed by row).</summary>
+        public void Gemv512(int rowStart, int rowEnd, int token, float* y)
         {
-            byte* w = packed + (long)row * (k / 2);
+            byte* w = packed + (long)rowStart * (k / 2);
+            ushort* s = scales + (long)rowStart * (k / 32);
             byte* x = xq + (long)token * k;
-            int groups = k / 32;
+            float* dx = xScale + token * (k / 32);
+            int* sums = xSum + token * (k / 32);
+            for (int row = rowStart; row < rowEnd; row++, w += k / 2, s += k / 32)
+                y[row] = Dot512G32(w, s, x, dx, sums, k);
+        }
+
+        // Everything in registers: a static method over raw pointers, so the loop reloads nothing from the struct.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static float Dot512G32(byte* w, ushort* s, byte* x, float* dx, int* sums, int k)
+        {
             var low = Vector512.Create((byte)0x0F);
             var ones = Vector512.Create((short)1);
             var four = Vector512.Create(4);
@@ -168,17 +188,19 @@ internal static unsafe class Int4Q8CpuBody
             var acc = Vector512<float>.Zero;
             for (int chunk = 0; chunk < k / 512; chunk++)
             {
-                var s = WeightScales512(row, chunk) * Vector512.Load(xScale + token * groups + 16 * chunk);
-                var c = Vector512.Load(xSum + token * groups + 16 * chunk) * 2;
+                var scale = HalfToSingle(Avx512F.ConvertToVector512UInt32(Vector256.Load(s + 16 * chunk))) * Vector512.Load(dx + 16 * chunk);
+                var corrections = Vector512.Load(sums + 16 * chunk) << 1;
                 var lanes = quarters;
                 for (int j = 0; j < 4; j++)
                 {
-                    var bytes = Vector512.Load(w + 256 * chunk + 64 * j);
+                    var bytes = Vector512.Load(w + 64 * j);
                     var lo = bytes & low;
                     var hi = Avx512BW.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & low;
-                    acc = Accumulate512(lo, hi, x + 512 * chunk + 128 * j, c, s, lanes, ones, acc);
+                    acc = Accumulate512(lo, hi, x + 128 * j, corrections, scale, lanes, ones, acc);
                     lanes += four;
                 }
+                w += 256;
+                x += 512;
             }
             return Vector512.Sum(acc);
         }

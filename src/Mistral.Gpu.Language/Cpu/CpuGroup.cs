@@ -11,6 +11,7 @@ namespace Mistral.Gpu.Language.Cpu;
 public sealed unsafe class CpuGroup : IDisposable
 {
     private readonly List<(nint Pointer, int Bytes)> shared = [];
+    private bool[] poisoned = [];
     private KernelContext[] lanes = [];
     private ulong[] exchange = [];
     // Per warp, the butterfly of the last reduction, computed once by the first lane that reads it:
@@ -36,7 +37,7 @@ public sealed unsafe class CpuGroup : IDisposable
     /// <summary>Number of lanes in this group.</summary>
     public int LaneCount { get; private set; }
 
-    /// <summary>Prepares the group for the next group index; shared memory is poisoned (0xFF) so a read before a write shows.</summary>
+    /// <summary>Prepares the group for the next group index; shared memory is poisoned (0xFF) when first handed out to it, so a read before a write shows.</summary>
     public void Reset(Dim3 groupId, Dim3 groupSize, Dim3 groupCount)
     {
         GroupId = groupId;
@@ -58,7 +59,9 @@ public sealed unsafe class CpuGroup : IDisposable
             lane.LinearLaneId = i;
             lane.LaneId = new Dim3(i % groupSize.X, i / groupSize.X % groupSize.Y, i / (groupSize.X * groupSize.Y));
         }
-        foreach (var (pointer, bytes) in shared) new Span<byte>((void*)pointer, bytes).Fill(0xFF);
+        // Poisoning happens per allocation, when the group first asks for it: filling every array this
+        // thread ever allocated (other kernels' tiles included) at each group cost more than small kernels.
+        Array.Clear(poisoned);
     }
 
     /// <summary>Makes lane <paramref name="linearLane"/> current and returns its context.</summary>
@@ -105,16 +108,19 @@ public sealed unsafe class CpuGroup : IDisposable
         int bytes = checked(length * sizeof(T));
         if (ordinal == shared.Count)
         {
-            var pointer = (nint)NativeMemory.AlignedAlloc((nuint)bytes, 64);
-            new Span<byte>((void*)pointer, bytes).Fill(0xFF);
-            shared.Add((pointer, bytes));
+            shared.Add(((nint)NativeMemory.AlignedAlloc((nuint)bytes, 64), bytes));
+            Array.Resize(ref poisoned, shared.Count);
         }
         else if (shared[ordinal].Bytes < bytes)
         {
             NativeMemory.AlignedFree((void*)shared[ordinal].Pointer);
-            var pointer = (nint)NativeMemory.AlignedAlloc((nuint)bytes, 64);
-            new Span<byte>((void*)pointer, bytes).Fill(0xFF);
-            shared[ordinal] = (pointer, bytes);
+            shared[ordinal] = ((nint)NativeMemory.AlignedAlloc((nuint)bytes, 64), bytes);
+        }
+        // The first lane of the group to reach this allocation poisons it; the others share what it wrote.
+        if (!poisoned[ordinal])
+        {
+            new Span<byte>((void*)shared[ordinal].Pointer, bytes).Fill(0xFF);
+            poisoned[ordinal] = true;
         }
         return new SharedView<T>((T*)shared[ordinal].Pointer, length);
     }
