@@ -5,7 +5,8 @@ namespace Mistral.Gpu.Roofline;
 /// <summary>
 /// Decides the ceilings for a device: the datasheet row when <c>KnownDevices</c> has one; otherwise
 /// (any CPU, any unlisted GPU) the bandwidth is measured with <see cref="BandwidthProbe"/> and
-/// labelled "measured". A FLOP/s ceiling is never measured or guessed: without a datasheet it stays unknown.
+/// labelled "measured"; likewise a missing FLOP/s ceiling is measured with <see cref="ComputeProbe"/> (fp32
+/// FMA throughput, labelled as such), unless the caller asks for bandwidth only.
 /// </summary>
 public static class DevicePeaksLookup
 {
@@ -13,7 +14,16 @@ public static class DevicePeaksLookup
     /// <param name="accelerator">The device.</param>
     /// <param name="alwaysMeasure">Run the probe even when a datasheet figure exists (kept as <see cref="DevicePeaks.MeasuredBandwidth"/>, a check on the datasheet).</param>
     /// <param name="probeBytes">Bytes per probe launch (0: the probe's default).</param>
-    public static DevicePeaks For(Accelerator accelerator, bool alwaysMeasure = false, long probeBytes = 0)
+    /// <param name="measureCompute">Measure the FLOP/s ceiling when no datasheet gives one.</param>
+    public static DevicePeaks For(Accelerator accelerator, bool alwaysMeasure = false, long probeBytes = 0, bool measureCompute = true)
+    {
+        var peaks = Bandwidth(accelerator, alwaysMeasure, probeBytes);
+        if (peaks.FlopsPerSecond is > 0 || !measureCompute) return peaks;
+        var compute = ComputeProbe.Measure(accelerator);
+        return peaks with { FlopsPerSecond = compute.PeakFlopsPerSecond, FlopsSource = compute.Source };
+    }
+
+    private static DevicePeaks Bandwidth(Accelerator accelerator, bool alwaysMeasure, long probeBytes)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         var info = accelerator.Info;

@@ -31,8 +31,20 @@ public class DevicePeaksTests
         Assert.True(peaks.BandwidthIsMeasured);
         Assert.StartsWith("measured: MemoryRead kernel", peaks.BandwidthSource);
         Assert.True(peaks.BandwidthBytesPerSecond > 0);
-        Assert.Null(peaks.FlopsPerSecond);
         Assert.Equal(5, peaks.MeasuredBandwidth!.Samples.Count);
+        // No datasheet FLOP/s for a CPU: the FMA probe measures one, labelled as fp32 FMA throughput.
+        Assert.StartsWith("measured: FmaThroughput kernel, fp32", peaks.FlopsSource);
+        Assert.True(peaks.FlopsPerSecond > 1e8);
+        Assert.NotNull(peaks.RidgeIntensity);
+    }
+
+    [Fact]
+    public void Compute_can_be_left_unmeasured()
+    {
+        using var cpu = new CpuAccelerator(maxThreads: 1);
+        var peaks = DevicePeaksLookup.For(cpu, probeBytes: 4L << 20, measureCompute: false);
+        Assert.Null(peaks.FlopsPerSecond);
+        Assert.Equal("", peaks.FlopsSource);
     }
 
     [Fact]
