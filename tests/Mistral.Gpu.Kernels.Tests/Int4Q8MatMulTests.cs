@@ -26,6 +26,9 @@ public sealed class Int4Q8MatMulTests
         ["130x1152 g128 t9"] = (130, 1152, 128, 9),
         ["64x4096 g32 t4"] = (64, 4096, 32, 4),
         ["20x256 g32 t70"] = (20, 256, 32, 70),
+        // The decode GEMV's own loop (one token, groups of 32, whole 512-chunks): rows in pairs and an odd one left.
+        ["67x1024 g32 t1"] = (67, 1024, 32, 1),
+        ["5x14336 g32 t1"] = (5, 14336, 32, 1),
     };
 
     public static TheoryData<string, string> Runs()
