@@ -48,10 +48,22 @@ public static class BenchConfig
     internal static string? Parameter(BenchmarkCase benchmarkCase, string name) =>
         benchmarkCase.Parameters.Items.FirstOrDefault(p => p.Name == name)?.Value?.ToString();
 
+    /// <summary>
+    /// The cost model's bytes and FLOPs for a kernel row: <see cref="KernelCase"/>'s (parameter <c>Case</c>) or
+    /// <see cref="Attention.AttentionBenchmarks"/>' (parameter <c>AttentionCase</c>); null for other rows.
+    /// </summary>
+    internal static Roofline.KernelCost? CostOf(BenchmarkCase benchmarkCase) =>
+        Parameter(benchmarkCase, "Case") is { } name ? KernelCase.CostOf(name)
+        : Parameter(benchmarkCase, nameof(Attention.AttentionBenchmarks.AttentionCase)) is { } attention ? Attention.AttentionBenchmarks.CostOf(attention)
+        : null;
+
+    /// <summary>The row's case name, whichever suite it belongs to.</summary>
+    internal static string? CaseName(BenchmarkCase benchmarkCase) =>
+        Parameter(benchmarkCase, "Case") ?? Parameter(benchmarkCase, nameof(Attention.AttentionBenchmarks.AttentionCase));
+
     /// <summary>Bytes moved per call for a row, PeakBandwidth rows included.</summary>
     internal static long? Bytes(BenchmarkCase benchmarkCase) =>
-        benchmarkCase.Descriptor.Type == typeof(PeakBandwidth) ? PeakBandwidth.Bytes
-        : Parameter(benchmarkCase, "Case") is { } name ? KernelCase.CostOf(name).BytesMoved : null;
+        benchmarkCase.Descriptor.Type == typeof(PeakBandwidth) ? PeakBandwidth.Bytes : CostOf(benchmarkCase)?.BytesMoved;
 
     /// <summary>The measured peak of the row's backend, from the PeakBandwidth row of the same summary.</summary>
     internal static double? PeakBytesPerSecond(Summary summary, BenchmarkCase benchmarkCase)
@@ -83,7 +95,7 @@ public sealed class CostColumn(CostColumn.Kind kind) : IColumn
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
     {
         if (kind == Kind.Bytes) return BenchConfig.Bytes(benchmarkCase) is { } b ? $"{b / 1e6:F1} MB" : "-";
-        return BenchConfig.Parameter(benchmarkCase, "Case") is { } name ? $"{KernelCase.CostOf(name).Flops / 1e6:F1} M" : "-";
+        return BenchConfig.CostOf(benchmarkCase) is { } cost ? $"{cost.Flops / 1e6:F1} M" : "-";
     }
 }
 
@@ -127,7 +139,7 @@ public sealed class RateColumn(RateColumn.Kind kind) : IColumn
             case Kind.GBps:
                 return bytes is { } b ? $"{b / seconds / 1e9:F2}" : "-";
             case Kind.GFlops:
-                return BenchConfig.Parameter(benchmarkCase, "Case") is { } name ? $"{KernelCase.CostOf(name).Flops / seconds / 1e9:F2}" : "-";
+                return BenchConfig.CostOf(benchmarkCase) is { } cost ? $"{cost.Flops / seconds / 1e9:F2}" : "-";
             case Kind.PeakGBps:
                 return peak is { } p ? $"{p / 1e9:F2}" : "-";
             default:

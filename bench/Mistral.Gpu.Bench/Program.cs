@@ -11,5 +11,13 @@ if (args.Length > 0 && args[0] == "--quick")
     QuickCheck.Run(backend, cases, repetitions: 5);
     return;
 }
+// dotnet run -c Release --project bench/Mistral.Gpu.Bench -- --quick-attention [opencl|cpu] [case substring]  -> the attention cases
+if (args.Length > 0 && args[0] == "--quick-attention")
+{
+    string backend = args.Length > 1 ? args[1] : "opencl";
+    var cases = Mistral.Gpu.Bench.Attention.AttentionBenchmarks.Cases.Where(n => args.Length < 3 || n.Contains(args[2], StringComparison.OrdinalIgnoreCase)).ToList();
+    Mistral.Gpu.Bench.Attention.AttentionQuickCheck.Run(backend, cases, repetitions: 10);
+    return;
+}
 // With no arguments run every suite rather than BenchmarkDotNet's interactive menu (CI and scripts have no console).
 BenchmarkSwitcher.FromAssembly(typeof(KernelBenchmarks).Assembly).Run(args.Length == 0 ? ["--filter", "*"] : args, BenchConfig.Create());

@@ -54,7 +54,7 @@ public sealed class RooflineExporter : IExporter
     private static IEnumerable<(string Backend, KernelReport Report)> Reports(Summary summary)
     {
         var rows = summary.BenchmarksCases
-            .Select(c => (Case: c, Backend: BenchConfig.Parameter(c, "Backend"), Name: BenchConfig.Parameter(c, "Case"), Stats: summary[c]?.ResultStatistics))
+            .Select(c => (Case: c, Backend: BenchConfig.Parameter(c, "Backend"), Name: BenchConfig.CaseName(c), Cost: BenchConfig.CostOf(c), Stats: summary[c]?.ResultStatistics))
             .Where(r => r.Backend is not null && r.Stats is not null)
             .ToList();
         foreach (var group in rows.GroupBy(r => r.Backend!))
@@ -67,8 +67,9 @@ public sealed class RooflineExporter : IExporter
                     BandwidthSource = $"measured: MemoryRead kernel (PeakBandwidth benchmark), {Units.Bytes(PeakBandwidth.Bytes)}, fastest of {p.N}",
                 }
                 : new DevicePeaks();
-            var kernels = group.Where(r => r.Name is not null)
-                .Select(r => KernelMeasurement.From(KernelCase.CostOf(r.Name!) with { Shape = r.Name! },
+            // Kernel rows of every suite (KernelBenchmarks' Case, AttentionBenchmarks' AttentionCase), named by their case.
+            var kernels = group.Where(r => r.Cost is not null)
+                .Select(r => KernelMeasurement.From(r.Cost! with { Shape = r.Name! },
                     Statistics.Summarize(r.Stats!.OriginalValues.Select(ns => ns / 1e6).ToArray()), peaks))
                 .ToList();
             if (kernels.Count == 0) continue;

@@ -91,6 +91,9 @@ public sealed record BenchSettings
     /// <summary>Weight storage ("int4/32").</summary>
     public string Weights { get; init; } = "";
 
+    /// <summary>KV cache storage: "fp32" or "fp16" (runs saved before the option existed read as fp32).</summary>
+    public string KvCache { get; init; } = "fp32";
+
     /// <summary>Prompt length for prefill.</summary>
     public int PromptTokens { get; init; }
 

@@ -58,13 +58,15 @@ public static class KernelCosts
             Flops: 3.0 * elements);
     }
 
-    /// <summary>Copies the chunk's k and v into the rotating cache: only the last min(tokens, slots) positions survive, so only they are written.</summary>
-    public static KernelCost KvCacheWrite(int tokens, int nKvHeads, int headDim, int cacheSlots)
+    /// <summary>
+    /// Copies the chunk's fp32 k and v into the rotating cache: only the last min(tokens, slots) positions survive, so only
+    /// they are read and written; the cache holds <paramref name="cacheBytes"/> per element (4 for fp32, 2 for fp16).
+    /// </summary>
+    public static KernelCost KvCacheWrite(int tokens, int nKvHeads, int headDim, int cacheSlots, int cacheBytes = F32)
     {
-        long kept = Math.Min(tokens, cacheSlots);
-        long bytes = 2 * kept * nKvHeads * headDim * F32;
-        return new("KvCacheWrite", $"tokens={tokens} kv_heads={nKvHeads} head_dim={headDim} slots={cacheSlots}",
-            BytesRead: bytes, BytesWritten: bytes, Flops: 0);
+        long kept = 2L * Math.Min(tokens, cacheSlots) * nKvHeads * headDim;
+        return new("KvCacheWrite", $"tokens={tokens} kv_heads={nKvHeads} head_dim={headDim} slots={cacheSlots}{CacheLabel(cacheBytes)}",
+            BytesRead: kept * F32, BytesWritten: kept * cacheBytes, Flops: 0);
     }
 
     /// <summary>Keys a query at <paramref name="position"/> attends: positions in (position - window, position].</summary>
@@ -72,35 +74,39 @@ public static class KernelCosts
 
     /// <summary>
     /// One query token at <paramref name="position"/> against the cache: q once, each cached K and V
-    /// row of a KV head once (GQA shares it across the head group), the output once.
+    /// row of a KV head once (GQA shares it across the head group) at <paramref name="cacheBytes"/> per element, the
+    /// output once. A function of min(position + 1, window) only: flat past the window.
     /// </summary>
-    public static KernelCost AttentionDecode(int nHeads, int nKvHeads, int headDim, int window, long position)
+    public static KernelCost AttentionDecode(int nHeads, int nKvHeads, int headDim, int window, long position, int cacheBytes = F32)
     {
         long keys = KeysAttended(position, window);
         long qBytes = (long)nHeads * headDim * F32;
-        return new("AttentionDecode", $"position={position} keys={keys} heads={nHeads}/{nKvHeads} head_dim={headDim}",
-            BytesRead: qBytes + 2 * keys * nKvHeads * headDim * F32,
+        return new("AttentionDecode", $"position={position} keys={keys} heads={nHeads}/{nKvHeads} head_dim={headDim}{CacheLabel(cacheBytes)}",
+            BytesRead: qBytes + 2 * keys * nKvHeads * headDim * cacheBytes,
             BytesWritten: qBytes,
             Flops: 4.0 * nHeads * keys * headDim);
     }
 
     /// <summary>
-    /// A chunk of <paramref name="tokens"/> queries from <paramref name="startPos"/>: the chunk's q, k, v,
-    /// the cached K/V rows still inside the first query's window, and the output; FLOPs summed over
-    /// each query's own key count (causal and sliding-window masks skip the rest).
+    /// A chunk of <paramref name="tokens"/> queries from <paramref name="startPos"/>: the chunk's q, k, v (fp32),
+    /// the cached K/V rows still inside the first query's window (<paramref name="cacheBytes"/> per element), and the
+    /// output; FLOPs summed over each query's own key count (causal and sliding-window masks skip the rest).
     /// </summary>
-    public static KernelCost AttentionPrefill(int nHeads, int nKvHeads, int headDim, int window, int tokens, long startPos)
+    public static KernelCost AttentionPrefill(int nHeads, int nKvHeads, int headDim, int window, int tokens, long startPos, int cacheBytes = F32)
     {
         long keys = 0;
         for (long t = 0; t < tokens; t++) keys += KeysAttended(startPos + t, window);
         long cached = Math.Min(startPos, (long)window - 1);
-        long kvRow = (long)nKvHeads * headDim * F32;
+        long kvRow = (long)nKvHeads * headDim;
         long qBytes = (long)tokens * nHeads * headDim * F32;
-        return new("AttentionPrefill", $"tokens={tokens} start={startPos} heads={nHeads}/{nKvHeads} head_dim={headDim}",
-            BytesRead: qBytes + 2 * (tokens + cached) * kvRow,
+        return new("AttentionPrefill", $"tokens={tokens} start={startPos} heads={nHeads}/{nKvHeads} head_dim={headDim}{CacheLabel(cacheBytes)}",
+            BytesRead: qBytes + 2 * tokens * kvRow * F32 + 2 * cached * kvRow * cacheBytes,
             BytesWritten: qBytes,
             Flops: 4.0 * nHeads * headDim * keys);
     }
+
+    /// <summary>" fp16 cache" for 2-byte caches, nothing for fp32 (so fp32 rows keep their names).</summary>
+    private static string CacheLabel(int cacheBytes) => cacheBytes == F32 ? "" : cacheBytes == 2 ? " fp16 cache" : $" {cacheBytes}-byte cache";
 
     /// <summary>Gathers <paramref name="count"/> rows of the fp32 table: the token ids, the rows, the output.</summary>
     public static KernelCost Embedding(int count, int dim) => new("Embedding", $"tokens={count} dim={dim}",

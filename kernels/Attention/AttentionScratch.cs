@@ -5,7 +5,7 @@ namespace Mistral.Gpu.Kernels;
 /// <summary>
 /// Device buffers for flash-decoding's per-split partial results: the running max and sum
 /// <c>[MaxSplits, NHeads]</c> and the unnormalised outputs <c>[MaxSplits, NHeads, HeadDim]</c>.
-/// Allocate one per model (layers run one after another) and pass it to <see cref="MistralKernels.AttentionDecode"/>.
+/// Allocate one per model (layers run one after another) and pass it to <c>MistralKernels.AttentionDecode</c>.
 /// </summary>
 public sealed class AttentionScratch : IDisposable
 {
@@ -51,12 +51,21 @@ public sealed class AttentionScratch : IDisposable
         ArgumentNullException.ThrowIfNull(shape);
         shape.Validate();
         if (maxSplits < 0) throw new ArgumentException($"maxSplits must be 0 (automatic) or positive, got {maxSplits}.", nameof(maxSplits));
-        if (maxSplits == 0)
-        {
-            int keys = Math.Min(shape.Window, shape.CacheSlots);
-            maxSplits = Math.Clamp((keys + MinKeysPerSplit - 1) / MinKeysPerSplit, 1, DefaultSplitLimit);
-        }
+        if (maxSplits == 0) maxSplits = DefaultMaxSplits(shape);
         return new AttentionScratch(accelerator, shape, maxSplits);
+    }
+
+    /// <summary>
+    /// The automatic split limit: enough splits of <see cref="MinKeysPerSplit"/> keys to cover the largest key range a
+    /// query sees (min(Window, CacheSlots)), capped at <see cref="DefaultSplitLimit"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The shape is invalid.</exception>
+    public static int DefaultMaxSplits(AttentionShape shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        shape.Validate();
+        int keys = Math.Min(shape.Window, shape.CacheSlots);
+        return Math.Clamp((keys + MinKeysPerSplit - 1) / MinKeysPerSplit, 1, DefaultSplitLimit);
     }
 
     /// <summary>Frees the buffers.</summary>

@@ -25,7 +25,8 @@ public sealed record AttentionShape(int NHeads, int NKvHeads, int HeadDim, int C
     /// <summary>Floats in one query row (one token, all query heads).</summary>
     public int QueryRowLength => NHeads * HeadDim;
 
-    /// <summary>Floats the K cache (and the V cache) must hold: <c>CacheSlots * NKvHeads * HeadDim</c>.</summary>
+    /// <summary>Elements (fp32 or fp16) the K cache (and the V cache) must hold: <c>NKvHeads * CacheSlots * HeadDim</c>, laid out
+    /// head-major <c>[NKvHeads, CacheSlots, HeadDim]</c>.</summary>
     public long CacheElements => (long)CacheSlots * KvRowLength;
 
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first invalid field.</summary>

@@ -1,6 +1,7 @@
 // Causal sliding-window attention for a chunk of queries (prefill), FlashAttention-2 style:
 //     out[t, h] = Σ_j softmax_j(q[t,h]·k[j,kvh] / √d) · v[j,kvh],   i − W < j ≤ i,  i = startPos + t,
-// kvh = h / (NHeads / NKvHeads). Keys j < startPos come from the rotating cache slot j % CacheSlots,
+// kvh = h / (NHeads / NKvHeads). Keys j < startPos come from the rotating cache (slot j % CacheSlots of
+// head kvh, fp32 or fp16),
 // keys j ≥ startPos from this chunk's k/v (the chunk has not been written to the cache yet).
 // The softmax is online in fp32: per query row a running max m, sum l and unnormalised accumulator
 // acc; each key tile rescales them by exp(m_old − m_new). m starts at a large finite negative
@@ -54,8 +55,10 @@ public static partial class FlashAttentionPrefill
         [Extent("tokens * nHeads * headDim")] ReadOnlyView<float> q,
         [Extent("tokens * nKvHeads * headDim")] ReadOnlyView<float> k,
         [Extent("tokens * nKvHeads * headDim")] ReadOnlyView<float> v,
-        [Extent("cacheSlots * nKvHeads * headDim")] ReadOnlyView<float> kCache,
-        [Extent("cacheSlots * nKvHeads * headDim")] ReadOnlyView<float> vCache,
+        [Extent("(1 - fp16Cache) * cacheSlots * nKvHeads * headDim")] ReadOnlyView<float> kCache,
+        [Extent("(1 - fp16Cache) * cacheSlots * nKvHeads * headDim")] ReadOnlyView<float> vCache,
+        [Extent("fp16Cache * cacheSlots * nKvHeads * headDim")] ReadOnlyView<Half> kCacheHalf,
+        [Extent("fp16Cache * cacheSlots * nKvHeads * headDim")] ReadOnlyView<Half> vCacheHalf,
         [Extent("tokens * nHeads * headDim")] View<float> output,
         int tokens,
         int startPos,
@@ -63,7 +66,8 @@ public static partial class FlashAttentionPrefill
         int nKvHeads,
         int cacheSlots,
         int window,
-        [Specialize(8, 16, 32, 64, 128)] int headDim)
+        [Specialize(8, 16, 32, 64, 128)] int headDim,
+        [Specialize(0, 1)] int fp16Cache)
     {
         SharedView<float> queryTile = Shared.Allocate<float>(QueryTileElements);
         SharedView<float> keyTile = Shared.Allocate<float>(KeyTile * (headDim + 1));
@@ -121,9 +125,9 @@ public static partial class FlashAttentionPrefill
                 {
                     if (key < startPos)
                     {
-                        int at = (key % cacheSlots * nKvHeads + kvHead) * headDim + d;
-                        kValue = kCache[at];
-                        vValue = vCache[at];
+                        int at = (kvHead * cacheSlots + key % cacheSlots) * headDim + d;
+                        kValue = RotatingKvCache.Load(kCache, kCacheHalf, at, fp16Cache);
+                        vValue = RotatingKvCache.Load(vCache, vCacheHalf, at, fp16Cache);
                     }
                     else
                     {

@@ -1,6 +1,6 @@
 // Attention for one new token (decode), flash-decoding style. The query at `position` attends keys
-// j in [max(0, position − W + 1), position], all in the rotating cache (slot j % CacheSlots; the
-// token's own k/v were written first). That range is cut into `splits` ranges of `splitSize` keys:
+// j in [max(0, position − W + 1), position], all in the rotating cache (slot j % CacheSlots of its KV
+// head, fp32 or fp16; the token's own k/v were written first). That range is cut into `splits` ranges of `splitSize` keys:
 //   kernel 1 (Partial), per (query-row tile, KV head, split): the online-softmax state of its range,
 //       m_s = max_j s_j,  l_s = Σ_j e^{s_j − m_s},  acc_s = Σ_j e^{s_j − m_s} v_j   (unnormalised)
 //   kernel 2 (Combine), per query head:  M = max_s m_s,
@@ -14,6 +14,8 @@
 // of a group stays small). Kernel 1 has the prefill kernel's layout (K/V tiles of 32 keys in shared
 // memory, loaded once per GQA group, whole dot products per lane, each weight e^(s − m) computed once
 // into shared memory, four accumulators per lane); its rows are the query heads of one KV head.
+// CPU-like devices run FlashDecoding.PartialRows instead (FlashDecodingRows.cs): one lane per group, the same
+// partials; with a single split it writes the output itself and the combine is skipped.
 using Mistral.Gpu.Language;
 
 namespace Mistral.Gpu.Kernels;
@@ -43,8 +45,10 @@ public static partial class FlashDecoding
     static void Partial(
         KernelContext ctx,
         [Extent("nHeads * headDim")] ReadOnlyView<float> q,
-        [Extent("cacheSlots * nKvHeads * headDim")] ReadOnlyView<float> kCache,
-        [Extent("cacheSlots * nKvHeads * headDim")] ReadOnlyView<float> vCache,
+        [Extent("(1 - fp16Cache) * cacheSlots * nKvHeads * headDim")] ReadOnlyView<float> kCache,
+        [Extent("(1 - fp16Cache) * cacheSlots * nKvHeads * headDim")] ReadOnlyView<float> vCache,
+        [Extent("fp16Cache * cacheSlots * nKvHeads * headDim")] ReadOnlyView<Half> kCacheHalf,
+        [Extent("fp16Cache * cacheSlots * nKvHeads * headDim")] ReadOnlyView<Half> vCacheHalf,
         [Extent("splits * nHeads")] View<float> partialMax,
         [Extent("splits * nHeads")] View<float> partialSum,
         [Extent("splits * nHeads * headDim")] View<float> partialOutput,
@@ -55,7 +59,8 @@ public static partial class FlashDecoding
         int window,
         int splits,
         int splitSize,
-        [Specialize(8, 16, 32, 64, 128)] int headDim)
+        [Specialize(8, 16, 32, 64, 128)] int headDim,
+        [Specialize(0, 1)] int fp16Cache)
     {
         SharedView<float> queryTile = Shared.Allocate<float>(QueryTileElements);
         SharedView<float> keyTile = Shared.Allocate<float>(KeyTile * (headDim + 1));
@@ -105,9 +110,9 @@ public static partial class FlashDecoding
                 float vValue = 0f;
                 if (key <= lastKey)
                 {
-                    int at = (key % cacheSlots * nKvHeads + kvHead) * headDim + d;
-                    kValue = kCache[at];
-                    vValue = vCache[at];
+                    int at = (kvHead * cacheSlots + key % cacheSlots) * headDim + d;
+                    kValue = RotatingKvCache.Load(kCache, kCacheHalf, at, fp16Cache);
+                    vValue = RotatingKvCache.Load(vCache, vCacheHalf, at, fp16Cache);
                 }
                 keyTile[e / headDim * (headDim + 1) + d] = kValue;
                 valueTile[e] = vValue;
@@ -185,6 +190,7 @@ public static partial class FlashDecoding
     }
 
     [Kernel]
+    [CpuGroupBody(typeof(AttentionCpuBody), nameof(AttentionCpuBody.Combine))]
     static void Combine(
         KernelContext ctx,
         [Extent("splits * nHeads")] ReadOnlyView<float> partialMax,

@@ -42,8 +42,8 @@ public static partial class MistralKernels
 
     /// <summary>
     /// Writes the chunk's k and v <c>[tokens, NKvHeads, HeadDim]</c> at positions <c>startPos ..</c> into the rotating
-    /// caches <c>[CacheSlots, NKvHeads, HeadDim]</c>: position p to slot <c>p % CacheSlots</c>, only the last
-    /// <c>min(tokens, CacheSlots)</c> tokens.
+    /// fp32 caches <c>[NKvHeads, CacheSlots, HeadDim]</c>: position p to slot <c>p % CacheSlots</c> of each KV head,
+    /// only the last <c>min(tokens, CacheSlots)</c> tokens.
     /// </summary>
     /// <exception cref="ArgumentException">The shape is invalid, tokens is not positive, startPos is negative, or a buffer is too short.</exception>
     public static void KvCacheWrite(Accelerator accelerator, BufferView<float> k, BufferView<float> v,
@@ -51,6 +51,29 @@ public static partial class MistralKernels
         AcceleratorStream? stream = null)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
+        AttentionChecks.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
+        AttentionChecks.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
+        KvCacheWrite(accelerator, k, v, KvCacheViews.Fp32(accelerator, kCache, vCache), shape, tokens, startPos, stream);
+    }
+
+    /// <summary>
+    /// <see cref="KvCacheWrite(Accelerator, BufferView{float}, BufferView{float}, BufferView{float}, BufferView{float}, AttentionShape, int, int, AcceleratorStream?)"/>
+    /// into fp16 caches: each value is rounded to the nearest half (ties to even).
+    /// </summary>
+    /// <exception cref="ArgumentException">The shape is invalid, tokens is not positive, startPos is negative, or a buffer is too short.</exception>
+    public static void KvCacheWrite(Accelerator accelerator, BufferView<float> k, BufferView<float> v,
+        BufferView<Half> kCache, BufferView<Half> vCache, AttentionShape shape, int tokens, int startPos,
+        AcceleratorStream? stream = null)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        AttentionChecks.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
+        AttentionChecks.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
+        KvCacheWrite(accelerator, k, v, KvCacheViews.Fp16(accelerator, kCache, vCache), shape, tokens, startPos, stream);
+    }
+
+    private static void KvCacheWrite(Accelerator accelerator, BufferView<float> k, BufferView<float> v, KvCacheViews cache,
+        AttentionShape shape, int tokens, int startPos, AcceleratorStream? stream)
+    {
         AttentionChecks.ValidateShape(shape);
         AttentionChecks.Positive(tokens, nameof(tokens));
         AttentionChecks.NotNegative(startPos, nameof(startPos));
@@ -59,20 +82,19 @@ public static partial class MistralKernels
         AttentionChecks.FitsInt(chunk, nameof(tokens));
         AttentionChecks.Holds(k, chunk, nameof(k));
         AttentionChecks.Holds(v, chunk, nameof(v));
-        AttentionChecks.Holds(kCache, shape.CacheElements, nameof(kCache));
-        AttentionChecks.Holds(vCache, shape.CacheElements, nameof(vCache));
         int count = Math.Min(tokens, shape.CacheSlots);
         int firstToken = tokens - count;
         RotatingKvCache.WriteKernel.Launch(accelerator,
             LaunchDims.ForElements((long)count * shape.KvRowLength, RotatingKvCache.GroupLanes),
-            k, v, kCache, vCache, firstToken, count, startPos, shape.KvRowLength, shape.CacheSlots, stream);
+            k, v, cache.K, cache.V, cache.KHalf, cache.VHalf, firstToken, count, startPos, shape.NKvHeads, shape.HeadDim,
+            shape.CacheSlots, cache.Fp16Flag, stream);
     }
 
     /// <summary>
     /// Causal sliding-window attention of a chunk of <paramref name="tokens"/> queries at positions
-    /// <c>startPos ..</c>: query i attends keys j with <c>i - Window &lt; j &lt;= i</c>, from the caches for
-    /// <c>j &lt; startPos</c> and from this chunk's k/v otherwise. Call it before <see cref="KvCacheWrite"/> of the
-    /// chunk. q and output are <c>[tokens, NHeads, HeadDim]</c>, k and v <c>[tokens, NKvHeads, HeadDim]</c>.
+    /// <c>startPos ..</c>: query i attends keys j with <c>i - Window &lt; j &lt;= i</c>, from the fp32 caches for
+    /// <c>j &lt; startPos</c> and from this chunk's k/v otherwise. Call it before <see cref="KvCacheWrite(Accelerator, BufferView{float}, BufferView{float}, BufferView{float}, BufferView{float}, AttentionShape, int, int, AcceleratorStream?)"/>
+    /// of the chunk. q and output are <c>[tokens, NHeads, HeadDim]</c>, k and v <c>[tokens, NKvHeads, HeadDim]</c>.
     /// </summary>
     /// <exception cref="ArgumentException">The shape is invalid, tokens is not positive, startPos is negative, a
     /// needed key has already left the cache, or a buffer is too short.</exception>
@@ -81,6 +103,50 @@ public static partial class MistralKernels
         AttentionShape shape, int tokens, int startPos, AcceleratorStream? stream = null)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
+        AttentionChecks.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
+        AttentionChecks.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
+        AttentionPrefill(accelerator, q, k, v, KvCacheViews.Fp32(accelerator, kCache, vCache), output, shape, tokens, startPos, stream);
+    }
+
+    /// <summary>The prefill over fp16 caches (the chunk's own k/v stay fp32).</summary>
+    /// <exception cref="ArgumentException">The shape is invalid, tokens is not positive, startPos is negative, a
+    /// needed key has already left the cache, or a buffer is too short.</exception>
+    public static void AttentionPrefill(Accelerator accelerator, BufferView<float> q, BufferView<float> k,
+        BufferView<float> v, BufferView<Half> kCache, BufferView<Half> vCache, BufferView<float> output,
+        AttentionShape shape, int tokens, int startPos, AcceleratorStream? stream = null)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        AttentionChecks.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
+        AttentionChecks.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
+        AttentionPrefill(accelerator, q, k, v, KvCacheViews.Fp16(accelerator, kCache, vCache), output, shape, tokens, startPos, stream);
+    }
+
+    /// <summary>Prefill with an explicit kernel (tests run both on every backend).</summary>
+    internal static void AttentionPrefill(Accelerator accelerator, BufferView<float> q, BufferView<float> k, BufferView<float> v,
+        BufferView<float> kCache, BufferView<float> vCache, BufferView<float> output, AttentionShape shape, int tokens, int startPos,
+        DecodeKernelChoice choice)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        AttentionChecks.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
+        AttentionChecks.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
+        AttentionPrefill(accelerator, q, k, v, KvCacheViews.Fp32(accelerator, kCache, vCache), output, shape, tokens, startPos, null, choice);
+    }
+
+    /// <summary>Prefill over fp16 caches with an explicit kernel (tests).</summary>
+    internal static void AttentionPrefill(Accelerator accelerator, BufferView<float> q, BufferView<float> k, BufferView<float> v,
+        BufferView<Half> kCache, BufferView<Half> vCache, BufferView<float> output, AttentionShape shape, int tokens, int startPos,
+        DecodeKernelChoice choice)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        AttentionChecks.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
+        AttentionChecks.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
+        AttentionPrefill(accelerator, q, k, v, KvCacheViews.Fp16(accelerator, kCache, vCache), output, shape, tokens, startPos, null, choice);
+    }
+
+    private static void AttentionPrefill(Accelerator accelerator, BufferView<float> q, BufferView<float> k,
+        BufferView<float> v, KvCacheViews cache, BufferView<float> output, AttentionShape shape, int tokens, int startPos,
+        AcceleratorStream? stream, DecodeKernelChoice choice = DecodeKernelChoice.ByDevice)
+    {
         AttentionChecks.ValidateShape(shape);
         AttentionChecks.Positive(tokens, nameof(tokens));
         AttentionChecks.NotNegative(startPos, nameof(startPos));
@@ -95,20 +161,27 @@ public static partial class MistralKernels
         AttentionChecks.Holds(q, queries, nameof(q));
         AttentionChecks.Holds(k, keys, nameof(k));
         AttentionChecks.Holds(v, keys, nameof(v));
-        AttentionChecks.Holds(kCache, shape.CacheElements, nameof(kCache));
-        AttentionChecks.Holds(vCache, shape.CacheElements, nameof(vCache));
         AttentionChecks.Holds(output, queries, nameof(output));
         long rows = (long)tokens * shape.GroupRatio;
+        bool cpuLike = choice == DecodeKernelChoice.ByDevice ? LaunchShapes.IsCpuLike(accelerator) : choice == DecodeKernelChoice.CpuShaped;
+        if (cpuLike)
+        {
+            // One lane per group of RowTile (token, head) rows: see FlashAttentionPrefillRows.cs.
+            var rowDims = new LaunchDims(new(checked((int)((rows + FlashAttentionPrefill.RowTile - 1) / FlashAttentionPrefill.RowTile)), shape.NKvHeads), new(1));
+            FlashAttentionPrefill.RowsKernel.Launch(accelerator, rowDims, q, k, v, cache.K, cache.V, cache.KHalf, cache.VHalf, output,
+                tokens, startPos, shape.NHeads, shape.NKvHeads, shape.CacheSlots, shape.Window, shape.HeadDim, cache.Fp16Flag, stream);
+            return;
+        }
         int rowTiles = checked((int)((rows + FlashAttentionPrefill.RowsPerTile(shape.HeadDim) - 1) / FlashAttentionPrefill.RowsPerTile(shape.HeadDim)));
         var dims = new LaunchDims(new(rowTiles, shape.NKvHeads), new(FlashAttentionPrefill.GroupLanes));
-        FlashAttentionPrefill.TileKernel.Launch(accelerator, dims, q, k, v, kCache, vCache, output,
-            tokens, startPos, shape.NHeads, shape.NKvHeads, shape.CacheSlots, shape.Window, shape.HeadDim, stream);
+        FlashAttentionPrefill.TileKernel.Launch(accelerator, dims, q, k, v, cache.K, cache.V, cache.KHalf, cache.VHalf, output,
+            tokens, startPos, shape.NHeads, shape.NKvHeads, shape.CacheSlots, shape.Window, shape.HeadDim, cache.Fp16Flag, stream);
     }
 
     /// <summary>
     /// Attention of the single token at <paramref name="position"/> (q and output <c>[NHeads, HeadDim]</c>) over the
-    /// cached keys <c>max(0, position - Window + 1) .. position</c>; its own k/v must already be in the cache.
-    /// Flash-decoding: the key range is split across groups so one sequence fills the device, then combined.
+    /// cached keys <c>max(0, position - Window + 1) .. position</c> of the fp32 caches; its own k/v must already be in
+    /// the cache. Flash-decoding: the key range is split across groups so one sequence fills the device, then combined.
     /// </summary>
     /// <exception cref="ArgumentException">The shape is invalid or differs from the scratch's, position is negative,
     /// a needed key has already left the cache, or a buffer is too short.</exception>
@@ -117,40 +190,134 @@ public static partial class MistralKernels
         AcceleratorStream? stream = null)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
-        AttentionChecks.ValidateShape(shape);
-        int keys = DecodeKeys(shape, position);
-        int groupsPerSplit = DecodeRowTiles(shape) * shape.NKvHeads;
-        int wanted = (2 * Math.Max(1, accelerator.Info.ComputeUnits) + groupsPerSplit - 1) / groupsPerSplit;
-        int splits = Math.Min(wanted, (keys + AttentionScratch.MinKeysPerSplit - 1) / AttentionScratch.MinKeysPerSplit);
-        AttentionDecodeWithSplits(accelerator, q, kCache, vCache, output, shape, position, scratch, splits, stream);
+        AttentionChecks.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
+        AttentionChecks.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
+        AttentionDecode(accelerator, q, KvCacheViews.Fp32(accelerator, kCache, vCache), output, shape, position, scratch, null, stream);
     }
 
-    /// <summary>Decode with an explicit split count (clamped to 1 .. scratch.MaxSplits, then to whole 32-key tiles per split); tests use it to exercise the combine.</summary>
-    internal static void AttentionDecodeWithSplits(Accelerator accelerator, BufferView<float> q, BufferView<float> kCache,
-        BufferView<float> vCache, BufferView<float> output, AttentionShape shape, int position, AttentionScratch scratch,
-        int splits, AcceleratorStream? stream)
+    /// <summary>The decode over fp16 caches.</summary>
+    /// <exception cref="ArgumentException">The shape is invalid or differs from the scratch's, position is negative,
+    /// a needed key has already left the cache, or a buffer is too short.</exception>
+    public static void AttentionDecode(Accelerator accelerator, BufferView<float> q, BufferView<Half> kCache,
+        BufferView<Half> vCache, BufferView<float> output, AttentionShape shape, int position, AttentionScratch scratch,
+        AcceleratorStream? stream = null)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
+        AttentionChecks.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
+        AttentionChecks.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
+        AttentionDecode(accelerator, q, KvCacheViews.Fp16(accelerator, kCache, vCache), output, shape, position, scratch, null, stream);
+    }
+
+    /// <summary>
+    /// How a decode step at <paramref name="position"/> is launched on <paramref name="accelerator"/>: the kernel, the
+    /// keys attended, the splits and keys per split, and the grid. Everything here is a function of the key count
+    /// min(position + 1, Window), never of the position itself, so a sliding-window model decodes at the same cost
+    /// at any position past the window.
+    /// </summary>
+    /// <param name="accelerator">The device (GPU or CPU-like decides the kernel and the split count).</param>
+    /// <param name="shape">The layer's attention shape.</param>
+    /// <param name="position">The query's position.</param>
+    /// <param name="requestedSplits">Splits to use instead of the device's choice (clamped to 1 .. maxSplits, then to whole key tiles).</param>
+    /// <param name="maxSplits">The scratch's split limit (default: <see cref="AttentionScratch.Create"/>'s automatic limit).</param>
+    /// <exception cref="ArgumentException">The shape is invalid, position is negative, or a needed key has left the cache.</exception>
+    public static DecodePlan PlanDecode(Accelerator accelerator, AttentionShape shape, int position, int? requestedSplits = null, int? maxSplits = null)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        return PlanDecode(accelerator, shape, position, requestedSplits, maxSplits, DecodeKernelChoice.ByDevice);
+    }
+
+    /// <summary>Which kernel a decode (or prefill) runs: the device's, or one shape forced (tests run both on every backend).</summary>
+    internal enum DecodeKernelChoice
+    {
+        ByDevice,
+        GpuShaped,
+        CpuShaped,
+    }
+
+    internal static DecodePlan PlanDecode(Accelerator accelerator, AttentionShape shape, int position, int? requestedSplits, int? maxSplits,
+        DecodeKernelChoice choice)
+    {
+        AttentionChecks.ValidateShape(shape);
+        int keys = DecodeKeys(shape, position);
+        bool cpuLike = choice == DecodeKernelChoice.ByDevice ? LaunchShapes.IsCpuLike(accelerator) : choice == DecodeKernelChoice.CpuShaped;
+        int rowTiles = cpuLike ? (shape.GroupRatio + FlashDecoding.RowTile - 1) / FlashDecoding.RowTile : DecodeRowTiles(shape);
+        int splits = requestedSplits ?? DefaultSplits(accelerator, keys, rowTiles * shape.NKvHeads);
+        splits = Math.Clamp(splits, 1, maxSplits ?? AttentionScratch.DefaultMaxSplits(shape));
+        // Whole key tiles per split, so no group stages a part-empty tile in the middle of the range.
+        int splitSize = (keys + splits - 1) / splits;
+        splitSize = (splitSize + FlashDecoding.KeyTile - 1) / FlashDecoding.KeyTile * FlashDecoding.KeyTile;
+        splits = (keys + splitSize - 1) / splitSize;
+        var grid = new LaunchDims(new(rowTiles, shape.NKvHeads, splits), new(cpuLike ? 1 : FlashDecoding.GroupLanes));
+        return new DecodePlan(cpuLike ? FlashDecoding.PartialRowsKernel.Definition : FlashDecoding.PartialKernel.Definition,
+            keys, splits, splitSize, grid, CombineLaunched: !cpuLike || splits > 1);
+    }
+
+    /// <summary>Splits so that the split kernel has at least twice as many groups as the device has compute units,
+    /// each split at least <see cref="AttentionScratch.MinKeysPerSplit"/> keys.</summary>
+    private static int DefaultSplits(Accelerator accelerator, int keys, int groupsPerSplit)
+    {
+        int wanted = (2 * Math.Max(1, accelerator.Info.ComputeUnits) + groupsPerSplit - 1) / groupsPerSplit;
+        return Math.Min(wanted, (keys + AttentionScratch.MinKeysPerSplit - 1) / AttentionScratch.MinKeysPerSplit);
+    }
+
+    /// <summary>Decode with an explicit split count (null: the device's; clamped to 1 .. scratch.MaxSplits, then to whole 32-key tiles
+    /// per split) and kernel; tests use it to exercise the combine and both kernels on every backend.</summary>
+    internal static void AttentionDecodeWithSplits(Accelerator accelerator, BufferView<float> q, BufferView<float> kCache,
+        BufferView<float> vCache, BufferView<float> output, AttentionShape shape, int position, AttentionScratch scratch,
+        int? splits, AcceleratorStream? stream, DecodeKernelChoice choice = DecodeKernelChoice.ByDevice)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        AttentionChecks.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
+        AttentionChecks.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
+        AttentionDecode(accelerator, q, KvCacheViews.Fp32(accelerator, kCache, vCache), output, shape, position, scratch, splits, stream, choice);
+    }
+
+    /// <summary>Decode over fp16 caches with an explicit split count and kernel (tests).</summary>
+    internal static void AttentionDecodeWithSplits(Accelerator accelerator, BufferView<float> q, BufferView<Half> kCache,
+        BufferView<Half> vCache, BufferView<float> output, AttentionShape shape, int position, AttentionScratch scratch,
+        int? splits, AcceleratorStream? stream, DecodeKernelChoice choice = DecodeKernelChoice.ByDevice)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        AttentionChecks.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
+        AttentionChecks.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
+        AttentionDecode(accelerator, q, KvCacheViews.Fp16(accelerator, kCache, vCache), output, shape, position, scratch, splits, stream, choice);
+    }
+
+    private static void AttentionDecode(Accelerator accelerator, BufferView<float> q, KvCacheViews cache, BufferView<float> output,
+        AttentionShape shape, int position, AttentionScratch scratch, int? splits, AcceleratorStream? stream,
+        DecodeKernelChoice choice = DecodeKernelChoice.ByDevice)
+    {
         AttentionChecks.ValidateShape(shape);
         ArgumentNullException.ThrowIfNull(scratch);
         if (scratch.Shape.NHeads != shape.NHeads || scratch.Shape.HeadDim != shape.HeadDim)
             throw new ArgumentException($"The scratch was made for {scratch.Shape.NHeads} heads of {scratch.Shape.HeadDim}, not {shape.NHeads} of {shape.HeadDim}.", nameof(scratch));
-        int keys = DecodeKeys(shape, position);
+        var plan = PlanDecode(accelerator, shape, position, splits, scratch.MaxSplits, choice);
         AttentionChecks.Holds(q, shape.QueryRowLength, nameof(q));
-        AttentionChecks.Holds(kCache, shape.CacheElements, nameof(kCache));
-        AttentionChecks.Holds(vCache, shape.CacheElements, nameof(vCache));
         AttentionChecks.Holds(output, shape.QueryRowLength, nameof(output));
-        // Whole key tiles per split, so no group stages a part-empty tile in the middle of the range.
-        splits = Math.Clamp(splits, 1, scratch.MaxSplits);
-        int splitSize = (keys + splits - 1) / splits;
-        splitSize = (splitSize + FlashDecoding.KeyTile - 1) / FlashDecoding.KeyTile * FlashDecoding.KeyTile;
-        splits = (keys + splitSize - 1) / splitSize;
-        var dims = new LaunchDims(new(DecodeRowTiles(shape), shape.NKvHeads, splits), new(FlashDecoding.GroupLanes));
-        FlashDecoding.PartialKernel.Launch(accelerator, dims, q, kCache, vCache,
-            scratch.PartialMax, scratch.PartialSum, scratch.PartialOutput,
-            position, shape.NHeads, shape.NKvHeads, shape.CacheSlots, shape.Window, splits, splitSize, shape.HeadDim, stream);
-        FlashDecoding.CombineKernel.Launch(accelerator, new LaunchDims(new(shape.NHeads), new(shape.HeadDim)),
-            scratch.PartialMax, scratch.PartialSum, scratch.PartialOutput, output, shape.NHeads, splits, shape.HeadDim, stream);
+        if (plan.Kernel == FlashDecoding.PartialRowsKernel.Definition)
+        {
+            FlashDecoding.PartialRowsKernel.Launch(accelerator, plan.Grid, q, cache.K, cache.V, cache.KHalf, cache.VHalf,
+                scratch.PartialMax, scratch.PartialSum, scratch.PartialOutput, output,
+                position, shape.NHeads, shape.NKvHeads, shape.CacheSlots, shape.Window, plan.Splits, plan.SplitSize, shape.HeadDim,
+                cache.Fp16Flag, stream);
+        }
+        else
+        {
+            FlashDecoding.PartialKernel.Launch(accelerator, plan.Grid, q, cache.K, cache.V, cache.KHalf, cache.VHalf,
+                scratch.PartialMax, scratch.PartialSum, scratch.PartialOutput,
+                position, shape.NHeads, shape.NKvHeads, shape.CacheSlots, shape.Window, plan.Splits, plan.SplitSize, shape.HeadDim,
+                cache.Fp16Flag, stream);
+        }
+        // The CPU-shaped kernel normalises and writes the output itself when it ran as one split.
+        if (plan.CombineLaunched)
+            FlashDecoding.CombineKernel.Launch(accelerator, new LaunchDims(new(shape.NHeads), new(shape.HeadDim)),
+                scratch.PartialMax, scratch.PartialSum, scratch.PartialOutput, output, shape.NHeads, plan.Splits, shape.HeadDim, stream);
+    }
+
+    private static long CacheElementsOf(AttentionShape shape)
+    {
+        AttentionChecks.ValidateShape(shape);
+        return shape.CacheElements;
     }
 
     private static int DecodeRowTiles(AttentionShape shape) =>
@@ -166,7 +333,35 @@ public static partial class MistralKernels
                 $"position {position}: with Window {shape.Window} the query needs {position - oldest + 1} keys but the cache holds {shape.CacheSlots}.", nameof(position));
         return (int)(position - oldest + 1);
     }
+
+    /// <summary>The four cache views a kernel takes, the unused precision's pair being one-element placeholders.</summary>
+    private readonly record struct KvCacheViews(BufferView<float> K, BufferView<float> V, BufferView<Half> KHalf, BufferView<Half> VHalf, int Fp16Flag)
+    {
+        private static readonly ConditionalWeakTable<Accelerator, DeviceBuffer<float>> FloatPlaceholders = new();
+        private static readonly ConditionalWeakTable<Accelerator, DeviceBuffer<Half>> HalfPlaceholders = new();
+
+        public static KvCacheViews Fp32(Accelerator accelerator, BufferView<float> k, BufferView<float> v)
+        {
+            var none = HalfPlaceholders.GetValue(accelerator, a => a.Allocate<Half>(1));
+            return new(k, v, none, none, 0);
+        }
+
+        public static KvCacheViews Fp16(Accelerator accelerator, BufferView<Half> k, BufferView<Half> v)
+        {
+            var none = FloatPlaceholders.GetValue(accelerator, a => a.Allocate<float>(1));
+            return new(none, none, k, v, 1);
+        }
+    }
 }
+
+/// <summary>How one decode step is launched (see <see cref="MistralKernels.PlanDecode(Accelerator, AttentionShape, int, int?, int?)"/>).</summary>
+/// <param name="Kernel">The split kernel: <c>FlashDecoding.Partial</c> on GPUs, <c>FlashDecoding.PartialRows</c> on CPU-like devices.</param>
+/// <param name="Keys">Keys attended: min(position + 1, Window).</param>
+/// <param name="Splits">Key ranges, one group column each.</param>
+/// <param name="SplitSize">Keys per range (whole 32-key tiles; the last range may be shorter).</param>
+/// <param name="Grid">Groups and lanes of the split kernel.</param>
+/// <param name="CombineLaunched">Whether the combine kernel runs after it (not for a single CPU-shaped split, which writes the output itself).</param>
+public sealed record DecodePlan(KernelDefinition Kernel, int Keys, int Splits, int SplitSize, LaunchDims Grid, bool CombineLaunched);
 
 /// <summary>Host-side argument checks of the attention family: each throws an ArgumentException naming the argument.</summary>
 internal static class AttentionChecks
@@ -192,10 +387,10 @@ internal static class AttentionChecks
         if (value > int.MaxValue) throw new ArgumentException($"{name}: {value} elements exceed the kernels' 2^31 index range.", name);
     }
 
-    internal static void Holds(BufferView<float> view, long elements, string name)
+    internal static void Holds<T>(BufferView<T> view, long elements, string name) where T : unmanaged
     {
         if (view.Buffer is null) throw new ArgumentNullException(name, $"{name} has no buffer.");
         if (view.Length < elements)
-            throw new ArgumentException($"{name} holds {view.Length} floats, {elements} are needed.", name);
+            throw new ArgumentException($"{name} holds {view.Length} {(typeof(T) == typeof(Half) ? "halves" : "floats")}, {elements} are needed.", name);
     }
 }

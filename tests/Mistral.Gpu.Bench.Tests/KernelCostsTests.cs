@@ -119,6 +119,24 @@ public class KernelCostsTests
     }
 
     [Fact]
+    public void Fp16_cache_halves_the_cached_bytes_only()
+    {
+        // Decode at 4095 with an fp16 cache: q 16,384 bytes + K and V 2 * 4096 * 8 * 128 * 2; the same FLOPs.
+        var decode = KernelCosts.AttentionDecode(32, 8, 128, 4096, position: 4095, cacheBytes: 2);
+        Assert.Equal(16_384 + 16_777_216, decode.BytesRead);
+        Assert.Equal(KernelCosts.AttentionDecode(32, 8, 128, 4096, 4095).Flops, decode.Flops);
+        Assert.Equal(decode.BytesRead, KernelCosts.AttentionDecode(32, 8, 128, 4096, 32767, cacheBytes: 2).BytesRead);
+        Assert.EndsWith("fp16 cache", decode.Shape);
+        // The write reads fp32 k/v and writes halves.
+        var write = KernelCosts.KvCacheWrite(1, 8, 128, 4096, cacheBytes: 2);
+        Assert.Equal(2 * 8 * 128 * 4, write.BytesRead);
+        Assert.Equal(2 * 8 * 128 * 2, write.BytesWritten);
+        // Prefill of 3 tokens at 10, window 4: the chunk's own k/v in fp32, the 3 cached rows in fp16.
+        var prefill = KernelCosts.AttentionPrefill(2, 1, 4, window: 4, tokens: 3, startPos: 10, cacheBytes: 2);
+        Assert.Equal(3 * 2 * 4 * 4 + 2 * 3 * 1 * 4 * 4 + 2 * 3 * 1 * 4 * 2, prefill.BytesRead);
+    }
+
+    [Fact]
     public void Prefill_attention_counts_each_querys_own_keys()
     {
         // heads 2/1, head_dim 4, window 2, from position 0: keys per query 1, 2, 2, 2 = 7.

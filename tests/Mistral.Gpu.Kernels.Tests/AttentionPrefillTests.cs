@@ -27,11 +27,61 @@ public sealed record AttentionCase(int NHeads, int NKvHeads, int HeadDim, int To
     public float[] Values() => AttentionReference.Random(Tokens * NKvHeads * HeadDim, 13);
 }
 
-/// <summary>Runs the attention kernels the way the model runner does.</summary>
-public static class AttentionRunner
+/// <summary>Runs the attention kernels the way the model runner does, with an fp32 or an fp16 cache.</summary>
+internal static class AttentionRunner
 {
+    /// <summary>A layer's K and V caches in one precision.</summary>
+    private sealed class Caches : IDisposable
+    {
+        private readonly DeviceBuffer<float>? k32, v32;
+        private readonly DeviceBuffer<Half>? k16, v16;
+
+        public Caches(Accelerator accelerator, AttentionShape shape, bool fp16)
+        {
+            if (fp16)
+            {
+                k16 = accelerator.Allocate<Half>(shape.CacheElements);
+                v16 = accelerator.Allocate<Half>(shape.CacheElements);
+            }
+            else
+            {
+                k32 = accelerator.Allocate<float>(shape.CacheElements);
+                v32 = accelerator.Allocate<float>(shape.CacheElements);
+            }
+        }
+
+        public void Write(Accelerator a, BufferView<float> k, BufferView<float> v, AttentionShape shape, int tokens, int start)
+        {
+            if (k16 is not null) MistralKernels.KvCacheWrite(a, k, v, k16, v16!, shape, tokens, start);
+            else MistralKernels.KvCacheWrite(a, k, v, k32!, v32!, shape, tokens, start);
+        }
+
+        public void Prefill(Accelerator a, BufferView<float> q, BufferView<float> k, BufferView<float> v, BufferView<float> output, AttentionShape shape, int tokens, int start,
+            MistralKernels.DecodeKernelChoice kernel)
+        {
+            if (k16 is not null) MistralKernels.AttentionPrefill(a, q, k, v, k16, v16!, output, shape, tokens, start, kernel);
+            else MistralKernels.AttentionPrefill(a, q, k, v, k32!, v32!, output, shape, tokens, start, kernel);
+        }
+
+        public void Decode(Accelerator a, BufferView<float> q, BufferView<float> output, AttentionShape shape, int position, AttentionScratch scratch,
+            int? splits, MistralKernels.DecodeKernelChoice kernel)
+        {
+            if (k16 is not null) MistralKernels.AttentionDecodeWithSplits(a, q, k16, v16!, output, shape, position, scratch, splits, null, kernel);
+            else MistralKernels.AttentionDecodeWithSplits(a, q, k32!, v32!, output, shape, position, scratch, splits, null, kernel);
+        }
+
+        public void Dispose()
+        {
+            k32?.Dispose();
+            v32?.Dispose();
+            k16?.Dispose();
+            v16?.Dispose();
+        }
+    }
+
     /// <summary>Prefill of the whole sequence in chunks (attention, then the chunk's cache write), returning [tokens, NHeads, HeadDim].</summary>
-    public static float[] Prefill(Accelerator accelerator, AttentionCase c, float[] q, float[] k, float[] v)
+    public static float[] Prefill(Accelerator accelerator, AttentionCase c, float[] q, float[] k, float[] v, bool fp16Cache = false,
+        MistralKernels.DecodeKernelChoice kernel = MistralKernels.DecodeKernelChoice.ByDevice)
     {
         var shape = c.Shape;
         int qRow = shape.QueryRowLength, kvRow = shape.KvRowLength;
@@ -39,23 +89,26 @@ public static class AttentionRunner
         using var kBuffer = accelerator.Upload<float>(k);
         using var vBuffer = accelerator.Upload<float>(v);
         using var output = accelerator.Allocate<float>((long)c.Tokens * qRow);
-        using var kCache = accelerator.Allocate<float>(shape.CacheElements);
-        using var vCache = accelerator.Allocate<float>(shape.CacheElements);
+        using var caches = new Caches(accelerator, shape, fp16Cache);
         int chunk = c.Chunk == 0 ? c.Tokens : c.Chunk;
         for (int start = 0; start < c.Tokens; start += chunk)
         {
             int n = Math.Min(chunk, c.Tokens - start);
             var kChunk = kBuffer.Slice((long)start * kvRow, (long)n * kvRow);
             var vChunk = vBuffer.Slice((long)start * kvRow, (long)n * kvRow);
-            MistralKernels.AttentionPrefill(accelerator, qBuffer.Slice((long)start * qRow, (long)n * qRow), kChunk, vChunk,
-                kCache, vCache, output.Slice((long)start * qRow, (long)n * qRow), shape, n, start);
-            MistralKernels.KvCacheWrite(accelerator, kChunk, vChunk, kCache, vCache, shape, n, start);
+            caches.Prefill(accelerator, qBuffer.Slice((long)start * qRow, (long)n * qRow), kChunk, vChunk,
+                output.Slice((long)start * qRow, (long)n * qRow), shape, n, start, kernel);
+            caches.Write(accelerator, kChunk, vChunk, shape, n, start);
         }
         return output.ToArray();
     }
 
     /// <summary>Decodes every position one token at a time (cache write, then decode), returning [tokens, NHeads, HeadDim].</summary>
-    public static float[] DecodeAll(Accelerator accelerator, AttentionCase c, float[] q, float[] k, float[] v, int splits = 0)
+    /// <param name="splits">Splits per decode; 0 = the device's choice.</param>
+    /// <param name="kernel">The split kernel (default: the device's).</param>
+    /// <param name="fp16Cache">Whether the cache holds halves.</param>
+    public static float[] DecodeAll(Accelerator accelerator, AttentionCase c, float[] q, float[] k, float[] v, int splits = 0,
+        MistralKernels.DecodeKernelChoice kernel = MistralKernels.DecodeKernelChoice.ByDevice, bool fp16Cache = false)
     {
         var shape = c.Shape;
         int qRow = shape.QueryRowLength, kvRow = shape.KvRowLength;
@@ -63,20 +116,19 @@ public static class AttentionRunner
         using var kBuffer = accelerator.Upload<float>(k);
         using var vBuffer = accelerator.Upload<float>(v);
         using var output = accelerator.Allocate<float>((long)c.Tokens * qRow);
-        using var kCache = accelerator.Allocate<float>(shape.CacheElements);
-        using var vCache = accelerator.Allocate<float>(shape.CacheElements);
+        using var caches = new Caches(accelerator, shape, fp16Cache);
         using var scratch = AttentionScratch.Create(accelerator, shape);
         for (int p = 0; p < c.Tokens; p++)
         {
-            MistralKernels.KvCacheWrite(accelerator, kBuffer.Slice((long)p * kvRow, kvRow), vBuffer.Slice((long)p * kvRow, kvRow),
-                kCache, vCache, shape, 1, p);
-            var qRowView = qBuffer.Slice((long)p * qRow, qRow);
-            var outRow = output.Slice((long)p * qRow, qRow);
-            if (splits == 0) MistralKernels.AttentionDecode(accelerator, qRowView, kCache, vCache, outRow, shape, p, scratch);
-            else MistralKernels.AttentionDecodeWithSplits(accelerator, qRowView, kCache, vCache, outRow, shape, p, scratch, splits, null);
+            caches.Write(accelerator, kBuffer.Slice((long)p * kvRow, kvRow), vBuffer.Slice((long)p * kvRow, kvRow), shape, 1, p);
+            caches.Decode(accelerator, qBuffer.Slice((long)p * qRow, qRow), output.Slice((long)p * qRow, qRow), shape, p, scratch,
+                splits == 0 ? null : splits, kernel);
         }
         return output.ToArray();
     }
+
+    /// <summary>The values an fp16 cache holds: each rounded to the nearest half.</summary>
+    public static float[] RoundToHalf(float[] values) => values.Select(x => (float)(Half)x).ToArray();
 }
 
 /// <summary>FlashAttention prefill against the explicit-key-list reference, one table of cases on every backend.</summary>
@@ -127,6 +179,93 @@ public sealed class AttentionPrefillTests(AttentionBackends backends) : IClassFi
         double[] expected = AttentionReference.Attention(q, k, v, c.Shape, c.Tokens, 0);
         float[] actual = AttentionRunner.Prefill(backends.Get(kind), c, q, k, v);
         AttentionReference.AssertClose(expected, actual, c.Tolerance, 1e-4, name);
+    }
+
+    private static MistralKernels.DecodeKernelChoice Kernel(string name) => name == "gpu-shaped"
+        ? MistralKernels.DecodeKernelChoice.GpuShaped
+        : MistralKernels.DecodeKernelChoice.CpuShaped;
+
+    private static TheoryData<string, string, string> Runs(IEnumerable<string> names, params (string Run, string Kernel)[] runs)
+    {
+        var data = new TheoryData<string, string, string>();
+        foreach (var (run, kernel) in runs)
+            foreach (var name in names)
+                data.Add(run, kernel, name);
+        return data;
+    }
+
+    /// <summary>(device run, kernel, case) on the CPU backend: the CPU-shaped kernel's group body and lanes, the GPU-shaped kernel's lanes.</summary>
+    public static TheoryData<string, string, string> CpuRuns => Runs(Cases.Keys, ("cpu", "cpu-shaped"), ("cpu-lanes", "cpu-shaped"), ("cpu", "gpu-shaped"));
+
+    /// <summary>Both kernels through PoCL: the GPU-shaped one vouches for the CUDA translation.</summary>
+    public static TheoryData<string, string, string> OpenCLRuns => Runs(Cases.Keys, ("opencl", "cpu-shaped"), ("opencl", "gpu-shaped"));
+
+    [Theory, MemberData(nameof(CpuRuns))]
+    public void Prefill_kernel_matches_reference_on_cpu(string run, string kernel, string name) => CheckKernel(run, kernel, name);
+
+    [AttentionOpenCLTheory, MemberData(nameof(OpenCLRuns))]
+    public void Prefill_kernel_matches_reference_on_opencl(string run, string kernel, string name) => CheckKernel(run, kernel, name);
+
+    [Theory]
+    [InlineData("T100 GQA8 hd128 W16"), InlineData("T40 GQA4 hd128 W12 chunks of 7 logits ~1e3"), InlineData("T60 GQA4 hd64 W16 chunks of 3"), InlineData("T37 hd16 W20")]
+    public void Prefill_group_body_matches_reference_on_its_256_bit_path(string name)
+    {
+        // The 512-bit loops run wherever AVX-512 exists; pin the AVX2 ones once (either is correct, so tests running meanwhile are unaffected).
+        bool previous = AttentionCpuBody.AllowAvx512;
+        AttentionCpuBody.AllowAvx512 = false;
+        try
+        {
+            CheckKernel("cpu", "cpu-shaped", name);
+        }
+        finally
+        {
+            AttentionCpuBody.AllowAvx512 = previous;
+        }
+    }
+
+    private void CheckKernel(string run, string kernel, string name)
+    {
+        var c = Cases[name];
+        float[] q = c.Queries(), k = c.Keys(), v = c.Values();
+        double[] expected = AttentionReference.Attention(q, k, v, c.Shape, c.Tokens, 0);
+        float[] actual = AttentionRunner.Prefill(backends.Get(run), c, q, k, v, kernel: Kernel(kernel));
+        AttentionReference.AssertClose(expected, actual, c.Tolerance, 1e-4, $"{name} ({run}, {kernel})");
+    }
+
+    /// <summary>The cases that read earlier chunks back from the cache: the ones with an fp16 cache to test.</summary>
+    private static IEnumerable<string> ChunkedCases => Cases.Where(c => c.Value.Chunk > 0).Select(c => c.Key);
+
+    public static TheoryData<string, string, string> CpuHalfRuns => Runs(ChunkedCases, ("cpu", "cpu-shaped"), ("cpu-lanes", "cpu-shaped"), ("cpu", "gpu-shaped"));
+
+    public static TheoryData<string, string, string> OpenCLHalfRuns => Runs(ChunkedCases, ("opencl", "cpu-shaped"), ("opencl", "gpu-shaped"));
+
+    [Theory, MemberData(nameof(CpuHalfRuns))]
+    public void Prefill_with_fp16_cache_matches_reference_on_cpu(string run, string kernel, string name) => CheckHalfCache(run, kernel, name);
+
+    [AttentionOpenCLTheory, MemberData(nameof(OpenCLHalfRuns))]
+    public void Prefill_with_fp16_cache_matches_reference_on_opencl(string run, string kernel, string name) => CheckHalfCache(run, kernel, name);
+
+    /// <summary>
+    /// Chunked prefill over an fp16 cache: a chunk's queries see earlier chunks' keys and values as halves (what the
+    /// cache holds) and their own chunk's in fp32. The reference reads exactly that, so the fp32 tolerance applies.
+    /// </summary>
+    private void CheckHalfCache(string run, string kernel, string name)
+    {
+        var c = Cases[name];
+        var shape = c.Shape;
+        float[] q = c.Queries(), k = c.Keys(), v = c.Values();
+        float[] kHalf = AttentionRunner.RoundToHalf(k), vHalf = AttentionRunner.RoundToHalf(v);
+        int qRow = shape.QueryRowLength, kvRow = shape.KvRowLength;
+        var expected = new double[c.Tokens * qRow];
+        for (int start = 0; start < c.Tokens; start += c.Chunk)
+        {
+            int n = Math.Min(c.Chunk, c.Tokens - start);
+            float[] kSeen = kHalf[..(start * kvRow)].Concat(k[(start * kvRow)..]).ToArray();
+            float[] vSeen = vHalf[..(start * kvRow)].Concat(v[(start * kvRow)..]).ToArray();
+            AttentionReference.Attention(q[(start * qRow)..((start + n) * qRow)], kSeen, vSeen, shape, n, start).CopyTo(expected, start * qRow);
+        }
+        float[] actual = AttentionRunner.Prefill(backends.Get(run), c, q, k, v, fp16Cache: true, kernel: Kernel(kernel));
+        AttentionReference.AssertClose(expected, actual, c.Tolerance, 1e-4, $"{name} (fp16 cache, {run}, {kernel})");
     }
 
     [Fact]

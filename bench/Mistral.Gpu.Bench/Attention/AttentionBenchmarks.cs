@@ -1,27 +1,84 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Columns;
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Reports;
-using BenchmarkDotNet.Running;
 using Mistral.Gpu.Kernels;
 using Mistral.Gpu.Roofline;
-using Summary = BenchmarkDotNet.Reports.Summary;
 using Mistral.Gpu.Runtime;
 
 namespace Mistral.Gpu.Bench.Attention;
 
+/// <summary>One attention case: the kernel, its chunk, position, window and cache format.</summary>
+/// <param name="Name">The case name, at most 20 characters so BenchmarkDotNet prints it whole.</param>
+/// <param name="Kind">Rope, KvCacheWrite, Prefill or Decode.</param>
+/// <param name="Tokens">Tokens in the chunk (1 for decode).</param>
+/// <param name="Position">The first token's position (the query's, for decode).</param>
+/// <param name="Window">The sliding window; <see cref="int.MaxValue"/> for full attention.</param>
+/// <param name="Cache">How the cache stores K and V.</param>
+public sealed record AttentionCaseSpec(string Name, string Kind, int Tokens, int Position, int Window, KvCacheFormat Cache = KvCacheFormat.Fp32)
+{
+    /// <summary>Cache slots: the window, or (full attention) every position the case touches.</summary>
+    public int CacheSlots => Window == int.MaxValue ? Position + Tokens : Window;
+
+    /// <summary>One Mistral 7B layer's attention shape for this case.</summary>
+    public AttentionShape Shape => new(AttentionBenchmarks.Heads, AttentionBenchmarks.KvHeads, AttentionBenchmarks.HeadDim, CacheSlots, Window);
+
+    /// <summary>Bytes and FLOPs per call, from <see cref="KernelCosts"/> like every other row.</summary>
+    public KernelCost Cost
+    {
+        get
+        {
+            int bytes = KvCacheFormats.BytesPerElement(Cache);
+            var cost = Kind switch
+            {
+                "Rope" => KernelCosts.Rope(Tokens, AttentionBenchmarks.Heads, AttentionBenchmarks.KvHeads, AttentionBenchmarks.HeadDim),
+                "KvCacheWrite" => KernelCosts.KvCacheWrite(Tokens, AttentionBenchmarks.KvHeads, AttentionBenchmarks.HeadDim, CacheSlots, bytes),
+                "Prefill" => KernelCosts.AttentionPrefill(AttentionBenchmarks.Heads, AttentionBenchmarks.KvHeads, AttentionBenchmarks.HeadDim, Window, Tokens, Position, bytes),
+                "Decode" => KernelCosts.AttentionDecode(AttentionBenchmarks.Heads, AttentionBenchmarks.KvHeads, AttentionBenchmarks.HeadDim, Window, Position, bytes),
+                _ => throw new ArgumentException($"Unknown attention kind '{Kind}'."),
+            };
+            return cost with { Shape = $"{cost.Shape} window={(Window == int.MaxValue ? "none" : Window)}" };
+        }
+    }
+}
+
 /// <summary>
-/// The attention family at one Mistral 7B layer's shape (32 query heads, 8 KV heads, head_dim 128, window 4096):
-/// RoPE and the cache write of a 128-token chunk, the prefill of that chunk, and single-token decode early
-/// (position 511) and with a full window (position 4095). Costs come from <see cref="KernelCosts"/>.
+/// The attention family at one Mistral 7B layer's shape (32 query heads, 8 KV heads, head_dim 128): RoPE and the
+/// cache write of a 128-token chunk; prefill chunks of 128 tokens from position 0 and from 512 and 4096 (reading the
+/// rotating cache); and the decode sweep the issue asks for, one token at contexts 512, 4096, 8192, 16384 and 32768
+/// with Mistral 7B v0.1's window of 4096 (a 4096-slot cache: flat past 4096) and without a window (a cache of the
+/// whole context, up to 268 MB per K and V at 32768), plus the fp16 cache at three of them. Bytes, FLOPs, GB/s,
+/// GFLOP/s and the fraction of the measured peak come from the suite's shared columns (see <see cref="BenchConfig"/>),
+/// and the rows appear in the roofline exports.
 /// </summary>
-[Config(typeof(AttentionColumns))]
 public class AttentionBenchmarks
 {
-    /// <summary>The layer shape every case uses.</summary>
-    public static readonly AttentionShape Shape = new(32, 8, 128, 4096, 4096);
+    /// <summary>Mistral 7B's query heads.</summary>
+    public const int Heads = 32;
 
-    private const int ChunkTokens = 128;
+    /// <summary>Mistral 7B's KV heads.</summary>
+    public const int KvHeads = 8;
+
+    /// <summary>Mistral 7B's head size.</summary>
+    public const int HeadDim = 128;
+
+    /// <summary>Mistral 7B v0.1's sliding window.</summary>
+    public const int Window = 4096;
+
+    private const int Full = int.MaxValue;
+    private const int Chunk = 128;
+
+    /// <summary>Every case, in the order the suite runs them.</summary>
+    public static IReadOnlyList<AttentionCaseSpec> Specs { get; } =
+    [
+        new("Rope t128", "Rope", Chunk, 0, Window),
+        new("KvCacheWrite t128", "KvCacheWrite", Chunk, 0, Window),
+        new("Prefill t128 s0", "Prefill", Chunk, 0, Window),
+        new("Prefill t128 s512", "Prefill", Chunk, 512, Window),
+        new("Prefill t128 s4096", "Prefill", Chunk, 4096, Window),
+        new("Prefill16 t128 s4096", "Prefill", Chunk, 4096, Window, KvCacheFormat.Fp16),
+        .. new[] { 511, 4095, 8191, 16383, 32767 }.Select(p => new AttentionCaseSpec($"Decode p{p + 1} W4k", "Decode", 1, p, Window)),
+        .. new[] { 511, 4095, 8191, 16383, 32767 }.Select(p => new AttentionCaseSpec($"Decode p{p + 1} full", "Decode", 1, p, Full)),
+        .. new[] { 511, 4095, 32767 }.Select(p => new AttentionCaseSpec($"Decode16 p{p + 1} W4k", "Decode", 1, p, Window, KvCacheFormat.Fp16)),
+    ];
+
     private readonly List<IDisposable> owned = [];
     private Accelerator? accelerator;
     private Action? call;
@@ -30,48 +87,59 @@ public class AttentionBenchmarks
     [ParamsSource(nameof(Backends))]
     public string Backend { get; set; } = "opencl";
 
-    /// <summary>The attention kernel and shape (named apart from KernelBenchmarks' Case so its columns skip these rows).</summary>
+    /// <summary>The attention kernel and shape (its own parameter name: the rows' costs come from <see cref="CostOf"/>).</summary>
     [ParamsSource(nameof(Cases))]
     public string AttentionCase { get; set; } = "";
 
     public static IEnumerable<string> Backends => BenchConfig.AvailableBackends();
 
-    public static IEnumerable<string> Cases => ["Rope t128", "KvCacheWrite t128", "AttentionPrefill t128", "AttentionDecode pos511", "AttentionDecode pos4095"];
+    public static IEnumerable<string> Cases => Specs.Select(s => s.Name);
+
+    /// <summary>The named case.</summary>
+    public static AttentionCaseSpec Spec(string name) =>
+        Specs.FirstOrDefault(s => s.Name == name) ?? throw new ArgumentException($"Unknown attention case '{name}'.", nameof(name));
 
     /// <summary>Bytes and FLOPs per call of the named case.</summary>
-    public static KernelCost CostOf(string name) => name switch
-    {
-        "Rope t128" => KernelCosts.Rope(ChunkTokens, Shape.NHeads, Shape.NKvHeads, Shape.HeadDim),
-        "KvCacheWrite t128" => KernelCosts.KvCacheWrite(ChunkTokens, Shape.NKvHeads, Shape.HeadDim, Shape.CacheSlots),
-        "AttentionPrefill t128" => KernelCosts.AttentionPrefill(Shape.NHeads, Shape.NKvHeads, Shape.HeadDim, Shape.Window, ChunkTokens, 0),
-        "AttentionDecode pos511" => KernelCosts.AttentionDecode(Shape.NHeads, Shape.NKvHeads, Shape.HeadDim, Shape.Window, 511),
-        "AttentionDecode pos4095" => KernelCosts.AttentionDecode(Shape.NHeads, Shape.NKvHeads, Shape.HeadDim, Shape.Window, 4095),
-        _ => throw new ArgumentException($"Unknown attention case '{name}'.", nameof(name)),
-    };
+    public static KernelCost CostOf(string name) => Spec(name).Cost;
 
     [GlobalSetup]
     public void Setup()
     {
         var acc = accelerator = Accelerators.Create(Accelerators.ParseBackend(Backend));
-        var q = Floats((long)ChunkTokens * Shape.QueryRowLength, 1);
-        var k = Floats((long)ChunkTokens * Shape.KvRowLength, 2);
-        var v = Floats((long)ChunkTokens * Shape.KvRowLength, 3);
-        var kCache = Floats(Shape.CacheElements, 4);
-        var vCache = Floats(Shape.CacheElements, 5);
-        var output = Own(acc.Allocate<float>((long)ChunkTokens * Shape.QueryRowLength));
-        var table = Own(RopeTable.Create(acc, Shape.HeadDim, 10000f));
-        var scratch = Own(AttentionScratch.Create(acc, Shape));
-        var qRow = q.Slice(0, Shape.QueryRowLength);
-        var outRow = output.Slice(0, Shape.QueryRowLength);
-        call = AttentionCase switch
+        var spec = Spec(AttentionCase);
+        var shape = spec.Shape;
+        var q = Floats((long)spec.Tokens * shape.QueryRowLength, 1);
+        var k = Floats((long)spec.Tokens * shape.KvRowLength, 2);
+        var v = Floats((long)spec.Tokens * shape.KvRowLength, 3);
+        var output = Own(acc.Allocate<float>((long)spec.Tokens * shape.QueryRowLength));
+        var table = Own(RopeTable.Create(acc, HeadDim, 10000f));
+        var scratch = Own(AttentionScratch.Create(acc, shape));
+        int tokens = spec.Tokens, position = spec.Position;
+        if (spec.Cache == KvCacheFormat.Fp16)
         {
-            "Rope t128" => () => MistralKernels.Rope(acc, q, k, table, ChunkTokens, 0, Shape.NHeads, Shape.NKvHeads, Shape.HeadDim),
-            "KvCacheWrite t128" => () => MistralKernels.KvCacheWrite(acc, k, v, kCache, vCache, Shape, ChunkTokens, 0),
-            "AttentionPrefill t128" => () => MistralKernels.AttentionPrefill(acc, q, k, v, kCache, vCache, output, Shape, ChunkTokens, 0),
-            "AttentionDecode pos511" => () => MistralKernels.AttentionDecode(acc, qRow, kCache, vCache, outRow, Shape, 511, scratch),
-            "AttentionDecode pos4095" => () => MistralKernels.AttentionDecode(acc, qRow, kCache, vCache, outRow, Shape, 4095, scratch),
-            _ => throw new ArgumentException($"Unknown attention case '{AttentionCase}'."),
-        };
+            var kCache = Halves(shape.CacheElements, 4);
+            var vCache = Halves(shape.CacheElements, 5);
+            call = spec.Kind switch
+            {
+                "KvCacheWrite" => () => MistralKernels.KvCacheWrite(acc, k, v, kCache, vCache, shape, tokens, position),
+                "Prefill" => () => MistralKernels.AttentionPrefill(acc, q, k, v, kCache, vCache, output, shape, tokens, position),
+                "Decode" => () => MistralKernels.AttentionDecode(acc, q, kCache, vCache, output, shape, position, scratch),
+                _ => throw new ArgumentException($"No fp16 variant of '{spec.Kind}'."),
+            };
+        }
+        else
+        {
+            var kCache = Floats(shape.CacheElements, 4);
+            var vCache = Floats(shape.CacheElements, 5);
+            call = spec.Kind switch
+            {
+                "Rope" => () => MistralKernels.Rope(acc, q, k, table, tokens, position, Heads, KvHeads, HeadDim),
+                "KvCacheWrite" => () => MistralKernels.KvCacheWrite(acc, k, v, kCache, vCache, shape, tokens, position),
+                "Prefill" => () => MistralKernels.AttentionPrefill(acc, q, k, v, kCache, vCache, output, shape, tokens, position),
+                "Decode" => () => MistralKernels.AttentionDecode(acc, q, kCache, vCache, output, shape, position, scratch),
+                _ => throw new ArgumentException($"Unknown attention kind '{spec.Kind}'."),
+            };
+        }
         Call();
     }
 
@@ -96,41 +164,16 @@ public class AttentionBenchmarks
         return item;
     }
 
-    private DeviceBuffer<float> Floats(long count, int seed)
+    private DeviceBuffer<float> Floats(long count, int seed) => Own(accelerator!.Upload<float>(Random(count, seed)));
+
+    private DeviceBuffer<Half> Halves(long count, int seed) => Own(accelerator!.Upload<Half>(Random(count, seed).Select(x => (Half)x).ToArray()));
+
+    // Every element written, so no page is the kernel's shared zero page (a cache hit a real cache never gets).
+    private static float[] Random(long count, int seed)
     {
         var random = new Random(seed);
         var values = new float[count];
         for (long i = 0; i < count; i++) values[i] = (float)(random.NextDouble() * 2 - 1);
-        return Own(accelerator!.Upload<float>(values));
-    }
-}
-
-/// <summary>GB/s and GFLOP/s of the attention rows (from the fastest call), by <see cref="AttentionBenchmarks.CostOf"/>.</summary>
-public sealed class AttentionColumns : ManualConfig
-{
-    public AttentionColumns() => AddColumn(new AttentionRateColumn(true), new AttentionRateColumn(false));
-
-    private sealed class AttentionRateColumn(bool bytes) : IColumn
-    {
-        public string Id => bytes ? "AttentionGBps" : "AttentionGFlops";
-        public string ColumnName => bytes ? "Attn GB/s" : "Attn GFLOP/s";
-        public bool AlwaysShow => true;
-        public ColumnCategory Category => ColumnCategory.Custom;
-        public int PriorityInCategory => bytes ? 20 : 21;
-        public bool IsNumeric => true;
-        public UnitType UnitType => UnitType.Dimensionless;
-        public string Legend => bytes ? "Compulsory bytes per attention call over the fastest call's time" : "FLOPs per attention call over the fastest call's time";
-        public bool IsAvailable(Summary summary) => true;
-        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
-
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
-        {
-            if (BenchConfig.Parameter(benchmarkCase, nameof(AttentionBenchmarks.AttentionCase)) is not { } name
-                || summary[benchmarkCase]?.ResultStatistics is not { } stats) return "-";
-            var cost = AttentionBenchmarks.CostOf(name);
-            double seconds = stats.Min / 1e9;
-            return bytes ? $"{cost.BytesMoved / seconds / 1e9:F2}" : $"{cost.Flops / seconds / 1e9:F2}";
-        }
+        return values;
     }
 }

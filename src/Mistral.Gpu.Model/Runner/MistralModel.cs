@@ -37,6 +37,9 @@ public sealed class MistralModel : IDisposable
     /// <summary>The format asked for the linear weights (some matrices may be fp16 under int4; see <see cref="ModelLoadOptions.Log"/>).</summary>
     public WeightFormat Precision { get; }
 
+    /// <summary>The KV cache format a <see cref="Transformer"/> of this model uses unless told otherwise (<see cref="ModelLoadOptions.KvCache"/>).</summary>
+    public KvCacheFormat KvCache { get; private init; }
+
     /// <summary>The most positions a sequence may occupy.</summary>
     public int ContextLength { get; }
 
@@ -102,7 +105,7 @@ public sealed class MistralModel : IDisposable
             : MaxPositions);
         if (context <= 0) throw new ArgumentOutOfRangeException(nameof(options), context, "The context length must be positive.");
 
-        var model = new MistralModel(accelerator, config, options.Precision, context, options.DeviceHeadDim);
+        var model = new MistralModel(accelerator, config, options.Precision, context, options.DeviceHeadDim) { KvCache = options.KvCache };
         try
         {
             model.Upload(checkpoint, options);

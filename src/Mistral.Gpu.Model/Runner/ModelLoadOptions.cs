@@ -18,6 +18,12 @@ public sealed record ModelLoadOptions
     /// </summary>
     public int? ContextLength { get; init; }
 
+    /// <summary>
+    /// How the KV cache a <see cref="Transformer"/> of this model allocates stores keys and values: fp32 (default, exact)
+    /// or fp16 (half the memory and half the bytes a decode step reads; logits move by ~1e-3 relative).
+    /// </summary>
+    public KvCacheFormat KvCache { get; init; } = KvCacheFormat.Fp32;
+
     /// <summary>Which layout to read when the directory holds both; null prefers native.</summary>
     public CheckpointLayout? Layout { get; init; }
 

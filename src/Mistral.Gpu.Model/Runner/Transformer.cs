@@ -27,7 +27,8 @@ public sealed class Transformer : IDisposable
     /// <summary>Creates the cache and scratch buffers for <paramref name="model"/>.</summary>
     /// <param name="model">The loaded model.</param>
     /// <param name="maxChunk">Longest chunk a prefill step processes; default min(512, window, context).</param>
-    public Transformer(MistralModel model, int? maxChunk = null)
+    /// <param name="kvCache">How the KV cache stores keys and values; default the model's <see cref="ModelLoadOptions.KvCache"/>.</param>
+    public Transformer(MistralModel model, int? maxChunk = null, KvCacheFormat? kvCache = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         this.model = model;
@@ -36,7 +37,7 @@ public sealed class Transformer : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxChunk, nameof(maxChunk));
         var c = model.Config;
         int rows = MaxChunk, headDim = model.Attention.HeadDim, qDim = c.NHeads * headDim;
-        Cache = new KvCache(acc, c.NLayers, model.Attention);
+        Cache = new KvCache(acc, c.NLayers, model.Attention, kvCache ?? model.KvCache);
         attentionScratch = AttentionScratch.Create(acc, model.Attention);
         tokenBuffer = acc.Allocate<int>(rows);
         argmaxBuffer = acc.Allocate<int>(1);
@@ -81,7 +82,6 @@ public sealed class Transformer : IDisposable
         var c = model.Config;
         int T = tokens.Length, dim = c.Dim, headDim = model.Attention.HeadDim, qDim = c.NHeads * headDim, kvDim = c.NKvHeads * headDim;
         float eps = (float)c.NormEps;
-        var shape = model.Attention;
         tokenBuffer.CopyFrom(tokens);
 
         MistralKernels.Embedding(acc, model.Embedding, tokenBuffer.Slice(0, T), Rows(x, T, dim), T, dim, c.VocabSize);
@@ -95,16 +95,15 @@ public sealed class Transformer : IDisposable
             // Attention: q, k, v = n·Wqᵀ, n·Wkᵀ, n·Wvᵀ; rotate q and k by their positions.
             MistralKernels.MatMul(acc, [w.Wq, w.Wk, w.Wv], Rows(n, T, dim), [Rows(q, T, qDim), Rows(k, T, kvDim), Rows(v, T, kvDim)], T);
             MistralKernels.Rope(acc, Rows(q, T, qDim), Rows(k, T, kvDim), model.Rope, T, startPos, c.NHeads, c.NKvHeads, headDim);
-            var (kCache, vCache) = (Cache.Keys(l), Cache.Values(l));
             if (T == 1)
             {
-                MistralKernels.KvCacheWrite(acc, Rows(k, 1, kvDim), Rows(v, 1, kvDim), kCache, vCache, shape, 1, startPos);
-                MistralKernels.AttentionDecode(acc, Rows(q, 1, qDim), kCache, vCache, Rows(att, 1, qDim), shape, startPos, attentionScratch);
+                Cache.Write(l, Rows(k, 1, kvDim), Rows(v, 1, kvDim), 1, startPos);
+                Cache.AttendDecode(l, Rows(q, 1, qDim), Rows(att, 1, qDim), startPos, attentionScratch);
             }
             else
             {
-                MistralKernels.AttentionPrefill(acc, Rows(q, T, qDim), Rows(k, T, kvDim), Rows(v, T, kvDim), kCache, vCache, Rows(att, T, qDim), shape, T, startPos);
-                MistralKernels.KvCacheWrite(acc, Rows(k, T, kvDim), Rows(v, T, kvDim), kCache, vCache, shape, T, startPos);
+                Cache.AttendPrefill(l, Rows(q, T, qDim), Rows(k, T, kvDim), Rows(v, T, kvDim), Rows(att, T, qDim), T, startPos);
+                Cache.Write(l, Rows(k, T, kvDim), Rows(v, T, kvDim), T, startPos);
             }
             MistralKernels.MatMul(acc, w.Wo, Rows(att, T, qDim), Rows(delta, T, dim), T);
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using Mistral.Gpu.Kernels;
 using Mistral.Gpu.Model.Checkpoints;
 using Mistral.Gpu.Roofline;
 using Mistral.Gpu.Runtime;
@@ -30,12 +31,13 @@ internal static class BenchCommand
         var json = new Option<FileInfo?>("--json") { Description = "Save the run as JSON (and the roofline as FILE.roofline.svg beside it, with --profile)", HelpName = "FILE" };
         var measure = new Option<bool>("--measure-bandwidth") { Description = "Measure read bandwidth even when the datasheet peak is known" };
         var probeMiB = new Option<int>("--probe-mib") { Description = "MiB read per bandwidth-probe launch (0: 512 on a CPU, 1024 on a GPU)" };
+        var kvCache = ModelOptions.KvCache();
         var seed = new Option<int>("--seed") { Description = "Seed of the synthetic weights and prompt", DefaultValueFactory = _ => 1 };
         var force = new Option<bool>("--force") { Description = "With --json, overwrite files that already exist" };
         var backend = BackendOption.Create();
 
         var command = new Command("bench", "Prefill/decode tokens/s, memory, decode speed vs context, and a per-kernel roofline profile.");
-        foreach (var option in new Option[] { model, backend, weights, prompt, decode, warmup, repetitions, context, contexts, profile, json, force, measure, probeMiB, seed })
+        foreach (var option in new Option[] { model, backend, weights, prompt, decode, warmup, repetitions, context, contexts, kvCache, profile, json, force, measure, probeMiB, seed })
             command.Options.Add(option);
         command.Subcommands.Add(BenchCompareCommand.Create());
         command.SetAction(parse =>
@@ -44,9 +46,12 @@ internal static class BenchCommand
             // a bad value is one line "error: ..." and exit code 2, like the model commands.
             string modelName = parse.GetValue(model)!;
             WeightEncoding encoding;
+            KvCacheFormat cacheFormat;
             List<int> sweep;
             try
             {
+                try { cacheFormat = KvCacheFormats.Parse(parse.GetValue(kvCache)!); }
+                catch (ArgumentException e) { throw new ArgumentException("--kv-cache: " + ModelOptions.Describe(e)); }
                 try { encoding = WeightEncoding.Parse(parse.GetValue(weights)!); }
                 catch (ArgumentException e) { throw new ArgumentException("--weights: " + ModelOptions.Describe(e)); }
                 sweep = ParseContexts(parse.GetValue(contexts)!);
@@ -65,6 +70,7 @@ internal static class BenchCommand
                 {
                     Model = modelName,
                     Weights = encoding.Name,
+                    KvCache = KvCacheFormats.Name(cacheFormat),
                     PromptTokens = parse.GetValue(prompt) ?? d.Prompt,
                     DecodeTokens = parse.GetValue(decode) ?? d.Decode,
                     Warmup = parse.GetValue(warmup) ?? d.Warmup,
@@ -127,9 +133,10 @@ internal static class BenchCommand
 
         using var model = AnsiConsole.Progress().Start(progress =>
         {
-            if (source.Loaded is { } checkpoint) return BenchModel.FromLoaded(checkpoint, slots, chunk);
+            var cacheFormat = KvCacheFormats.Parse(settings.KvCache);
+            if (source.Loaded is { } checkpoint) return BenchModel.FromLoaded(checkpoint, slots, chunk, cacheFormat);
             var task = progress.AddTask($"Random {encoding} weights, {config.NLayers} layers", maxValue: config.NLayers);
-            return BenchModel.CreateSynthetic(accelerator, config, encoding, slots, chunk, settings.Seed, _ => task.Increment(1));
+            return BenchModel.CreateSynthetic(accelerator, config, encoding, slots, chunk, settings.Seed, _ => task.Increment(1), cacheFormat);
         });
         var memory = new MemoryUse { Context = slots, WeightsBytes = model.WeightsBytes, KvCacheBytes = model.KvCacheBytes, ScratchBytes = model.ScratchBytes };
         BenchReport.PrintMemory(memory, model);

@@ -27,7 +27,6 @@ internal static class BenchForwardPass
         if (tokens < 1 || tokens > m.MaxTokens) throw new ArgumentOutOfRangeException(nameof(tokens), $"1..{m.MaxTokens} tokens per pass.");
         var c = m.Config;
         var acc = m.Accelerator;
-        var shape = m.Attention;
         float eps = (float)c.NormEps;
         var plan = new List<BenchLaunch>();
         void Add(string role, KernelCost cost, Action run) => plan.Add(new BenchLaunch(role, cost with { Shape = $"{role}: {cost.Shape}" }, run));
@@ -45,20 +44,22 @@ internal static class BenchForwardPass
             MatMuls("wq+wk+wv", [layer.Wq, layer.Wk, layer.Wv], m.H, [m.Q, m.K, m.V], tokens);
             Add("rope", KernelCosts.Rope(tokens, c.NHeads, c.NKvHeads, c.HeadDim),
                 () => MistralKernels.Rope(acc, m.Q, m.K, m.Rope, tokens, startPos, c.NHeads, c.NKvHeads, c.HeadDim));
-            var write = new BenchLaunch("kv_write", KernelCosts.KvCacheWrite(tokens, c.NKvHeads, c.HeadDim, m.CacheSlots),
-                () => MistralKernels.KvCacheWrite(acc, m.K, m.V, layer.KCache, layer.VCache, shape, tokens, startPos));
+            int index = l;
+            int cacheBytes = KvCacheFormats.BytesPerElement(m.CacheFormat);
+            var write = new BenchLaunch("kv_write", KernelCosts.KvCacheWrite(tokens, c.NKvHeads, c.HeadDim, m.CacheSlots, cacheBytes),
+                () => m.Cache.Write(index, m.K, m.V, tokens, startPos));
             if (tokens == 1)
             {
                 // Decode reads its own k/v from the cache, so the write goes first.
                 Add(write.Role, write.Cost, write.Run);
-                Add("attention", KernelCosts.AttentionDecode(c.NHeads, c.NKvHeads, c.HeadDim, m.Window, startPos),
-                    () => MistralKernels.AttentionDecode(acc, m.Q, layer.KCache, layer.VCache, m.AttentionOut, shape, startPos, m.Scratch));
+                Add("attention", KernelCosts.AttentionDecode(c.NHeads, c.NKvHeads, c.HeadDim, m.Window, startPos, cacheBytes),
+                    () => m.Cache.AttendDecode(index, m.Q, m.AttentionOut, startPos, m.Scratch));
             }
             else
             {
                 // Prefill reads the chunk's k/v from k/v and older positions from the cache, which the write would overwrite.
-                Add("attention", KernelCosts.AttentionPrefill(c.NHeads, c.NKvHeads, c.HeadDim, m.Window, tokens, startPos),
-                    () => MistralKernels.AttentionPrefill(acc, m.Q, m.K, m.V, layer.KCache, layer.VCache, m.AttentionOut, shape, tokens, startPos));
+                Add("attention", KernelCosts.AttentionPrefill(c.NHeads, c.NKvHeads, c.HeadDim, m.Window, tokens, startPos, cacheBytes),
+                    () => m.Cache.AttendPrefill(index, m.Q, m.K, m.V, m.AttentionOut, tokens, startPos));
                 Add(write.Role, write.Cost, write.Run);
             }
             MatMul("wo", layer.Wo, m.AttentionOut, m.Delta, tokens);

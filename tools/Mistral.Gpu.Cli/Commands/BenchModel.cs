@@ -5,12 +5,11 @@ using Mistral.Gpu.Runtime;
 
 namespace Mistral.Gpu.Cli.Commands;
 
-/// <summary>One transformer block's device state: norms, the seven linear layers, and its K/V cache.</summary>
+/// <summary>One transformer block's weights: norms and the seven linear layers (its K/V cache is layer <c>l</c> of <see cref="BenchModel.Cache"/>).</summary>
 internal sealed record BenchLayer(
     DeviceBuffer<float> AttentionNorm, DeviceBuffer<float> FfnNorm,
     LinearWeights Wq, LinearWeights Wk, LinearWeights Wv, LinearWeights Wo,
-    LinearWeights W1, LinearWeights W2, LinearWeights W3,
-    DeviceBuffer<float> KCache, DeviceBuffer<float> VCache);
+    LinearWeights W1, LinearWeights W2, LinearWeights W3);
 
 /// <summary>
 /// A Mistral-shaped model on the device with everything a forward pass touches: weights, a
@@ -22,11 +21,12 @@ internal sealed class BenchModel : IDisposable
 {
     private readonly List<IDisposable> owned = [];
 
-    private BenchModel(Accelerator accelerator, ModelConfig config, WeightEncoding encoding, int cacheSlots, int maxTokens)
+    private BenchModel(Accelerator accelerator, ModelConfig config, WeightEncoding encoding, int cacheSlots, int maxTokens, KvCacheFormat cacheFormat)
     {
         Accelerator = accelerator;
         Config = config;
         Encoding = encoding;
+        CacheFormat = cacheFormat;
         CacheSlots = cacheSlots;
         MaxTokens = maxTokens;
         Attention = new AttentionShape(config.NHeads, config.NKvHeads, config.HeadDim, cacheSlots, config.SlidingWindow ?? int.MaxValue);
@@ -35,8 +35,11 @@ internal sealed class BenchModel : IDisposable
     public Accelerator Accelerator { get; }
     public ModelConfig Config { get; }
     public WeightEncoding Encoding { get; }
+    public KvCacheFormat CacheFormat { get; }
     public int CacheSlots { get; }
     public int MaxTokens { get; }
+    /// <summary>Every layer's rotating K/V cache, in <see cref="CacheFormat"/>; it also routes the attention launches.</summary>
+    public Model.Runner.KvCache Cache { get; private set; } = null!;
     public AttentionShape Attention { get; }
     public int Window => Config.SlidingWindow ?? int.MaxValue;
 
@@ -74,9 +77,9 @@ internal sealed class BenchModel : IDisposable
     /// bytes and launches as the real checkpoint, so the same work.
     /// </summary>
     public static BenchModel CreateSynthetic(Accelerator accelerator, ModelConfig config, WeightEncoding encoding,
-        int cacheSlots, int maxTokens, int seed, Action<int>? layerDone = null)
+        int cacheSlots, int maxTokens, int seed, Action<int>? layerDone = null, KvCacheFormat cacheFormat = KvCacheFormat.Fp32)
     {
-        var model = new BenchModel(accelerator, config, encoding, cacheSlots, maxTokens);
+        var model = new BenchModel(accelerator, config, encoding, cacheSlots, maxTokens, cacheFormat);
         try
         {
             model.Allocate(new BenchRandomWeights(seed), layerDone);
@@ -94,10 +97,10 @@ internal sealed class BenchModel : IDisposable
     /// free) and allocates the bench's own cache and activations. Heads the runner zero-padded to a
     /// supported size (<see cref="Model.Runner.HeadPadding"/>) are benchmarked at the padded size it runs.
     /// </summary>
-    public static BenchModel FromLoaded(Model.Runner.MistralModel loaded, int cacheSlots, int maxTokens)
+    public static BenchModel FromLoaded(Model.Runner.MistralModel loaded, int cacheSlots, int maxTokens, KvCacheFormat cacheFormat = KvCacheFormat.Fp32)
     {
         var config = loaded.Config with { HeadDim = loaded.Attention.HeadDim };
-        var model = new BenchModel(loaded.Accelerator, config, BenchForwardPass.EncodingOf(loaded.Output), cacheSlots, maxTokens);
+        var model = new BenchModel(loaded.Accelerator, config, BenchForwardPass.EncodingOf(loaded.Output), cacheSlots, maxTokens, cacheFormat);
         try
         {
             model.Embedding = loaded.Embedding;
@@ -105,11 +108,8 @@ internal sealed class BenchModel : IDisposable
             model.Output = loaded.Output;
             model.Rope = loaded.Rope;
             model.WeightsBytes = loaded.WeightBytes;
-            long before = loaded.Accelerator.AllocatedBytes;
-            long cacheElements = model.Attention.CacheElements;
-            model.Layers = loaded.Layers.Select(w => new BenchLayer(w.AttentionNorm, w.FfnNorm, w.Wq, w.Wk, w.Wv, w.Wo, w.W1, w.W2, w.W3,
-                model.Own(loaded.Accelerator.Allocate<float>(cacheElements)), model.Own(loaded.Accelerator.Allocate<float>(cacheElements)))).ToList();
-            model.KvCacheBytes = loaded.Accelerator.AllocatedBytes - before;
+            model.Layers = loaded.Layers.Select(w => new BenchLayer(w.AttentionNorm, w.FfnNorm, w.Wq, w.Wk, w.Wv, w.Wo, w.W1, w.W2, w.W3)).ToList();
+            model.AllocateCache();
             model.FillCaches(new BenchRandomWeights(seed: 1));
             model.AllocateScratch(ownRope: false);
             return model;
@@ -145,22 +145,34 @@ internal sealed class BenchModel : IDisposable
         }
         WeightsBytes = Accelerator.AllocatedBytes - before;
 
-        before = Accelerator.AllocatedBytes;
-        long cacheElements = Attention.CacheElements;
-        Layers = layers.Select(x => new BenchLayer(x.Item1, x.Item2, x.Item3[0], x.Item3[1], x.Item3[2], x.Item3[3], x.Item3[4], x.Item3[5], x.Item3[6],
-            Own(Accelerator.Allocate<float>(cacheElements)), Own(Accelerator.Allocate<float>(cacheElements)))).ToList();
-        KvCacheBytes = Accelerator.AllocatedBytes - before;
+        Layers = layers.Select(x => new BenchLayer(x.Item1, x.Item2, x.Item3[0], x.Item3[1], x.Item3[2], x.Item3[3], x.Item3[4], x.Item3[5], x.Item3[6])).ToList();
+        AllocateCache();
         FillCaches(random);
         AllocateScratch(ownRope: true);
     }
 
-    /// <summary>Writes every cache page, as a prompt would have (see <see cref="BenchRandomWeights.Fill"/>).</summary>
+    private void AllocateCache()
+    {
+        long before = Accelerator.AllocatedBytes;
+        Cache = Own(new Model.Runner.KvCache(Accelerator, Layers.Count, Attention, CacheFormat));
+        KvCacheBytes = Accelerator.AllocatedBytes - before;
+    }
+
+    /// <summary>Writes every cache page, as a prompt would have (see <see cref="BenchRandomWeights.Fill(DeviceBuffer{float}, float)"/>).</summary>
     private void FillCaches(BenchRandomWeights random)
     {
-        foreach (var layer in Layers)
+        for (int l = 0; l < Layers.Count; l++)
         {
-            random.Fill(layer.KCache, 1);
-            random.Fill(layer.VCache, 1);
+            if (CacheFormat == KvCacheFormat.Fp16)
+            {
+                random.Fill(Cache.KeysHalf(l), 1);
+                random.Fill(Cache.ValuesHalf(l), 1);
+            }
+            else
+            {
+                random.Fill(Cache.Keys(l), 1);
+                random.Fill(Cache.Values(l), 1);
+            }
         }
     }
 

@@ -55,6 +55,20 @@ internal sealed class BenchRandomWeights(int seed)
         }
     }
 
+    /// <summary>Overwrites an fp16 <paramref name="buffer"/> with values in [-spread, spread], as <see cref="Fill(DeviceBuffer{float}, float)"/> does.</summary>
+    public void Fill(DeviceBuffer<Half> buffer, float spread)
+    {
+        var values = new float[Math.Min(buffer.Length, 1 << 22)];
+        var slice = new Half[values.Length];
+        for (long offset = 0; offset < buffer.Length; offset += slice.Length)
+        {
+            int count = (int)Math.Min(slice.Length, buffer.Length - offset);
+            Fill(values.AsSpan(0, count), spread);
+            for (int i = 0; i < count; i++) slice[i] = (Half)values[i];
+            buffer.CopyFrom(slice.AsSpan(0, count), offset);
+        }
+    }
+
     private Int4Weights Int4(Accelerator accelerator, int n, int k, int groupSize)
     {
         var packed = new uint[(long)n * k / 8];

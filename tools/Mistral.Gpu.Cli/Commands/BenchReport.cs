@@ -1,4 +1,5 @@
 using System.Globalization;
+using Mistral.Gpu.Kernels;
 using Mistral.Gpu.Roofline;
 using Spectre.Console;
 
@@ -16,7 +17,8 @@ internal static class BenchReport
         table.AddColumn(new TableColumn("bytes").RightAligned());
         table.AddColumn("what");
         table.AddRow("weights", Units.Bytes(memory.WeightsBytes), Markup.Escape($"{model.Encoding} linear layers with scales, fp32 embedding and norms"));
-        table.AddRow("KV cache", Units.Bytes(memory.KvCacheBytes), Markup.Escape($"fp32 K and V, {model.Config.NLayers} layers x {memory.Context} slots x {model.Config.KvDim}"));
+        table.AddRow("KV cache", Units.Bytes(memory.KvCacheBytes), Markup.Escape(
+            $"{KvCacheFormats.Name(model.CacheFormat)} K and V, {model.Config.NLayers} layers x {memory.Context} slots x {model.Config.KvDim} ({KvCacheFormats.BytesPerElement(model.CacheFormat)} bytes each)"));
         table.AddRow("scratch", Units.Bytes(memory.ScratchBytes), Markup.Escape($"activations for {model.MaxTokens} tokens, attention partials, RoPE table"));
         table.AddRow("[bold]total[/]", $"[bold]{Units.Bytes(memory.TotalBytes)}[/]", "");
         AnsiConsole.Write(table);

@@ -18,6 +18,7 @@ internal static class ChatCommand
         var system = new Option<string?>("--system") { Description = "A system prompt, prepended to the first user message", HelpName = "TEXT" };
         var precision = ModelOptions.Precision();
         var context = ModelOptions.Context();
+        var kvCache = ModelOptions.KvCache();
         var backend = BackendOption.Create();
         var sampling = new ModelOptions.Sampling();
         var command = new Command("chat", "Chat with an instruct model: one user message per line on stdin, until EOF.") { model, system };
@@ -25,6 +26,7 @@ internal static class ChatCommand
         command.Options.Add(backend);
         command.Options.Add(precision);
         command.Options.Add(context);
+        command.Options.Add(kvCache);
         command.SetAction(parse => ModelOptions.Run(parse, backend, accelerator =>
         {
             var options = sampling.Read(parse);
@@ -33,7 +35,7 @@ internal static class ChatCommand
             var tokenizer = ModelOptions.LoadTokenizer(directory);
             var stops = sampling.StopTokens(parse, directory, tokenizer.VocabSize);
             var template = new InstructTemplate(tokenizer);
-            using var loaded = ModelOptions.Load(accelerator, directory, parse.GetValue(precision)!, parse.GetValue(context));
+            using var loaded = ModelOptions.Load(accelerator, directory, parse.GetValue(precision)!, parse.GetValue(context), parse.GetValue(kvCache)!);
             using var generator = new TextGenerator(loaded, tokenizer, extraStopTokens: stops);
             var messages = new List<ChatMessage>();
             if (parse.GetValue(system) is { Length: > 0 } systemPrompt) messages.Add(ChatMessage.System(systemPrompt));

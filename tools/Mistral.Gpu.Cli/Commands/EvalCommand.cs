@@ -19,8 +19,9 @@ internal static class EvalCommand
         var precision = ModelOptions.Precision();
         var against = new Option<string?>("--against") { Description = "Also run this precision (e.g. fp32) and compare the logits", HelpName = "fp32|fp16|int4" };
         var context = ModelOptions.Context();
+        var kvCache = ModelOptions.KvCache();
         var backend = BackendOption.Create();
-        var command = new Command("eval", "Perplexity of a text, and agreement with a reference precision.") { model, text, precision, against, context, backend };
+        var command = new Command("eval", "Perplexity of a text, and agreement with a reference precision.") { model, text, precision, against, context, kvCache, backend };
         command.SetAction(parse => ModelOptions.Run(parse, backend, accelerator =>
         {
             string path = parse.GetValue(text)!;
@@ -30,7 +31,7 @@ internal static class EvalCommand
             int[] ids = tokenizer.Encode(File.ReadAllText(path), addBos: true);
             string chosen = parse.GetValue(precision)!;
             string? reference = parse.GetValue(against);
-            using var loaded = ModelOptions.Load(accelerator, directory, chosen, parse.GetValue(context));
+            using var loaded = ModelOptions.Load(accelerator, directory, chosen, parse.GetValue(context), parse.GetValue(kvCache)!);
             using var referenceModel = reference is null ? null : ModelOptions.Load(accelerator, directory, reference, parse.GetValue(context));
             if (ids.Length > loaded.ContextLength)
             {

@@ -19,6 +19,7 @@ internal static class GenerateCommand
         var model = ModelOptions.Model();
         var precision = ModelOptions.Precision();
         var context = ModelOptions.Context();
+        var kvCache = ModelOptions.KvCache();
         var backend = BackendOption.Create();
         var sampling = new ModelOptions.Sampling();
         var json = new Option<bool>("--json") { Description = "Print one JSON object: prompt_tokens, tokens (generated ids), text, tokens_per_second" };
@@ -27,6 +28,7 @@ internal static class GenerateCommand
         command.Options.Add(backend);
         command.Options.Add(precision);
         command.Options.Add(context);
+        command.Options.Add(kvCache);
         command.Options.Add(json);
         command.SetAction(parse => ModelOptions.Run(parse, backend, accelerator =>
         {
@@ -35,7 +37,7 @@ internal static class GenerateCommand
             string directory = ModelOptions.ResolveDirectory(parse.GetValue(model));
             var tokenizer = ModelOptions.LoadTokenizer(directory);
             var stops = sampling.StopTokens(parse, directory, tokenizer.VocabSize);
-            using var loaded = ModelOptions.Load(accelerator, directory, parse.GetValue(precision)!, parse.GetValue(context));
+            using var loaded = ModelOptions.Load(accelerator, directory, parse.GetValue(precision)!, parse.GetValue(context), parse.GetValue(kvCache)!);
             using var generator = new TextGenerator(loaded, tokenizer, extraStopTokens: stops);
             string text = parse.GetValue(prompt) ?? DefaultPrompt;
             // Encode and check the prompt before echoing it: a prompt that does not fit is one error line, nothing on stdout.

@@ -23,10 +23,11 @@ internal static class LogitsCommand
         var output = new Option<string>("--out", "-o") { Description = "The safetensors file to write", Required = true, HelpName = "FILE" };
         var force = new Option<bool>("--force") { Description = "Overwrite --out if it exists" };
         var precision = ModelOptions.Precision();
+        var kvCache = ModelOptions.KvCache();
         var backend = BackendOption.Create();
         var command = new Command("logits", "Write the logits of a token sequence (and of a greedy decode) to a safetensors file.")
         {
-            model, tokens, decode, output, force, backend, precision,
+            model, tokens, decode, output, force, backend, precision, kvCache,
         };
         command.SetAction(parse => ModelOptions.Run(parse, backend, accelerator =>
         {
@@ -37,7 +38,7 @@ internal static class LogitsCommand
             int steps = parse.GetValue(decode);
             if (steps < 0) throw new ArgumentException($"--decode must be 0 or more, got {steps}");
             string directory = ModelOptions.ResolveDirectory(parse.GetValue(model));
-            using var loaded = ModelOptions.Load(accelerator, directory, parse.GetValue(precision)!, context: null);
+            using var loaded = ModelOptions.Load(accelerator, directory, parse.GetValue(precision)!, context: null, parse.GetValue(kvCache)!);
             var (prefill, decodeTokens, decodeLogits) = Compute(loaded, ids, steps);
             var tensors = new List<SafetensorsTensorData>
             {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Mistral.Gpu.Kernels;
 using Mistral.Gpu.Model.Checkpoints;
 using Mistral.Gpu.Model.Runner;
 using Mistral.Gpu.Model.Sampling;
@@ -37,6 +38,14 @@ internal static class ModelOptions
         Description = "Weight format on the device: fp32 (exact), fp16, or int4 (quantized on load, group size 32)",
         DefaultValueFactory = _ => "fp32",
         HelpName = "fp32|fp16|int4",
+    };
+
+    // Checked when the command runs, like --precision.
+    public static Option<string> KvCache() => new("--kv-cache")
+    {
+        Description = "How the KV cache stores keys and values: fp32 (exact) or fp16 (half the memory and of the bytes a decode step reads)",
+        DefaultValueFactory = _ => "fp32",
+        HelpName = "fp32|fp16",
     };
 
     public static Option<int?> Context() => new("--context")
@@ -147,10 +156,11 @@ internal static class ModelOptions
     }
 
     /// <summary>
-    /// Loads the model in <paramref name="directory"/> onto <paramref name="accelerator"/>; notes go to
-    /// stderr, and a big checkpoint shows a progress bar when stderr is a terminal.
+    /// Loads the model in <paramref name="directory"/> onto <paramref name="accelerator"/>, its Transformers using the
+    /// <paramref name="kvCache"/> format (fp32 or fp16); notes go to stderr, and a big checkpoint shows a progress bar
+    /// when stderr is a terminal.
     /// </summary>
-    public static MistralModel Load(Accelerator accelerator, string directory, string precision, int? context)
+    public static MistralModel Load(Accelerator accelerator, string directory, string precision, int? context, string kvCache = "fp32")
     {
         if (context is <= 0 or > MistralModel.MaxPositions)
             throw new ArgumentException($"--context must be a number of positions from 1 to {MistralModel.MaxPositions}, got {context}.");
@@ -159,6 +169,7 @@ internal static class ModelOptions
         var options = new ModelLoadOptions
         {
             Precision = global::Mistral.Gpu.Model.Runner.Precision.Parse(precision),
+            KvCache = KvCacheFormats.Parse(kvCache),
             ContextLength = context,
             Files = files,
             Log = line => Console.Error.WriteLine(line),

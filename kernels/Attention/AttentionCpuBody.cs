@@ -1,0 +1,565 @@
+// The CPU backend's bodies of FlashDecoding.PartialRows, FlashDecoding.Combine and FlashAttentionPrefill.Rows:
+// the same split / online softmax as the lanes, eight floats per instruction (AVX2 + FMA), sixteen where AVX-512
+// exists and head_dim is a multiple of 16.
+//
+// Per group (row tile, KV head[, split]) and per block of KeyBlock keys:
+//   K/V rows: pointers into the fp32 cache or the chunk, or rows widened once from the fp16 cache;
+//   scores: every key row against four query rows at a time (four independent 8-wide FMA chains sharing the
+//           key loads; the tile is padded to a multiple of four rows with zero queries);
+//   softmax: per row the block max over the keys in its window, the weights e^(s - m) with a vectorised exp
+//           (Cephes' degree-6 polynomial, ~1 ulp; arguments clamped to -87 like the lanes, so no denormal), keys
+//           outside the row's window weight 0, the rescale of the accumulators only when the max grew;
+//   P·V: sixteen dims of four rows held in registers while the block's value rows stream past.
+// The K/V cache is head-major ([NKvHeads, CacheSlots, HeadDim]), so a group streams two contiguous runs.
+//
+// Exactness: the same operations as the lanes in a different summation order (dot products in partial vectors,
+// sums across lanes) and an exp within a few ulp of the lanes': results differ by float rounding only.
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Mistral.Gpu.Language;
+using Mistral.Gpu.Language.Cpu;
+
+namespace Mistral.Gpu.Kernels;
+
+/// <summary>Vectorised CPU implementations of the CPU-shaped attention kernels (see <see cref="CpuGroupBodyAttribute"/>).</summary>
+internal static unsafe class AttentionCpuBody
+{
+    /// <summary>Whether the vector path may run (tests turn it off to compare with the lanes in one process).</summary>
+    internal static bool Enabled { get; set; } = true;
+
+    /// <summary>Whether the 512-bit loops may run where AVX-512 exists (tests pin the 256-bit path to check both on one machine).</summary>
+    internal static bool AllowAvx512 { get; set; } = true;
+
+    private static bool Wide(int headDim) => AllowAvx512 && Avx512F.IsSupported && headDim % 16 == 0;
+
+    /// <summary>Whether this machine has the instructions the bodies use (AVX2 and FMA); otherwise the lanes run.</summary>
+    public static bool IsAccelerated => Enabled && Avx2.IsSupported && Fma.IsSupported;
+
+    /// <summary>The group body of <c>FlashDecoding.PartialRows</c>.</summary>
+    /// <returns>False when the vector path cannot run here, so the lanes run instead.</returns>
+    // Fully optimised from the first call: a decode step calls it a few dozen times, too few for tiering.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static bool PartialRows(CpuGroup group, ReadOnlyView<float> q, ReadOnlyView<float> kCache, ReadOnlyView<float> vCache,
+        ReadOnlyView<Half> kCacheHalf, ReadOnlyView<Half> vCacheHalf, View<float> partialMax, View<float> partialSum, View<float> partialOutput,
+        View<float> output, int position, int nHeads, int nKvHeads, int cacheSlots, int window, int splits, int splitSize, int headDim, int fp16Cache)
+    {
+        if (!IsAccelerated || headDim % 8 != 0) return false;
+        const int rowTile = FlashDecoding.RowTile, keyBlock = FlashDecoding.KeyBlock;
+        int ratio = nHeads / nKvHeads;
+        int kvHead = group.GroupId.Y;
+        int split = group.GroupId.Z;
+        int firstHead = kvHead * ratio + group.GroupId.X * rowTile;
+        int rows = Math.Min(rowTile, ratio - group.GroupId.X * rowTile);
+        int windowStart = Math.Max(0, position - window + 1);
+        int firstKey = windowStart + split * splitSize;
+        int lastKey = Math.Min(position, firstKey + splitSize - 1);
+        float scale = 1f / MathF.Sqrt(headDim);
+        bool half = fp16Cache == 1;
+        float* keys = half ? null : Address(kCache.AsSpan());
+        float* values = half ? null : Address(vCache.AsSpan());
+        ushort* keysHalf = half ? (ushort*)Address(kCacheHalf.AsSpan()) : null;
+        ushort* valuesHalf = half ? (ushort*)Address(vCacheHalf.AsSpan()) : null;
+        long headBase = (long)kvHead * cacheSlots * headDim;
+
+        // Rows are padded to a multiple of four with zero queries and zero weights, so the P·V and Q·K loops always
+        // run four rows at a time; padded rows' results are never written out.
+        int paddedRows = (rows + 3) / 4 * 4;
+        float* query = stackalloc float[rowTile * headDim];
+        // Eight floats of slack: with headDim 8 the four-row P·V loop loads (and drops) a second vector past the last row.
+        float* acc = stackalloc float[rowTile * headDim + 8];
+        float* scores = stackalloc float[rowTile * keyBlock];
+        float* runningMax = stackalloc float[rowTile];
+        float* runningSum = stackalloc float[rowTile];
+        float* widenedKeys = stackalloc float[half ? keyBlock * headDim : 1];
+        float* widenedValues = stackalloc float[half ? keyBlock * headDim : 1];
+        float** keyRows = stackalloc float*[keyBlock];
+        float** valueRows = stackalloc float*[keyBlock];
+        float* qIn = Address(q.AsSpan());
+        for (int r = 0; r < paddedRows; r++)
+        {
+            for (int d = 0; d < headDim; d++)
+            {
+                query[r * headDim + d] = r < rows ? qIn[(firstHead + r) * headDim + d] * scale : 0f;
+                acc[r * headDim + d] = 0f;
+            }
+            runningMax[r] = FlashDecoding.NoScore;
+            runningSum[r] = 0f;
+        }
+        for (int i = 0; i < rowTile * keyBlock; i++) scores[i] = 0f;
+
+        for (int blockStart = firstKey; blockStart <= lastKey; blockStart += keyBlock)
+        {
+            int count = Math.Min(keyBlock, lastKey - blockStart + 1);
+            for (int j = 0; j < count; j++)
+            {
+                long at = headBase + (long)((blockStart + j) % cacheSlots) * headDim;
+                keyRows[j] = half ? Widen(keysHalf + at, widenedKeys + j * headDim, headDim) : keys + at;
+                valueRows[j] = half ? Widen(valuesHalf + at, widenedValues + j * headDim, headDim) : values + at;
+            }
+            for (int r = 0; r < paddedRows; r += 4)
+                for (int j = 0; j < count; j++)
+                    Dot4(query + r * headDim, headDim, keyRows[j], scores + r * keyBlock + j, keyBlock);
+
+            for (int r = 0; r < rows; r++)
+            {
+                float* s = scores + r * keyBlock;
+                float blockMax = FlashDecoding.NoScore;
+                for (int j = 0; j < count; j++) blockMax = MathF.Max(blockMax, s[j]);
+                float oldMax = runningMax[r];
+                float newMax = MathF.Max(oldMax, blockMax);
+                float sum = ExpShifted(s, count, newMax);
+                if (newMax > oldMax)
+                {
+                    float rescale = MathF.Exp(MathF.Max(oldMax - newMax, FlashDecoding.MinExponent));
+                    Scale(acc + r * headDim, rescale, headDim);
+                    runningSum[r] = MathF.FusedMultiplyAdd(runningSum[r], rescale, sum);
+                }
+                else
+                {
+                    runningSum[r] += sum;
+                }
+                runningMax[r] = newMax;
+            }
+            // Padded rows have zero queries, so zero scores, which are never exponentiated: weight 0, they add nothing.
+            for (int r = 0; r < paddedRows; r += 4)
+                AddWeighted4(acc + r * headDim, headDim, scores + r * keyBlock, keyBlock, valueRows, count);
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            int head = firstHead + r;
+            if (splits == 1)
+            {
+                float inverse = 1f / runningSum[r];
+                for (int d = 0; d < headDim; d++) output[head * headDim + d] = acc[r * headDim + d] * inverse;
+            }
+            else
+            {
+                int state = split * nHeads + head;
+                partialMax[state] = runningMax[r];
+                partialSum[state] = runningSum[r];
+                for (int d = 0; d < headDim; d++) partialOutput[state * headDim + d] = acc[r * headDim + d];
+            }
+        }
+        return true;
+    }
+
+    /// <summary>The group body of <c>FlashAttentionPrefill.Rows</c>.</summary>
+    /// <returns>False when the vector path cannot run here, so the lanes run instead.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static bool PrefillRows(CpuGroup group, ReadOnlyView<float> q, ReadOnlyView<float> k, ReadOnlyView<float> v,
+        ReadOnlyView<float> kCache, ReadOnlyView<float> vCache, ReadOnlyView<Half> kCacheHalf, ReadOnlyView<Half> vCacheHalf,
+        View<float> output, int tokens, int startPos, int nHeads, int nKvHeads, int cacheSlots, int window, int headDim, int fp16Cache)
+    {
+        if (!IsAccelerated || headDim % 8 != 0) return false;
+        const int rowTile = FlashAttentionPrefill.RowTile, keyBlock = FlashDecoding.KeyBlock;
+        int ratio = nHeads / nKvHeads;
+        int kvHead = group.GroupId.Y;
+        int firstRow = group.GroupId.X * rowTile;
+        int rows = Math.Min(rowTile, tokens * ratio - firstRow);
+        if (rows <= 0) return true;
+        int firstPos = startPos + firstRow / ratio;
+        int lastPos = startPos + (firstRow + rows - 1) / ratio;
+        int keyStart = Math.Max(0, firstPos - window + 1);
+        float scale = 1f / MathF.Sqrt(headDim);
+        bool half = fp16Cache == 1;
+        float* keys = half ? null : Address(kCache.AsSpan());
+        float* values = half ? null : Address(vCache.AsSpan());
+        ushort* keysHalf = half ? (ushort*)Address(kCacheHalf.AsSpan()) : null;
+        ushort* valuesHalf = half ? (ushort*)Address(vCacheHalf.AsSpan()) : null;
+        float* chunkKeys = Address(k.AsSpan()), chunkValues = Address(v.AsSpan()), qIn = Address(q.AsSpan());
+        float* result = Address((ReadOnlySpan<float>)output.AsSpan());
+        long headBase = (long)kvHead * cacheSlots * headDim;
+
+        int paddedRows = (rows + 3) / 4 * 4;
+        float* query = stackalloc float[rowTile * headDim];
+        float* acc = stackalloc float[rowTile * headDim + 8];
+        float* scores = stackalloc float[rowTile * keyBlock];
+        float* runningMax = stackalloc float[rowTile];
+        float* runningSum = stackalloc float[rowTile];
+        float* widenedKeys = stackalloc float[half ? keyBlock * headDim : 1];
+        float* widenedValues = stackalloc float[half ? keyBlock * headDim : 1];
+        float** keyRows = stackalloc float*[keyBlock];
+        float** valueRows = stackalloc float*[keyBlock];
+        for (int r = 0; r < paddedRows; r++)
+        {
+            int row = firstRow + r;
+            int head = kvHead * ratio + row % ratio;
+            for (int d = 0; d < headDim; d++)
+            {
+                query[r * headDim + d] = r < rows ? qIn[(row / ratio * nHeads + head) * headDim + d] * scale : 0f;
+                acc[r * headDim + d] = 0f;
+            }
+            runningMax[r] = FlashDecoding.NoScore;
+            runningSum[r] = 0f;
+        }
+
+        for (int blockStart = keyStart; blockStart <= lastPos; blockStart += keyBlock)
+        {
+            int count = Math.Min(keyBlock, lastPos - blockStart + 1);
+            for (int j = 0; j < count; j++)
+            {
+                int key = blockStart + j;
+                if (key >= startPos)
+                {
+                    long at = ((long)(key - startPos) * nKvHeads + kvHead) * headDim;
+                    keyRows[j] = chunkKeys + at;
+                    valueRows[j] = chunkValues + at;
+                }
+                else
+                {
+                    long at = headBase + (long)(key % cacheSlots) * headDim;
+                    keyRows[j] = half ? Widen(keysHalf + at, widenedKeys + j * headDim, headDim) : keys + at;
+                    valueRows[j] = half ? Widen(valuesHalf + at, widenedValues + j * headDim, headDim) : values + at;
+                }
+            }
+            for (int r = 0; r < paddedRows; r += 4)
+                for (int j = 0; j < count; j++)
+                    Dot4(query + r * headDim, headDim, keyRows[j], scores + r * keyBlock + j, keyBlock);
+
+            for (int r = 0; r < rows; r++)
+            {
+                int position = startPos + (firstRow + r) / ratio;
+                int from = Math.Max(Math.Max(0, position - window + 1), blockStart) - blockStart;
+                int to = Math.Min(position, blockStart + count - 1) - blockStart;
+                float* s = scores + r * keyBlock;
+                if (from > to)
+                {
+                    for (int j = 0; j < count; j++) s[j] = 0f;
+                    continue;
+                }
+                float blockMax = FlashDecoding.NoScore;
+                for (int j = from; j <= to; j++) blockMax = MathF.Max(blockMax, s[j]);
+                float oldMax = runningMax[r];
+                float newMax = MathF.Max(oldMax, blockMax);
+                for (int j = 0; j < from; j++) s[j] = 0f;
+                for (int j = to + 1; j < count; j++) s[j] = 0f;
+                float sum = ExpShifted(s + from, to - from + 1, newMax);
+                if (newMax > oldMax)
+                {
+                    float rescale = MathF.Exp(MathF.Max(oldMax - newMax, FlashDecoding.MinExponent));
+                    Scale(acc + r * headDim, rescale, headDim);
+                    runningSum[r] = MathF.FusedMultiplyAdd(runningSum[r], rescale, sum);
+                }
+                else
+                {
+                    runningSum[r] += sum;
+                }
+                runningMax[r] = newMax;
+            }
+            // Padded rows have zero queries, so zero scores, never exponentiated: weight 0.
+            for (int r = 0; r < paddedRows; r += 4)
+                AddWeighted4(acc + r * headDim, headDim, scores + r * keyBlock, keyBlock, valueRows, count);
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            int row = firstRow + r;
+            int head = kvHead * ratio + row % ratio;
+            float inverse = 1f / runningSum[r];
+            float* to = result + (long)(row / ratio * nHeads + head) * headDim;
+            for (int d = 0; d < headDim; d++) to[d] = acc[r * headDim + d] * inverse;
+        }
+        return true;
+    }
+
+    /// <summary>The group body of <c>FlashDecoding.Combine</c>: one head's splits, all its dims at once.</summary>
+    /// <returns>False when the vector path cannot run here, so the lanes run instead.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static bool Combine(CpuGroup group, ReadOnlyView<float> partialMax, ReadOnlyView<float> partialSum, ReadOnlyView<float> partialOutput,
+        View<float> output, int nHeads, int splits, int headDim)
+    {
+        if (!IsAccelerated || headDim % 8 != 0 || group.LaneCount != headDim) return false;
+        int head = group.GroupId.X;
+        float* partials = Address(partialOutput.AsSpan());
+        float* result = Address((ReadOnlySpan<float>)output.AsSpan());
+        float globalMax = FlashDecoding.NoScore;
+        for (int s = 0; s < splits; s++) globalMax = MathF.Max(globalMax, partialMax[s * nHeads + head]);
+        float denominator = 0f;
+        for (int d = 0; d < headDim; d += 8) Vector256<float>.Zero.Store(result + head * headDim + d);
+        for (int s = 0; s < splits; s++)
+        {
+            int state = s * nHeads + head;
+            float weight = MathF.Exp(partialMax[state] - globalMax);
+            denominator = MathF.FusedMultiplyAdd(weight, partialSum[state], denominator);
+            AddScaled(result + head * headDim, weight, partials + (long)state * headDim, headDim);
+        }
+        Scale(result + head * headDim, 1f / denominator, headDim);
+        return true;
+    }
+
+    // Views on the CPU backend wrap native memory, which the GC never moves.
+    private static T* Address<T>(ReadOnlySpan<T> span) where T : unmanaged => (T*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(span));
+
+    /// <summary>Σ a[d]·b[d] in four 8-wide partial sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Dot(float* a, float* b, int n)
+    {
+        var s0 = Vector256<float>.Zero;
+        var s1 = Vector256<float>.Zero;
+        var s2 = Vector256<float>.Zero;
+        var s3 = Vector256<float>.Zero;
+        int d = 0;
+        for (; d + 32 <= n; d += 32)
+        {
+            s0 = Fma.MultiplyAdd(Vector256.Load(a + d), Vector256.Load(b + d), s0);
+            s1 = Fma.MultiplyAdd(Vector256.Load(a + d + 8), Vector256.Load(b + d + 8), s1);
+            s2 = Fma.MultiplyAdd(Vector256.Load(a + d + 16), Vector256.Load(b + d + 16), s2);
+            s3 = Fma.MultiplyAdd(Vector256.Load(a + d + 24), Vector256.Load(b + d + 24), s3);
+        }
+        for (; d < n; d += 8) s0 = Fma.MultiplyAdd(Vector256.Load(a + d), Vector256.Load(b + d), s0);
+        return Vector256.Sum((s0 + s1) + (s2 + s3));
+    }
+
+    /// <summary>
+    /// The dot products of four consecutive query rows (stride <paramref name="headDim"/>) with one key row, stored at
+    /// <paramref name="scores"/>[0, stride, 2·stride, 3·stride]: one key load feeds four independent FMA chains.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Dot4(float* q, int headDim, float* k, float* scores, int stride)
+    {
+        if (Wide(headDim))
+        {
+            Dot4Wide(q, headDim, k, scores, stride);
+            return;
+        }
+        var s0 = Vector256<float>.Zero;
+        var s1 = Vector256<float>.Zero;
+        var s2 = Vector256<float>.Zero;
+        var s3 = Vector256<float>.Zero;
+        for (int d = 0; d < headDim; d += 8)
+        {
+            var key = Vector256.Load(k + d);
+            s0 = Fma.MultiplyAdd(Vector256.Load(q + d), key, s0);
+            s1 = Fma.MultiplyAdd(Vector256.Load(q + headDim + d), key, s1);
+            s2 = Fma.MultiplyAdd(Vector256.Load(q + 2 * headDim + d), key, s2);
+            s3 = Fma.MultiplyAdd(Vector256.Load(q + 3 * headDim + d), key, s3);
+        }
+        scores[0] = Vector256.Sum(s0);
+        scores[stride] = Vector256.Sum(s1);
+        scores[2 * stride] = Vector256.Sum(s2);
+        scores[3 * stride] = Vector256.Sum(s3);
+    }
+
+    /// <summary>
+    /// acc[r, d] += Σ_j w[r, j]·v_j[d] for four rows (acc stride <paramref name="headDim"/>, weights stride
+    /// <paramref name="stride"/>) over <paramref name="count"/> value rows: sixteen dims of the four rows stay in
+    /// registers while the block's keys stream past, so each value vector is loaded once per four rows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddWeighted4(float* acc, int headDim, float* w, int stride, float** v, int count)
+    {
+        if (Wide(headDim))
+        {
+            AddWeighted4Wide(acc, headDim, w, stride, v, count);
+            return;
+        }
+        for (int d = 0; d < headDim; d += 16)
+        {
+            var a00 = Vector256.Load(acc + d);
+            var a01 = Vector256.Load(acc + d + 8);
+            var a10 = Vector256.Load(acc + headDim + d);
+            var a11 = Vector256.Load(acc + headDim + d + 8);
+            var a20 = Vector256.Load(acc + 2 * headDim + d);
+            var a21 = Vector256.Load(acc + 2 * headDim + d + 8);
+            var a30 = Vector256.Load(acc + 3 * headDim + d);
+            var a31 = Vector256.Load(acc + 3 * headDim + d + 8);
+            for (int j = 0; j < count; j++)
+            {
+                var v0 = Vector256.Load(v[j] + d);
+                var v1 = headDim - d >= 16 ? Vector256.Load(v[j] + d + 8) : Vector256<float>.Zero;
+                var w0 = Vector256.Create(w[j]);
+                var w1 = Vector256.Create(w[stride + j]);
+                var w2 = Vector256.Create(w[2 * stride + j]);
+                var w3 = Vector256.Create(w[3 * stride + j]);
+                a00 = Fma.MultiplyAdd(w0, v0, a00);
+                a01 = Fma.MultiplyAdd(w0, v1, a01);
+                a10 = Fma.MultiplyAdd(w1, v0, a10);
+                a11 = Fma.MultiplyAdd(w1, v1, a11);
+                a20 = Fma.MultiplyAdd(w2, v0, a20);
+                a21 = Fma.MultiplyAdd(w2, v1, a21);
+                a30 = Fma.MultiplyAdd(w3, v0, a30);
+                a31 = Fma.MultiplyAdd(w3, v1, a31);
+            }
+            a00.Store(acc + d);
+            a10.Store(acc + headDim + d);
+            a20.Store(acc + 2 * headDim + d);
+            a30.Store(acc + 3 * headDim + d);
+            if (headDim - d >= 16)
+            {
+                a01.Store(acc + d + 8);
+                a11.Store(acc + headDim + d + 8);
+                a21.Store(acc + 2 * headDim + d + 8);
+                a31.Store(acc + 3 * headDim + d + 8);
+            }
+        }
+    }
+
+    /// <summary>The 16-wide <see cref="Dot4"/> (headDim a multiple of 16).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Dot4Wide(float* q, int headDim, float* k, float* scores, int stride)
+    {
+        var s0 = Vector512<float>.Zero;
+        var s1 = Vector512<float>.Zero;
+        var s2 = Vector512<float>.Zero;
+        var s3 = Vector512<float>.Zero;
+        for (int d = 0; d < headDim; d += 16)
+        {
+            var key = Vector512.Load(k + d);
+            s0 = Avx512F.FusedMultiplyAdd(Vector512.Load(q + d), key, s0);
+            s1 = Avx512F.FusedMultiplyAdd(Vector512.Load(q + headDim + d), key, s1);
+            s2 = Avx512F.FusedMultiplyAdd(Vector512.Load(q + 2 * headDim + d), key, s2);
+            s3 = Avx512F.FusedMultiplyAdd(Vector512.Load(q + 3 * headDim + d), key, s3);
+        }
+        scores[0] = Vector512.Sum(s0);
+        scores[stride] = Vector512.Sum(s1);
+        scores[2 * stride] = Vector512.Sum(s2);
+        scores[3 * stride] = Vector512.Sum(s3);
+    }
+
+    /// <summary>The 16-wide <see cref="AddWeighted4"/>: 32 dims of four rows in eight registers (headDim a multiple of 16).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddWeighted4Wide(float* acc, int headDim, float* w, int stride, float** v, int count)
+    {
+        for (int d = 0; d < headDim; d += 32)
+        {
+            bool two = headDim - d >= 32;
+            var a00 = Vector512.Load(acc + d);
+            var a10 = Vector512.Load(acc + headDim + d);
+            var a20 = Vector512.Load(acc + 2 * headDim + d);
+            var a30 = Vector512.Load(acc + 3 * headDim + d);
+            var a01 = two ? Vector512.Load(acc + d + 16) : Vector512<float>.Zero;
+            var a11 = two ? Vector512.Load(acc + headDim + d + 16) : Vector512<float>.Zero;
+            var a21 = two ? Vector512.Load(acc + 2 * headDim + d + 16) : Vector512<float>.Zero;
+            var a31 = two ? Vector512.Load(acc + 3 * headDim + d + 16) : Vector512<float>.Zero;
+            for (int j = 0; j < count; j++)
+            {
+                var v0 = Vector512.Load(v[j] + d);
+                var v1 = two ? Vector512.Load(v[j] + d + 16) : Vector512<float>.Zero;
+                var w0 = Vector512.Create(w[j]);
+                var w1 = Vector512.Create(w[stride + j]);
+                var w2 = Vector512.Create(w[2 * stride + j]);
+                var w3 = Vector512.Create(w[3 * stride + j]);
+                a00 = Avx512F.FusedMultiplyAdd(w0, v0, a00);
+                a01 = Avx512F.FusedMultiplyAdd(w0, v1, a01);
+                a10 = Avx512F.FusedMultiplyAdd(w1, v0, a10);
+                a11 = Avx512F.FusedMultiplyAdd(w1, v1, a11);
+                a20 = Avx512F.FusedMultiplyAdd(w2, v0, a20);
+                a21 = Avx512F.FusedMultiplyAdd(w2, v1, a21);
+                a30 = Avx512F.FusedMultiplyAdd(w3, v0, a30);
+                a31 = Avx512F.FusedMultiplyAdd(w3, v1, a31);
+            }
+            a00.Store(acc + d);
+            a10.Store(acc + headDim + d);
+            a20.Store(acc + 2 * headDim + d);
+            a30.Store(acc + 3 * headDim + d);
+            if (two)
+            {
+                a01.Store(acc + d + 16);
+                a11.Store(acc + headDim + d + 16);
+                a21.Store(acc + 2 * headDim + d + 16);
+                a31.Store(acc + 3 * headDim + d + 16);
+            }
+        }
+    }
+
+    /// <summary>acc[d] += w·v[d].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddScaled(float* acc, float w, float* v, int n)
+    {
+        var weight = Vector256.Create(w);
+        for (int d = 0; d < n; d += 8) Fma.MultiplyAdd(weight, Vector256.Load(v + d), Vector256.Load(acc + d)).Store(acc + d);
+    }
+
+    /// <summary>x[d] *= factor.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Scale(float* x, float factor, int n)
+    {
+        var f = Vector256.Create(factor);
+        for (int d = 0; d < n; d += 8) (Vector256.Load(x + d) * f).Store(x + d);
+    }
+
+    /// <summary>s[j] = e^max(s[j] − max, −87) for j &lt; count; returns their sum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float ExpShifted(float* s, int count, float max)
+    {
+        var shift = Vector256.Create(max);
+        var sum = Vector256<float>.Zero;
+        int j = 0;
+        for (; j + 8 <= count; j += 8)
+        {
+            var e = Exp(Vector256.Load(s + j) - shift);
+            e.Store(s + j);
+            sum += e;
+        }
+        float total = Vector256.Sum(sum);
+        for (; j < count; j++)
+        {
+            s[j] = MathF.Exp(MathF.Max(s[j] - max, FlashDecoding.MinExponent));
+            total += s[j];
+        }
+        return total;
+    }
+
+    /// <summary>
+    /// e^x for x ≤ 0, lanes below −87 taken as −87 (so the result, ≥ 1.6e-38, is never denormal): Cephes' expf,
+    /// x = n·ln2 + r with |r| ≤ ln2/2 (ln2 in two parts), e^r by a degree-6 polynomial, 2^n put in the exponent bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> Exp(Vector256<float> x)
+    {
+        x = Vector256.Max(x, Vector256.Create(FlashDecoding.MinExponent));
+        var n = Vector256.Floor(Fma.MultiplyAdd(x, Vector256.Create(1.44269504088896341f), Vector256.Create(0.5f)));
+        var r = Fma.MultiplyAdd(n, Vector256.Create(-0.693359375f), x);
+        r = Fma.MultiplyAdd(n, Vector256.Create(2.12194440e-4f), r);
+        var p = Vector256.Create(1.9875691500E-4f);
+        p = Fma.MultiplyAdd(p, r, Vector256.Create(1.3981999507E-3f));
+        p = Fma.MultiplyAdd(p, r, Vector256.Create(8.3334519073E-3f));
+        p = Fma.MultiplyAdd(p, r, Vector256.Create(4.1665795894E-2f));
+        p = Fma.MultiplyAdd(p, r, Vector256.Create(1.6666665459E-1f));
+        p = Fma.MultiplyAdd(p, r, Vector256.Create(5.0000001201E-1f));
+        var y = Fma.MultiplyAdd(p, r * r, r) + Vector256<float>.One;
+        var pow2 = ((Vector256.ConvertToInt32(n) + Vector256.Create(127)) << 23).AsSingle();
+        return y * pow2;
+    }
+
+    /// <summary>Widens <paramref name="n"/> IEEE halves to floats in <paramref name="destination"/> (exact), returning it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float* Widen(ushort* source, float* destination, int n)
+    {
+        int d = 0;
+        // Sixteen at a time where AVX-512 exists: the conversion is most of the work of an fp16 cache.
+        if (Wide(n))
+            for (; d + 16 <= n; d += 16) HalfToSingle(Avx512F.ConvertToVector512Int32(Vector256.Load(source + d))).Store(destination + d);
+        for (; d < n; d += 8) HalfToSingle(Avx2.ConvertToVector256Int32(source + d)).Store(destination + d);
+        return destination;
+    }
+
+    /// <summary>The 16-wide <see cref="HalfToSingle(Vector256{int})"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> HalfToSingle(Vector512<int> h)
+    {
+        var magnitude = h & Vector512.Create(0x7FFF);
+        var shifted = magnitude << 13;
+        var finite = (shifted.AsSingle() * Vector512.Create(5.192296858534828e33f)).AsInt32();
+        var bits = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(magnitude, Vector512.Create(0x7C00)), shifted | Vector512.Create(0x7F800000), finite);
+        return (bits | ((h & Vector512.Create(0x8000)) << 16)).AsSingle();
+    }
+
+    /// <summary>
+    /// Eight halves (zero-extended to int) as floats, exactly: exponent and mantissa moved into a float's bits and
+    /// multiplied by 2^112 (which rebiases normal numbers and turns subnormal halves, here float denormals, into the
+    /// right normal floats), infinities and NaNs given an all-ones exponent, then the sign. .NET exposes no F16C.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> HalfToSingle(Vector256<int> h)
+    {
+        var magnitude = h & Vector256.Create(0x7FFF);
+        var shifted = magnitude << 13;
+        var finite = (shifted.AsSingle() * Vector256.Create(5.192296858534828e33f)).AsInt32();
+        var bits = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(magnitude, Vector256.Create(0x7C00)), shifted | Vector256.Create(0x7F800000), finite);
+        return (bits | ((h & Vector256.Create(0x8000)) << 16)).AsSingle();
+    }
+}
