@@ -19,7 +19,7 @@ public delegate void KernelArgumentValidator(ReadOnlySpan<KernelArgument> argume
 /// <remarks>
 /// Device ABI, identical in both dialects: the C function is named <see cref="EntryPoint"/>; each
 /// buffer parameter is passed as three arguments (pointer, int element offset, int element length),
-/// each scalar as its value; specializations are not passed but prepended as <c>#define</c>s.
+/// each scalar as its value; specializations are not passed but prepended as <c>#define MGPU_SPEC_name value</c>.
 /// </remarks>
 public sealed class KernelDefinition
 {
@@ -79,10 +79,13 @@ public sealed class KernelDefinition
         if (specs.Count != specializationValues.Count)
             throw new ArgumentException($"Kernel {Name} has {specs.Count} specializations, {specializationValues.Count} values given.", nameof(specializationValues));
         var text = new StringBuilder();
-        for (int i = 0; i < specs.Count; i++) text.Append("#define ").Append(specs[i].Name).Append(' ').Append(specializationValues[i]).Append('\n');
+        for (int i = 0; i < specs.Count; i++) text.Append("#define ").Append(SpecializationMacro(specs[i].Name)).Append(' ').Append(specializationValues[i]).Append('\n');
         text.Append(dialect == KernelDialect.Cuda ? CudaSource : OpenCLSource);
         return text.ToString();
     }
+
+    /// <summary>The C macro a specialization parameter is compiled as (the generator writes the kernel body against it).</summary>
+    public static string SpecializationMacro(string parameterName) => "MGPU_SPEC_" + parameterName;
 
     /// <summary>Every combination of supported specialization values (one empty list when there are none).</summary>
     public IEnumerable<IReadOnlyList<int>> AllVariants()

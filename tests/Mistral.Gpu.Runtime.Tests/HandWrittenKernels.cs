@@ -95,7 +95,7 @@ internal static class HandWrittenKernels
         """
         extern "C" __global__ void scalars(double* o, int o_offset, int o_length, int a, unsigned int b, long long c, float d, double e) {
             if (threadIdx.x == 0) {
-                o[o_offset + 0] = a * SCALE; o[o_offset + 1] = b; o[o_offset + 2] = (double)c; o[o_offset + 3] = d; o[o_offset + 4] = e;
+                o[o_offset + 0] = a * MGPU_SPEC_SCALE; o[o_offset + 1] = b; o[o_offset + 2] = (double)c; o[o_offset + 3] = d; o[o_offset + 4] = e;
             }
         }
         """,
@@ -103,7 +103,7 @@ internal static class HandWrittenKernels
         #pragma OPENCL EXTENSION cl_khr_fp64 : enable
         __kernel void scalars(__global double* o, int o_offset, int o_length, int a, uint b, long c, float d, double e) {
             if (get_local_id(0) == 0) {
-                o[o_offset + 0] = a * SCALE; o[o_offset + 1] = b; o[o_offset + 2] = (double)c; o[o_offset + 3] = d; o[o_offset + 4] = e;
+                o[o_offset + 0] = a * MGPU_SPEC_SCALE; o[o_offset + 1] = b; o[o_offset + 2] = (double)c; o[o_offset + 3] = d; o[o_offset + 4] = e;
             }
         }
         """,

@@ -172,8 +172,17 @@ internal sealed partial class CEmitter
         "barrier", "vector", "mgpu_xchg",
     };
 
-    /// <summary>A C# identifier as a C identifier: unchanged unless C reserves it.</summary>
-    private static string CName(string name) => reservedInC.Contains(name) ? name + "_" : name;
+    /// <summary>
+    /// The macro a [Specialize] parameter becomes (the runtime prepends <c>#define MGPU_SPEC_name value</c>): the MGPU_
+    /// prefix is reserved (CName renames C# identifiers that start with it), so no variable of the kernel or its
+    /// helpers is ever replaced by the value.
+    /// </summary>
+    internal static string SpecializationMacro(string parameterName) => "MGPU_SPEC_" + parameterName;
+
+    /// <summary>A C# identifier as a C identifier: unchanged unless C or the prelude reserves it.</summary>
+    private static string CName(string name) =>
+        reservedInC.Contains(name) || name.StartsWith("MGPU_", System.StringComparison.Ordinal) || name.StartsWith("mgpu_", System.StringComparison.Ordinal)
+            ? name + "_" : name;
 
     private void Report(DiagnosticDescriptor descriptor, SyntaxNode node, params string[] arguments) =>
         diagnostics?.Add(new DiagnosticInfo(descriptor.Id, LocationInfo.From(node), arguments.ToImmutableArray()));

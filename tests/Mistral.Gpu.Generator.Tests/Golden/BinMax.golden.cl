@@ -13,7 +13,16 @@
 MGPU_INLINE int mgpu_linear_lane(void) { return (int)(get_local_id(0) + get_local_size(0) * (get_local_id(1) + get_local_size(1) * get_local_id(2))); }
 
 // Half and bfloat16 live in memory as 16-bit words; conversions round to nearest even.
-MGPU_INLINE float mgpu_half_to_float(ushort h) { return vload_half(0, (const __private half*)&h); }
+// Widening with integer operations rather than vload_half, which CPU compilers (PoCL) turn into a table
+// lookup per element: finite values (subnormals included) are exact by a power-of-two scale, and an
+// all-ones exponent stays infinity or NaN (payload kept).
+MGPU_INLINE float mgpu_half_to_float(ushort h)
+{
+    uint sign = ((uint)h & 0x8000u) << 16;
+    uint magnitude = (uint)h & 0x7fffu;
+    return magnitude >= 0x7c00u ? as_float(sign | 0x7f800000u | ((magnitude & 0x3ffu) << 13))
+                                : as_float(sign | (magnitude << 13)) * 0x1.0p112f;
+}
 MGPU_INLINE ushort mgpu_float_to_half(float f) { ushort h; vstore_half_rte(f, 0, (__private half*)&h); return h; }
 MGPU_INLINE float mgpu_bf16_to_float(ushort b) { return as_float((uint)b << 16); }
 MGPU_INLINE ushort mgpu_float_to_bf16(float f)

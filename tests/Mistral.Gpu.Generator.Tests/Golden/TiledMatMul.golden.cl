@@ -13,7 +13,16 @@
 MGPU_INLINE int mgpu_linear_lane(void) { return (int)(get_local_id(0) + get_local_size(0) * (get_local_id(1) + get_local_size(1) * get_local_id(2))); }
 
 // Half and bfloat16 live in memory as 16-bit words; conversions round to nearest even.
-MGPU_INLINE float mgpu_half_to_float(ushort h) { return vload_half(0, (const __private half*)&h); }
+// Widening with integer operations rather than vload_half, which CPU compilers (PoCL) turn into a table
+// lookup per element: finite values (subnormals included) are exact by a power-of-two scale, and an
+// all-ones exponent stays infinity or NaN (payload kept).
+MGPU_INLINE float mgpu_half_to_float(ushort h)
+{
+    uint sign = ((uint)h & 0x8000u) << 16;
+    uint magnitude = (uint)h & 0x7fffu;
+    return magnitude >= 0x7c00u ? as_float(sign | 0x7f800000u | ((magnitude & 0x3ffu) << 13))
+                                : as_float(sign | (magnitude << 13)) * 0x1.0p112f;
+}
 MGPU_INLINE ushort mgpu_float_to_half(float f) { ushort h; vstore_half_rte(f, 0, (__private half*)&h); return h; }
 MGPU_INLINE float mgpu_bf16_to_float(ushort b) { return as_float((uint)b << 16); }
 MGPU_INLINE ushort mgpu_float_to_bf16(float f)
@@ -105,21 +114,21 @@ __kernel void TiledMatMul(const __global float* restrict a_base, int a_offset, i
     const __global float* restrict a = a_base + a_offset;
     const __global float* restrict b = b_base + b_offset;
     __global float* c = c_base + c_offset;
-    __local float aTile[tile * tile];
-    __local float bTile[tile * tile];
+    __local float aTile[MGPU_SPEC_tile * MGPU_SPEC_tile];
+    __local float bTile[MGPU_SPEC_tile * MGPU_SPEC_tile];
 
     int tx = (int)get_local_id(0);
     int ty = (int)get_local_id(1);
-    int row = (int)get_group_id(1) * tile + ty;
-    int col = (int)get_group_id(0) * tile + tx;
+    int row = (int)get_group_id(1) * MGPU_SPEC_tile + ty;
+    int col = (int)get_group_id(0) * MGPU_SPEC_tile + tx;
     float sum = 0.0f;
-    for (int t = 0; t < k; t += tile)
+    for (int t = 0; t < k; t += MGPU_SPEC_tile)
     {
-        aTile[ty * tile + tx] = row < m && t + tx < k ? a[row * k + t + tx] : 0.0f;
-        bTile[ty * tile + tx] = t + ty < k && col < n ? b[(t + ty) * n + col] : 0.0f;
+        aTile[ty * MGPU_SPEC_tile + tx] = row < m && t + tx < k ? a[row * k + t + tx] : 0.0f;
+        bTile[ty * MGPU_SPEC_tile + tx] = t + ty < k && col < n ? b[(t + ty) * n + col] : 0.0f;
         barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);
-        for (int j = 0; j < tile; j++)
-            sum += aTile[ty * tile + j] * bTile[j * tile + tx];
+        for (int j = 0; j < MGPU_SPEC_tile; j++)
+            sum += aTile[ty * MGPU_SPEC_tile + j] * bTile[j * MGPU_SPEC_tile + tx];
         barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);
     }
     if (row < m && col < n)

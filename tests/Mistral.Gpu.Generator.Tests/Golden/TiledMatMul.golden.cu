@@ -128,21 +128,21 @@ extern "C" __global__ void TiledMatMul(const float* __restrict__ a_base, int a_o
     const float* __restrict__ a = a_base + a_offset;
     const float* __restrict__ b = b_base + b_offset;
     float* c = c_base + c_offset;
-    __shared__ float aTile[tile * tile];
-    __shared__ float bTile[tile * tile];
+    __shared__ float aTile[MGPU_SPEC_tile * MGPU_SPEC_tile];
+    __shared__ float bTile[MGPU_SPEC_tile * MGPU_SPEC_tile];
 
     int tx = (int)threadIdx.x;
     int ty = (int)threadIdx.y;
-    int row = (int)blockIdx.y * tile + ty;
-    int col = (int)blockIdx.x * tile + tx;
+    int row = (int)blockIdx.y * MGPU_SPEC_tile + ty;
+    int col = (int)blockIdx.x * MGPU_SPEC_tile + tx;
     float sum = 0.0f;
-    for (int t = 0; t < k; t += tile)
+    for (int t = 0; t < k; t += MGPU_SPEC_tile)
     {
-        aTile[ty * tile + tx] = row < m && t + tx < k ? a[row * k + t + tx] : 0.0f;
-        bTile[ty * tile + tx] = t + ty < k && col < n ? b[(t + ty) * n + col] : 0.0f;
+        aTile[ty * MGPU_SPEC_tile + tx] = row < m && t + tx < k ? a[row * k + t + tx] : 0.0f;
+        bTile[ty * MGPU_SPEC_tile + tx] = t + ty < k && col < n ? b[(t + ty) * n + col] : 0.0f;
         __syncthreads();
-        for (int j = 0; j < tile; j++)
-            sum += aTile[ty * tile + j] * bTile[j * tile + tx];
+        for (int j = 0; j < MGPU_SPEC_tile; j++)
+            sum += aTile[ty * MGPU_SPEC_tile + j] * bTile[j * MGPU_SPEC_tile + tx];
         __syncthreads();
     }
     if (row < m && col < n)
