@@ -173,52 +173,8 @@ internal static unsafe class Int4Q8CpuBody
             byte* x = xq + (long)token * k;
             float* dx = xScale + token * (k / 32);
             int* sums = xSum + token * (k / 32);
-            int row = rowStart;
-            // Two rows per pass read each activation block once for both: at K = 14336 the activations
-            // (18 KB with their scales) compete with the weight stream for L1, and halving their traffic shows.
-            for (; row + 1 < rowEnd; row += 2, w += k, s += k / 16)
-            {
-                var (a, b) = Dot512G32Pair(w, w + k / 2, s, s + k / 32, x, dx, sums, k);
-                y[row] = a;
-                y[row + 1] = b;
-            }
-            if (row < rowEnd) y[row] = Dot512G32(w, s, x, dx, sums, k);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static (float, float) Dot512G32Pair(byte* w0, byte* w1, ushort* s0, ushort* s1, byte* x, float* dx, int* sums, int k)
-        {
-            var low = Vector512.Create((byte)0x0F);
-            var ones = Vector512.Create((short)1);
-            var four = Vector512.Create(4);
-            var quarters = Vector512.Create(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
-            var acc0 = Vector512<float>.Zero;
-            var acc1 = Vector512<float>.Zero;
-            for (int chunk = 0; chunk < k / 512; chunk++)
-            {
-                var xScale = Vector512.Load(dx + 16 * chunk);
-                var scale0 = HalfToSingle(Avx512F.ConvertToVector512UInt32(Vector256.Load(s0 + 16 * chunk))) * xScale;
-                var scale1 = HalfToSingle(Avx512F.ConvertToVector512UInt32(Vector256.Load(s1 + 16 * chunk))) * xScale;
-                var corrections = Vector512.Load(sums + 16 * chunk) << 1;
-                var lanes = quarters;
-                for (int j = 0; j < 4; j++)
-                {
-                    var xLow = Vector512.Load((sbyte*)x + 128 * j);
-                    var xHigh = Vector512.Load((sbyte*)x + 128 * j + 64);
-                    var c = Avx512F.PermuteVar16x32(corrections, lanes);
-                    var bytes0 = Vector512.Load(w0 + 64 * j);
-                    var bytes1 = Vector512.Load(w1 + 64 * j);
-                    var pairs0 = Avx512BW.MultiplyAddAdjacent(bytes0 & low, xLow) + Avx512BW.MultiplyAddAdjacent(Avx512BW.ShiftRightLogical(bytes0.AsUInt16(), 4).AsByte() & low, xHigh);
-                    var pairs1 = Avx512BW.MultiplyAddAdjacent(bytes1 & low, xLow) + Avx512BW.MultiplyAddAdjacent(Avx512BW.ShiftRightLogical(bytes1.AsUInt16(), 4).AsByte() & low, xHigh);
-                    acc0 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(pairs0, ones) - c), Avx512F.PermuteVar16x32(scale0, lanes), acc0);
-                    acc1 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(pairs1, ones) - c), Avx512F.PermuteVar16x32(scale1, lanes), acc1);
-                    lanes += four;
-                }
-                w0 += 256;
-                w1 += 256;
-                x += 512;
-            }
-            return (Vector512.Sum(acc0), Vector512.Sum(acc1));
+            for (int row = rowStart; row < rowEnd; row++, w += k / 2, s += k / 32)
+                y[row] = Dot512G32(w, s, x, dx, sums, k);
         }
 
         // Everything in registers: a static method over raw pointers, so the loop reloads nothing from the struct.

@@ -53,12 +53,7 @@ public sealed unsafe class CpuGroup : IDisposable
             reduced = new ulong[LaneCount];
             reducedOp = new WarpReduction?[(LaneCount + Warp.Size - 1) / Warp.Size];
         }
-        for (int i = 0; i < LaneCount; i++)
-        {
-            var lane = lanes[i];
-            lane.LinearLaneId = i;
-            lane.LaneId = new Dim3(i % groupSize.X, i / groupSize.X % groupSize.Y, i / (groupSize.X * groupSize.Y));
-        }
+
         // Poisoning happens per allocation, when the group first asks for it: filling every array this
         // thread ever allocated (other kernels' tiles included) at each group cost more than small kernels.
         Array.Clear(poisoned);
@@ -68,6 +63,9 @@ public sealed unsafe class CpuGroup : IDisposable
     public KernelContext EnterLane(int linearLane)
     {
         var lane = lanes[linearLane];
+        // Lane ids are set here, not in Reset: a group body never enters a lane, so it pays nothing per lane.
+        lane.LinearLaneId = linearLane;
+        lane.LaneId = new Dim3(linearLane % GroupSize.X, linearLane / GroupSize.X % GroupSize.Y, linearLane / (GroupSize.X * GroupSize.Y));
         lane.MakeCurrent();
         return lane;
     }
