@@ -63,7 +63,7 @@ internal static unsafe class Int4Q8CpuBody
         int tileTokens = Math.Min(tokenTile, tokens - t0);
         if (rowStart >= rowEnd || tileTokens <= 0) return true;
         var rows = new RowDots(packed, scales, xq, xScale, xSum, k, groupSize);
-        if (tileTokens == 1 && path == Path.Avx512 && groupSize == 32)
+        if (tileTokens == 1 && path == Path.Avx512)
         {
             // The decode step's GEMV: nothing per row but the dot product itself.
             rows.Gemv512(rowStart, rowEnd, t0, (float*)Address(y.AsSpan()) + (long)t0 * n);
@@ -173,8 +173,45 @@ internal static unsafe class Int4Q8CpuBody
             byte* x = xq + (long)token * k;
             float* dx = xScale + token * (k / 32);
             int* sums = xSum + token * (k / 32);
-            for (int row = rowStart; row < rowEnd; row++, w += k / 2, s += k / 32)
-                y[row] = Dot512G32(w, s, x, dx, sums, k);
+            if (groupSize == 32)
+            {
+                for (int row = rowStart; row < rowEnd; row++, w += k / 2, s += k / 32)
+                    y[row] = Dot512G32(w, s, x, dx, sums, k);
+                return;
+            }
+            s = scales + (long)rowStart * (k / 128);
+            for (int row = rowStart; row < rowEnd; row++, w += k / 2, s += k / 128)
+                y[row] = Dot512G128(w, s, x, dx, sums, k);
+        }
+
+        /// <summary>One row against one token, groups of 128: each weight scale covers four activation groups.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static float Dot512G128(byte* w, ushort* s, byte* x, float* dx, int* sums, int k)
+        {
+            var low = Vector512.Create((byte)0x0F);
+            var ones = Vector512.Create((short)1);
+            var four = Vector512.Create(4);
+            var quarters = Vector512.Create(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+            var acc = Vector512<float>.Zero;
+            for (int chunk = 0; chunk < k / 512; chunk++)
+            {
+                // Four scales for the chunk's four blocks, spread to its 16 groups of 32.
+                var four16 = Vector512.Create(Vector256.Create(Vector128.WidenLower(Vector128.CreateScalar(*(ulong*)(s + 4 * chunk)).AsUInt16()), Vector128<uint>.Zero), Vector256<uint>.Zero);
+                var scale = HalfToSingle(Avx512F.PermuteVar16x32(four16.AsInt32(), quarters).AsUInt32()) * Vector512.Load(dx + 16 * chunk);
+                var corrections = Vector512.Load(sums + 16 * chunk) << 1;
+                var lanes = quarters;
+                for (int j = 0; j < 4; j++)
+                {
+                    var bytes = Vector512.Load(w + 64 * j);
+                    var lo = bytes & low;
+                    var hi = Avx512BW.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & low;
+                    acc = Accumulate512(lo, hi, x + 128 * j, corrections, scale, lanes, ones, acc);
+                    lanes += four;
+                }
+                w += 256;
+                x += 512;
+            }
+            return Vector512.Sum(acc);
         }
 
         // Everything in registers: a static method over raw pointers, so the loop reloads nothing from the struct.
