@@ -4,6 +4,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Mistral.Gpu.Language;
 using Mistral.Gpu.Language.Cpu;
 
@@ -17,13 +18,13 @@ internal static unsafe class MemoryReadCpuBody
     public static bool MemoryRead(CpuGroup group, ReadOnlyView<uint> data, View<uint> sums, int vectorsPerLane, int laneStride, int stepStride)
     {
         // Only the blocked pattern (each lane one contiguous run) is a stream; the interleaved one is the GPU's.
-        if (!Vector512.IsHardwareAccelerated || stepStride != 1 || vectorsPerLane % 4 != 0) return false;
+        if (!Avx512F.IsSupported || stepStride != 1 || vectorsPerLane % 4 != 0) return false;
         uint* words = (uint*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(data.AsSpan()));
         int first = group.GroupId.X * group.GroupSize.X;
         // Lane 0 of each 128-bit quarter keeps x ^ y ^ z ^ w of its vector; the others are masked off.
         var keep = Vector512.Create(uint.MaxValue, 0, 0, 0, uint.MaxValue, 0, 0, 0, uint.MaxValue, 0, 0, 0, uint.MaxValue, 0, 0, 0);
-        var swapPairs = Vector512.Create(1u, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
-        var swapHalves = Vector512.Create(2u, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+        var swapPairs = Vector512.Create(1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
+        var swapHalves = Vector512.Create(2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
         for (int lane = first; lane < first + group.GroupSize.X; lane++)
         {
             uint* at = words + 4L * lane * laneStride;
@@ -32,8 +33,8 @@ internal static unsafe class MemoryReadCpuBody
             for (int i = 0; i < vectorsPerLane; i += 4)
             {
                 var v = Vector512.Load(at + 4 * i);
-                var pairs = v ^ Vector512.Shuffle(v, swapPairs);
-                acc += (pairs ^ Vector512.Shuffle(pairs, swapHalves)) & keep;
+                var pairs = v ^ Avx512F.PermuteVar16x32(v.AsInt32(), swapPairs).AsUInt32();
+                acc += (pairs ^ Avx512F.PermuteVar16x32(pairs.AsInt32(), swapHalves).AsUInt32()) & keep;
             }
             sums[lane] = Vector512.Sum(acc);
         }

@@ -187,6 +187,7 @@ public static partial class DenseMatMul
     /// added after the 16 partials.
     /// </summary>
     [Kernel]
+    [CpuGroupBody(typeof(DenseCpuBody), nameof(DenseCpuBody.F32Rows))]
     static void F32Rows(KernelContext ctx, ReadOnlyView<float> w, ReadOnlyView<float> x, View<float> y, int n, int k, int tokens,
         [Specialize(1, 4)] int tokenTile)
     {
@@ -215,6 +216,7 @@ public static partial class DenseMatMul
     /// 16-k block, even halves into partials 0..7 and odd into 8..15, widened with integer ops (exact for finite halves).
     /// </summary>
     [Kernel]
+    [CpuGroupBody(typeof(DenseCpuBody), nameof(DenseCpuBody.F16Rows))]
     static void F16Rows(KernelContext ctx, ReadOnlyView<uint> w, ReadOnlyView<float> x, View<float> y, int n, int k, int tokens,
         [Specialize(1, 4)] int tokenTile)
     {
