@@ -28,21 +28,25 @@ public static class BenchConfig
             new RateColumn(RateColumn.Kind.PeakGBps), new RateColumn(RateColumn.Kind.FractionOfPeak))
         .WithOptions(ConfigOptions.DisableOptimizationsValidator | ConfigOptions.JoinSummary);
 
-    /// <summary>cpu always; opencl when a device answers.</summary>
+    /// <summary>cpu always; opencl and cuda when a device answers.</summary>
     public static IEnumerable<string> AvailableBackends()
     {
         yield return "cpu";
-        bool openCL;
+        foreach (var (name, kind) in new[] { ("opencl", BackendKind.OpenCL), ("cuda", BackendKind.Cuda) })
+            if (Answers(kind)) yield return name;
+    }
+
+    private static bool Answers(BackendKind kind)
+    {
         try
         {
-            using var accelerator = Accelerators.Create(BackendKind.OpenCL);
-            openCL = true;
+            using var accelerator = Accelerators.Create(kind);
+            return true;
         }
         catch (BackendUnavailableException)
         {
-            openCL = false;
+            return false;
         }
-        if (openCL) yield return "opencl";
     }
 
     internal static string? Parameter(BenchmarkCase benchmarkCase, string name) =>

@@ -4,6 +4,8 @@ using Mistral.Gpu.Runtime;
 
 // dotnet run -c Release --project bench/Mistral.Gpu.Bench [-- --filter PATTERN] -> the BenchmarkDotNet suites (short job)
 // dotnet run -c Release --project bench/Mistral.Gpu.Bench -- --quick [opencl|cpu] [case substring]  -> Stopwatch pass
+try
+{
 if (args.Length > 0 && args[0] == "--quick")
 {
     var backend = args.Length > 1 ? Accelerators.ParseBackend(args[1]) : BackendKind.OpenCL;
@@ -21,3 +23,10 @@ if (args.Length > 0 && args[0] == "--quick-attention")
 }
 // With no arguments run every suite rather than BenchmarkDotNet's interactive menu (CI and scripts have no console).
 BenchmarkSwitcher.FromAssembly(typeof(KernelBenchmarks).Assembly).Run(args.Length == 0 ? ["--filter", "*"] : args, BenchConfig.Create());
+}
+catch (BackendUnavailableException e)
+{
+    // The asked backend is missing: one sentence, as the CLI says it.
+    Console.Error.WriteLine("error: " + e.Message);
+    Environment.ExitCode = 2;
+}
