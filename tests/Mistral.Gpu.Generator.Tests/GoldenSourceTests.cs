@@ -4,7 +4,8 @@ namespace Mistral.Gpu.Generator.Tests;
 
 /// <summary>
 /// The CUDA and OpenCL text emitted for the proof kernels, compared with checked-in golden files so
-/// every change to the translation shows up in review. Set MGPU_UPDATE_GOLDEN=1 to rewrite them.
+/// every change to the translation shows up in review (the shared prelude in one file per dialect). Set
+/// MGPU_UPDATE_GOLDEN=1 to rewrite them.
 /// </summary>
 public sealed class GoldenSourceTests
 {
@@ -34,10 +35,29 @@ public sealed class GoldenSourceTests
     [MemberData(nameof(ProofKernels))]
     public void OpenCL_matches_golden(string kernel) => Compare(kernel, "OpenCLSource", ".golden.cl");
 
+    /// <summary>
+    /// Each kernel's golden file holds its own text (header, helpers, kernel); the prelude every kernel of a dialect
+    /// starts with is one golden file of its own, Prelude.golden.cu / .cl, so a prelude change is reviewed once.
+    /// </summary>
     private static void Compare(string kernel, string field, string extension)
     {
-        string actual = Normalize(GeneratorHarness.Constant(proof.Value, kernel, field));
-        string path = Path.Combine(GeneratorHarness.RepositoryRoot(), "tests", "Mistral.Gpu.Generator.Tests", "Golden", kernel + extension);
+        var (prelude, own) = SplitPrelude(Normalize(GeneratorHarness.Constant(proof.Value, kernel, field)), kernel);
+        CompareWith(kernel + extension, own);
+        CompareWith("Prelude" + extension, prelude);
+    }
+
+    private static (string Prelude, string Own) SplitPrelude(string source, string kernel)
+    {
+        int start = source.IndexOf("// ---- Mistral.Gpu", StringComparison.Ordinal);
+        int marker = source.IndexOf("// ---- end of prelude", StringComparison.Ordinal);
+        Assert.True(start >= 0 && marker > start, $"{kernel}: the source has no delimited prelude");
+        int end = source.IndexOf('\n', marker) + 1;
+        return (source[start..end], source[..start] + source[end..]);
+    }
+
+    private static void CompareWith(string file, string actual)
+    {
+        string path = Path.Combine(GeneratorHarness.RepositoryRoot(), "tests", "Mistral.Gpu.Generator.Tests", "Golden", file);
         if (Environment.GetEnvironmentVariable("MGPU_UPDATE_GOLDEN") == "1")
         {
             File.WriteAllText(path, actual);

@@ -1,0 +1,109 @@
+// ---- Mistral.Gpu OpenCL C 1.2 prelude ------------------------------------------------------
+#ifdef cl_khr_fp64
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+#endif
+
+// Every function here and every [KernelHelper] is forced inline: PoCL 3.1 miscompiles helpers it
+// leaves out of line when they query work-item ids (get_local_id) or hold a barrier, giving wrong or
+// racy results between concurrently running groups.
+#define MGPU_INLINE static inline __attribute__((always_inline))
+
+// OpenCL 1.2 has no get_local_linear_id; warps are 32 consecutive linear ids, as on CUDA.
+MGPU_INLINE int mgpu_linear_lane(void) { return (int)(get_local_id(0) + get_local_size(0) * (get_local_id(1) + get_local_size(1) * get_local_id(2))); }
+
+// Half and bfloat16 live in memory as 16-bit words; conversions round to nearest even.
+// Widening with integer operations rather than vload_half, which CPU compilers (PoCL) turn into a table
+// lookup per element: finite values (subnormals included) are exact by a power-of-two scale, and an
+// all-ones exponent stays infinity or NaN (payload kept).
+MGPU_INLINE float mgpu_half_to_float(ushort h)
+{
+    uint sign = ((uint)h & 0x8000u) << 16;
+    uint magnitude = (uint)h & 0x7fffu;
+    return magnitude >= 0x7c00u ? as_float(sign | 0x7f800000u | ((magnitude & 0x3ffu) << 13))
+                                : as_float(sign | (magnitude << 13)) * 0x1.0p112f;
+}
+MGPU_INLINE ushort mgpu_float_to_half(float f) { ushort h; vstore_half_rte(f, 0, (__private half*)&h); return h; }
+MGPU_INLINE float mgpu_bf16_to_float(ushort b) { return as_float((uint)b << 16); }
+MGPU_INLINE ushort mgpu_float_to_bf16(float f)
+{
+    uint bits = as_uint(f);
+    if ((bits & 0x7fffffffu) > 0x7f800000u) return (ushort)((bits >> 16) | 0x40u);
+    return (ushort)((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
+}
+
+// CUDA's dp4a.u32.s32: four unsigned-by-signed byte products added to c (byte 0 = lowest bits).
+MGPU_INLINE int mgpu_dot4(uint a, uint b, int c)
+{
+    uchar4 u = as_uchar4(a);
+    char4 s = as_char4(b);
+    return c + (int)u.x * (int)s.x + (int)u.y * (int)s.y + (int)u.z * (int)s.z + (int)u.w * (int)s.w;
+}
+
+// Float atomics by compare-and-swap, one per address space (OpenCL C 1.2 has no overloading).
+#define MGPU_FLOAT_ATOMICS(SPACE, NAME)                                                          \
+MGPU_INLINE float mgpu_atomic_add_f_##NAME(volatile SPACE float* p, float v)                   \
+{                                                                                                \
+    volatile SPACE uint* u = (volatile SPACE uint*)p;                                            \
+    uint seen = *u;                                                                              \
+    while (1)                                                                                    \
+    {                                                                                            \
+        uint old = atomic_cmpxchg(u, seen, as_uint(as_float(seen) + v));                         \
+        if (old == seen) return as_float(seen);                                                  \
+        seen = old;                                                                              \
+    }                                                                                            \
+}                                                                                                \
+MGPU_INLINE float mgpu_atomic_max_f_##NAME(volatile SPACE float* p, float v)                   \
+{                                                                                                \
+    volatile SPACE uint* u = (volatile SPACE uint*)p;                                            \
+    uint seen = *u;                                                                              \
+    while (as_float(seen) < v)                                                                   \
+    {                                                                                            \
+        uint old = atomic_cmpxchg(u, seen, as_uint(v));                                          \
+        if (old == seen) break;                                                                  \
+        seen = old;                                                                              \
+    }                                                                                            \
+    return as_float(seen);                                                                       \
+}
+MGPU_FLOAT_ATOMICS(__global, global)
+MGPU_FLOAT_ATOMICS(__local, local)
+
+// Warp collectives, emulated through a per-group scratch array the kernel declares
+// (__local uint mgpu_xchg[1024]). The kernel body itself publishes each lane's operand between two
+// barriers (barrier; mgpu_xchg[lane] = bits; barrier) and then calls one of these readers, which never
+// synchronise: two barriers per collective, and none inside a function. Every lane of the group must
+// reach them, as on CUDA.
+MGPU_INLINE int mgpu_lane_xor(int m) { int self = mgpu_linear_lane(); return (self & ~31) | ((self ^ m) & 31); }
+MGPU_INLINE int mgpu_lane_down(int d) { int self = mgpu_linear_lane(); int s = (self & 31) + d; return s < 32 && d >= 0 ? (self & ~31) + s : self; }
+MGPU_INLINE int mgpu_lane_up(int d) { int self = mgpu_linear_lane(); int s = (self & 31) - d; return s >= 0 && d >= 0 ? (self & ~31) + s : self; }
+MGPU_INLINE int mgpu_lane_idx(int s) { return (mgpu_linear_lane() & ~31) + (s & 31); }
+MGPU_INLINE float mgpu_shfl_xor_f(__local const uint* x, int m) { return as_float(x[mgpu_lane_xor(m)]); }
+MGPU_INLINE int mgpu_shfl_xor_i(__local const uint* x, int m) { return (int)x[mgpu_lane_xor(m)]; }
+MGPU_INLINE uint mgpu_shfl_xor_u(__local const uint* x, int m) { return x[mgpu_lane_xor(m)]; }
+MGPU_INLINE float mgpu_shfl_down_f(__local const uint* x, int d) { return as_float(x[mgpu_lane_down(d)]); }
+MGPU_INLINE int mgpu_shfl_down_i(__local const uint* x, int d) { return (int)x[mgpu_lane_down(d)]; }
+MGPU_INLINE float mgpu_shfl_up_f(__local const uint* x, int d) { return as_float(x[mgpu_lane_up(d)]); }
+MGPU_INLINE int mgpu_shfl_up_i(__local const uint* x, int d) { return (int)x[mgpu_lane_up(d)]; }
+MGPU_INLINE float mgpu_shfl_idx_f(__local const uint* x, int s) { return as_float(x[mgpu_lane_idx(s)]); }
+MGPU_INLINE int mgpu_shfl_idx_i(__local const uint* x, int s) { return (int)x[mgpu_lane_idx(s)]; }
+
+// Warp reductions bit-identical to CUDA's butterfly (xor 16, 8, 4, 2, 1): each butterfly step combines
+// a pair of lanes with a commutative operation, so after it both lanes hold the same value and the
+// result equals this tree over the warp's 32 published operands, the same in every lane.
+#define MGPU_WARP_REDUCE(NAME, T, LOAD, OP)                                                      \
+MGPU_INLINE T NAME(__local const uint* x)                                                      \
+{                                                                                                \
+    const __local uint* w = x + (mgpu_linear_lane() & ~31);                                      \
+    T v[16];                                                                                     \
+    for (int i = 0; i < 16; i++) v[i] = OP(LOAD(w[i]), LOAD(w[i + 16]));                         \
+    for (int m = 8; m > 0; m >>= 1)                                                              \
+        for (int i = 0; i < m; i++) v[i] = OP(v[i], v[i + m]);                                   \
+    return v[0];                                                                                 \
+}
+#define MGPU_ADD(a, b) ((a) + (b))
+MGPU_WARP_REDUCE(mgpu_warp_sum_f, float, as_float, MGPU_ADD)
+MGPU_WARP_REDUCE(mgpu_warp_max_f, float, as_float, fmax)
+MGPU_WARP_REDUCE(mgpu_warp_min_f, float, as_float, fmin)
+MGPU_WARP_REDUCE(mgpu_warp_sum_i, int, (int), MGPU_ADD)
+MGPU_WARP_REDUCE(mgpu_warp_max_i, int, (int), max)
+MGPU_WARP_REDUCE(mgpu_warp_min_i, int, (int), min)
+// ---- end of prelude ------------------------------------------------------------------------
