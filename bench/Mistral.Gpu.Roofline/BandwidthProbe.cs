@@ -45,7 +45,7 @@ public static class BandwidthProbe
         var info = accelerator.Info;
         if (bytes <= 0)
         {
-            bytes = IsHostMemory(info) ? HostBytes : DeviceBytes;
+            bytes = info.IsCpu ? HostBytes : DeviceBytes;
             if (info.MemoryBytes > 0) bytes = Math.Min(bytes, info.MemoryBytes / 4);
         }
 
@@ -97,15 +97,5 @@ public static class BandwidthProbe
         for (int i = 0; i < slice.Length; i++) slice[i] = (uint)i * 2654435761u;
         for (long offset = 0; offset < data.Length; offset += slice.Length)
             data.CopyFrom(slice.AsSpan(0, (int)Math.Min(slice.Length, data.Length - offset)), offset);
-    }
-
-    /// <summary>True for devices whose "device memory" is the host's DRAM: the CPU backend and OpenCL CPU devices (PoCL).</summary>
-    public static bool IsHostMemory(AcceleratorInfo info)
-    {
-        ArgumentNullException.ThrowIfNull(info);
-        return info.Backend == BackendKind.Cpu
-            || info.Platform.Contains("Portable Computing Language", StringComparison.OrdinalIgnoreCase)
-            || info.Name.StartsWith("cpu", StringComparison.OrdinalIgnoreCase)
-            || info.Name.StartsWith("pthread", StringComparison.OrdinalIgnoreCase);
     }
 }

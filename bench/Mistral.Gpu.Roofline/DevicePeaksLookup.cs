@@ -28,8 +28,8 @@ public static class DevicePeaksLookup
         ArgumentNullException.ThrowIfNull(accelerator);
         var info = accelerator.Info;
         // Host devices are measured even if a name matched: a CPU's DRAM speed depends on the board, not the chip.
-        if (info.PeakBandwidthBytesPerSecond is null && !BandwidthProbe.IsHostMemory(info)) info = KnownDevices.WithPeaks(info);
-        bool datasheet = info.PeakBandwidthBytesPerSecond is > 0 && !BandwidthProbe.IsHostMemory(info);
+        if (info.PeakBandwidthBytesPerSecond is null && !info.IsCpu) info = KnownDevices.WithPeaks(info);
+        bool datasheet = info.PeakBandwidthBytesPerSecond is > 0 && !info.IsCpu;
         var peaks = new DevicePeaks
         {
             FlopsPerSecond = info.PeakFlopsPerSecond is > 0 ? info.PeakFlopsPerSecond : null,

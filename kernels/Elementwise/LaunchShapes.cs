@@ -9,21 +9,11 @@ namespace Mistral.Gpu.Kernels;
 internal static class LaunchShapes
 {
     /// <summary>
-    /// True when the device runs groups on CPU cores: the C# CPU backend, or an OpenCL CPU device
-    /// (PoCL). There, lanes of a group run as a loop on one core, warp collectives are emulated
-    /// through barriers, and the GPU-shaped "one warp per row" kernels waste most of their time
-    /// on that emulation, so the facades pick kernels with one lane per output row instead.
+    /// True when the device runs groups on CPU cores (<see cref="AcceleratorInfo.IsCpu"/>): there lanes of a group
+    /// run as a loop on one core, warp collectives are emulated through barriers, and the GPU-shaped "one warp per
+    /// row" kernels waste most of their time on that emulation, so the facades pick kernels with one lane per row.
     /// </summary>
-    public static bool IsCpuLike(Accelerator accelerator)
-    {
-        var info = accelerator.Info;
-        if (info.Backend == BackendKind.Cpu) return true;
-        if (info.Backend != BackendKind.OpenCL) return false;
-        return Contains(info.Name, "cpu") || Contains(info.Name, "pthread") || Contains(info.Platform, "Portable Computing Language")
-            || Contains(info.Name, "EPYC") || Contains(info.Name, "Xeon") || Contains(info.Name, "Core(TM)");
-    }
-
-    private static bool Contains(string text, string part) => text.Contains(part, StringComparison.OrdinalIgnoreCase);
+    public static bool IsCpuLike(Accelerator accelerator) => accelerator.Info.IsCpu;
 
     /// <summary>True when a view starts on a 16-byte boundary (its element offset is a multiple of four 4-byte elements).</summary>
     public static bool Aligned4<T>(BufferView<T> view) where T : unmanaged => view.Offset % 4 == 0;

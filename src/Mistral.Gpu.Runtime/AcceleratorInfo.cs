@@ -15,6 +15,12 @@ public sealed record AcceleratorInfo
     /// <summary>Platform or driver description (OpenCL platform, CUDA driver version, CPU model).</summary>
     public string Platform { get; init; } = "";
 
+    /// <summary>
+    /// True when the device is the host's CPU (the CPU backend, an OpenCL CPU device such as PoCL): groups run as
+    /// loops on its cores and its memory is host DRAM, so kernels take their CPU shapes and peaks are measured.
+    /// </summary>
+    public bool IsCpu { get; init; }
+
     /// <summary>Global memory in bytes.</summary>
     public long MemoryBytes { get; init; }
 

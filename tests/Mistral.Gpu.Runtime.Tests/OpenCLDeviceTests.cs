@@ -26,6 +26,17 @@ public sealed class OpenCLDeviceTests
         Assert.NotEqual(0, accelerator.DefaultStream.NativeHandle);
     }
 
+    /// <summary>The driver's CL_DEVICE_TYPE decides the CPU shapes, not the device's name; PoCL and the CPU backend are CPUs.</summary>
+    [RequiresOpenCLFact]
+    public void DeviceTypeComesFromTheDriver()
+    {
+        using var accelerator = OpenCLAccelerator.Create();
+        bool pocl = accelerator.Info.Platform.Contains("Portable Computing Language", StringComparison.Ordinal);
+        if (pocl) Assert.True(accelerator.Info.IsCpu, "PoCL's pthread device is CL_DEVICE_TYPE_CPU");
+        using var cpu = new Mistral.Gpu.Runtime.Cpu.CpuAccelerator();
+        Assert.True(cpu.Info.IsCpu);
+    }
+
     [RequiresOpenCLFact]
     public void ListDevicesMatchesTheDefaultDevice()
     {

@@ -25,6 +25,7 @@ public sealed class CpuAccelerator : Accelerator
         Info = new AcceleratorInfo
         {
             Backend = BackendKind.Cpu,
+            IsCpu = true,
             Name = $"CPU ({MaxThreads} threads, C# kernels)",
             Platform = $".NET {Environment.Version} on {System.Runtime.InteropServices.RuntimeInformation.OSDescription}",
             MemoryBytes = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,

@@ -7,6 +7,7 @@ internal static class ClConstants
     public const int PlatformNotFoundKhr = -1001;
     public const int DeviceNotFound = -1;
 
+    public const ulong DeviceTypeCpu = 1 << 1;
     public const ulong DeviceTypeGpu = 1 << 2;
     public const ulong DeviceTypeAccelerator = 1 << 3;
     public const ulong DeviceTypeAll = 0xFFFFFFFF;

@@ -103,6 +103,7 @@ internal static unsafe class ClDiscovery
             Name = name,
             Vendor = DeviceString(device, ClConstants.DeviceVendor),
             Platform = $"{PlatformString(platform, ClConstants.PlatformName)}, {PlatformString(platform, ClConstants.PlatformVersion)}, driver {DeviceString(device, ClConstants.DriverVersion)}",
+            IsCpu = (DeviceValue<ulong>(device, ClConstants.DeviceType) & ClConstants.DeviceTypeCpu) != 0,
             MemoryBytes = (long)DeviceValue<ulong>(device, ClConstants.DeviceGlobalMemSize),
             ComputeUnits = (int)DeviceValue<uint>(device, ClConstants.DeviceMaxComputeUnits),
             MaxGroupSize = (int)Math.Min(int.MaxValue, DeviceValue<nuint>(device, ClConstants.DeviceMaxWorkGroupSize)),
