@@ -24,32 +24,50 @@ public static partial class MistralKernels
     /// </summary>
     /// <exception cref="ArgumentException">The lists differ in length or are empty, the weights disagree on K, or a
     /// view is too short (as for the single product).</exception>
-    public static void MatMul(Accelerator accelerator, IReadOnlyList<LinearWeights> weights, BufferView<float> x, IReadOnlyList<BufferView<float>> outputs,
+    public static void MatMul(Accelerator accelerator, IReadOnlyList<LinearWeights> weights, BufferView<float> x, ReadOnlySpan<BufferView<float>> outputs,
         int tokens, AcceleratorStream? stream = null)
     {
         LaunchShapes.NotNull(accelerator);
         ArgumentNullException.ThrowIfNull(weights);
-        ArgumentNullException.ThrowIfNull(outputs);
-        if (weights.Count == 0 || weights.Count != outputs.Count)
-            throw new ArgumentException($"{weights.Count} weight matrices for {outputs.Count} outputs; give one output per matrix, at least one.", nameof(outputs));
+        if (weights.Count == 0 || weights.Count != outputs.Length)
+            throw new ArgumentException($"{weights.Count} weight matrices for {outputs.Length} outputs; give one output per matrix, at least one.", nameof(outputs));
+        bool allInt4 = true;
         for (int i = 0; i < weights.Count; i++)
         {
             ArgumentNullException.ThrowIfNull(weights[i], nameof(weights));
             if (weights[i].InFeatures != weights[0].InFeatures)
                 throw new ArgumentException($"weights[{i}] takes K = {weights[i].InFeatures}, weights[0] takes {weights[0].InFeatures}; the products share x.", nameof(weights));
+            allInt4 &= weights[i] is Int4Weights;
         }
         int k = weights[0].InFeatures;
-        bool shared = weights.All(w => w is Int4Weights q && ReferenceEquals(q.Accelerator, accelerator) && !q.IsDisposed) && UsesQ8(accelerator, k);
-        if (!shared)
+        if (!allInt4 || !UsesQ8(accelerator, k))
         {
             for (int i = 0; i < weights.Count; i++) MatMul(accelerator, weights[i], x, outputs[i], tokens, stream);
             return;
         }
+        for (int i = 0; i < weights.Count; i++) CheckInt4(accelerator, (Int4Weights)weights[i], x, outputs[i], tokens, nameof(outputs));
+        var scratch = Q8Activations.For(accelerator, (long)tokens * k);
+        lock (scratch.Gate)
+        {
+            var quantized = QuantizeQ8(accelerator, scratch, LaunchShapes.Take(x, (long)tokens * k), k, tokens, stream);
+            for (int i = 0; i < weights.Count; i++)
+            {
+                var q = (Int4Weights)weights[i];
+                MultiplyQ8(accelerator, q, quantized, LaunchShapes.Take(outputs[i], (long)tokens * q.OutFeatures), tokens, stream);
+            }
+            SynchronizeScratchUse(accelerator, stream);
+        }
+    }
+
+    /// <summary>The single product's checks, for one matrix of a shared-x call.</summary>
+    private static void CheckInt4(Accelerator accelerator, Int4Weights weights, BufferView<float> x, BufferView<float> y, int tokens, string outputName)
+    {
+        if (weights.IsDisposed) throw new ArgumentException("The weights were already disposed.", nameof(weights));
+        if (!ReferenceEquals(weights.Accelerator, accelerator))
+            throw new ArgumentException($"The weights live on another accelerator ({weights.Accelerator}).", nameof(weights));
         LaunchShapes.Positive(tokens, nameof(tokens));
-        LaunchShapes.Holds(x, (long)tokens * k, nameof(x));
-        for (int i = 0; i < weights.Count; i++) LaunchShapes.Holds(outputs[i], (long)tokens * weights[i].OutFeatures, nameof(outputs));
-        var xs = LaunchShapes.Take(x, (long)tokens * k);
-        MatMulQ8(accelerator, [.. weights.Cast<Int4Weights>()], xs, [.. Enumerable.Range(0, outputs.Count).Select(i => LaunchShapes.Take(outputs[i], (long)tokens * weights[i].OutFeatures))], tokens, stream);
+        LaunchShapes.Holds(x, (long)tokens * weights.InFeatures, nameof(x));
+        LaunchShapes.Holds(y, (long)tokens * weights.OutFeatures, outputName);
     }
 
     /// <summary>Whether the int4 facade quantises activations to int8 here: the CPU backend, whose group body needs K in 128-blocks and SIMD.</summary>
@@ -136,7 +154,7 @@ public static partial class MistralKernels
         if (shape == Int4Shape.Q8 || (shape == Int4Shape.Auto && UsesQ8(accelerator, k)))
         {
             if (k % 128 != 0) throw new ArgumentException($"The Q8 kernels need K % 128 == 0, got {k}.", nameof(shape));
-            MatMulQ8(accelerator, [q], x, [y], tokens, stream);
+            MatMulQ8(accelerator, q, x, y, tokens, stream);
             return;
         }
         bool vectorFits = k % 128 == 0 && k <= Int4MatMul.RowsVectorMaxK;
@@ -171,27 +189,39 @@ public static partial class MistralKernels
     /// int4 path (its group body streams the weights at DRAM speed). Synchronous backends only: the shared scratch
     /// is released when the launches return.
     /// </summary>
-    private static void MatMulQ8(Accelerator accelerator, Int4Weights[] weights, BufferView<float> x, BufferView<float>[] outputs, int tokens, AcceleratorStream? stream)
+    private static void MatMulQ8(Accelerator accelerator, Int4Weights weights, BufferView<float> x, BufferView<float> y, int tokens, AcceleratorStream? stream)
     {
-        int k = weights[0].InFeatures;
+        int k = weights.InFeatures;
         var scratch = Q8Activations.For(accelerator, (long)tokens * k);
         lock (scratch.Gate)
         {
-            var values = scratch.Values.Slice(0, (long)tokens * k / 4);
-            var scales = scratch.Scales.Slice(0, (long)tokens * k / 32);
-            var sums = scratch.Sums.Slice(0, (long)tokens * k / 32);
-            Int4MatMul.QuantizeQ8Kernel.Launch(accelerator, LaunchDims.ForElements((long)tokens * k / 32, Int4MatMul.Q8QuantizeLanes), x, values, scales, sums, k, tokens, stream);
-            int tile = tokens == 1 ? 1 : tokens <= Int4MatMul.RowTokenTile ? Int4MatMul.RowTokenTile : Int4MatMul.Q8LongTokenTile;
-            for (int i = 0; i < weights.Length; i++)
-            {
-                var q = weights[i];
-                int n = q.OutFeatures;
-                var dims = new LaunchDims(new Dim3(LaunchShapes.Groups(n, Int4MatMul.Q8RowLanes), LaunchShapes.Groups(tokens, tile)), new Dim3(Int4MatMul.Q8RowLanes));
-                Int4MatMul.Q8RowsKernel.Launch(accelerator, dims, q.Packed, q.Scales, values, scales, sums, outputs[i], n, k, tokens, q.GroupSize, tile, stream);
-            }
-            // A device that queues launches would still read the scratch after the lock; wait for it.
-            if (accelerator.Info.Backend != BackendKind.Cpu) (stream ?? accelerator.DefaultStream).Synchronize();
+            MultiplyQ8(accelerator, weights, QuantizeQ8(accelerator, scratch, x, k, tokens, stream), y, tokens, stream);
+            SynchronizeScratchUse(accelerator, stream);
         }
+    }
+
+    /// <summary>The activations of one Q8 call, quantised into the accelerator's scratch (valid while its gate is held).</summary>
+    private readonly record struct Q8Input(BufferView<uint> Values, BufferView<float> Scales, BufferView<int> Sums, int K);
+
+    private static Q8Input QuantizeQ8(Accelerator accelerator, Q8Activations scratch, BufferView<float> x, int k, int tokens, AcceleratorStream? stream)
+    {
+        var input = new Q8Input(scratch.Values.Slice(0, (long)tokens * k / 4), scratch.Scales.Slice(0, (long)tokens * k / 32), scratch.Sums.Slice(0, (long)tokens * k / 32), k);
+        Int4MatMul.QuantizeQ8Kernel.Launch(accelerator, LaunchDims.ForElements((long)tokens * k / 32, Int4MatMul.Q8QuantizeLanes), x, input.Values, input.Scales, input.Sums, k, tokens, stream);
+        return input;
+    }
+
+    private static void MultiplyQ8(Accelerator accelerator, Int4Weights q, Q8Input x, BufferView<float> y, int tokens, AcceleratorStream? stream)
+    {
+        int n = q.OutFeatures;
+        int tile = tokens == 1 ? 1 : tokens <= Int4MatMul.RowTokenTile ? Int4MatMul.RowTokenTile : Int4MatMul.Q8LongTokenTile;
+        var dims = new LaunchDims(new Dim3(LaunchShapes.Groups(n, Int4MatMul.Q8RowLanes), LaunchShapes.Groups(tokens, tile)), new Dim3(Int4MatMul.Q8RowLanes));
+        Int4MatMul.Q8RowsKernel.Launch(accelerator, dims, q.Packed, q.Scales, x.Values, x.Scales, x.Sums, y, n, x.K, tokens, q.GroupSize, tile, stream);
+    }
+
+    /// <summary>A device that queues launches would still read the shared scratch after its gate is released; wait for it there.</summary>
+    private static void SynchronizeScratchUse(Accelerator accelerator, AcceleratorStream? stream)
+    {
+        if (accelerator.Info.Backend != BackendKind.Cpu) (stream ?? accelerator.DefaultStream).Synchronize();
     }
 
     /// <summary>Dequantises int4 weights on the device to fp32 <c>[N, K]</c> (tests, debugging).</summary>
