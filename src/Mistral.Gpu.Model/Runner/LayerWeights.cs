@@ -27,6 +27,12 @@ public sealed record LayerWeights(
     /// <summary>The seven linear maps, in checkpoint order.</summary>
     public IEnumerable<LinearWeights> Linears => [Wq, Wk, Wv, Wo, W1, W2, W3];
 
+    /// <summary>Wq, Wk, Wv: the products of one normalised input (made once, not per token).</summary>
+    public IReadOnlyList<LinearWeights> QueryKeyValue { get; } = [Wq, Wk, Wv];
+
+    /// <summary>W1, W3: the gate and up products of one normalised input.</summary>
+    public IReadOnlyList<LinearWeights> GateUp { get; } = [W1, W3];
+
     /// <inheritdoc />
     public void Dispose()
     {

@@ -108,7 +108,9 @@ public sealed class MistralModel : IDisposable
         var model = new MistralModel(accelerator, config, options.Precision, context, options.DeviceHeadDim) { KvCache = options.KvCache };
         try
         {
-            model.Upload(checkpoint, options);
+            var source = new CheckpointWeights(model, checkpoint, options);
+            model.Assemble(source, options);
+            source.Report(options.Log);
             return model;
         }
         catch
@@ -118,41 +120,60 @@ public sealed class MistralModel : IDisposable
         }
     }
 
-    private void Upload(CheckpointReader checkpoint, ModelLoadOptions options)
+    /// <summary>
+    /// Builds a model from tensors another <paramref name="source"/> makes on <paramref name="accelerator"/>: the
+    /// same structure, forward pass and cache as a loaded checkpoint. No head padding: the config's head_dim must be
+    /// one the attention kernels take.
+    /// </summary>
+    /// <param name="accelerator">The device the source's tensors live on.</param>
+    /// <param name="config">The hyperparameters the tensors follow.</param>
+    /// <param name="source">The tensors; the model owns what it returns.</param>
+    /// <param name="options">Context, KV cache format and progress (precision and group size are the source's business).</param>
+    /// <exception cref="ArgumentException">The head size is not one the kernels take, or the context is not positive.</exception>
+    public static MistralModel Create(Accelerator accelerator, ModelConfig config, IWeightSource source, ModelLoadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(source);
+        options ??= new ModelLoadOptions();
+        int context = options.ContextLength ?? config.MaxSeqLen ?? MaxPositions;
+        if (context <= 0) throw new ArgumentOutOfRangeException(nameof(options), context, "The context length must be positive.");
+        if (!AttentionShape.SupportedHeadDims.Contains(config.HeadDim))
+            throw new ArgumentException($"head_dim {config.HeadDim} is not one the attention kernels take ({string.Join(", ", AttentionShape.SupportedHeadDims)}).", nameof(config));
+        var model = new MistralModel(accelerator, config, options.Precision, context, config.HeadDim) { KvCache = options.KvCache };
+        try
+        {
+            model.Assemble(source, options);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Takes every tensor from <paramref name="source"/> in checkpoint order, counting bytes and progress.</summary>
+    private void Assemble(IWeightSource source, ModelLoadOptions options)
     {
         var c = Config;
         int total = WeightId.All(c.NLayers).Count(), done = 0;
-        var keptFp16 = new List<string>();
+        int hd = c.HeadDim, dhd = Attention.HeadDim;
         DeviceBuffer<float> Vector(WeightKind kind, int layer = -1)
         {
             var id = new WeightId(kind, layer);
-            var buffer = Accelerator.Upload<float>(checkpoint.ReadFloat32(id));
+            var buffer = source.Vector(id, id.ExpectedShape(c).Aggregate(1L, (a, b) => a * b));
             Count(id, buffer.SizeInBytes);
             return buffer;
         }
-        int hd = c.HeadDim, dhd = Attention.HeadDim;
-        float[] Padded(WeightKind kind, float[] w, int n, int k) => hd == dhd ? w : kind switch
-        {
-            WeightKind.Wq => HeadPadding.PadRows(w, c.NHeads, hd, dhd, k, MathF.Sqrt((float)dhd / hd)),
-            WeightKind.Wk or WeightKind.Wv => HeadPadding.PadRows(w, c.NKvHeads, hd, dhd, k),
-            WeightKind.Wo => HeadPadding.PadColumns(w, n, c.NHeads, hd, dhd),
-            _ => w,
-        };
         LinearWeights Linear(WeightKind kind, int layer = -1)
         {
             var id = new WeightId(kind, layer);
             var shape = id.ExpectedShape(c);
             int n = (int)shape[0], k = (int)shape[1];
-            float[] data = Padded(kind, checkpoint.ReadFloat32(id), n, k);
             if (kind is WeightKind.Wq or WeightKind.Wk or WeightKind.Wv) n = n / hd * dhd;
             if (kind is WeightKind.Wo) k = k / hd * dhd;
-            var format = options.Precision;
-            if (format == WeightFormat.Int4 && !Int4Weights.CanQuantize(k, options.GroupSize))
-            {
-                format = WeightFormat.Fp16;
-                keptFp16.Add($"{id} (K={k})");
-            }
-            var weights = LinearWeights.Upload(Accelerator, data, n, k, format, options.GroupSize);
+            var weights = source.Linear(id, n, k);
             Count(id, weights.DeviceBytes);
             return weights;
         }
@@ -179,10 +200,50 @@ public sealed class MistralModel : IDisposable
         Norm = Vector(WeightKind.Norm);
         Output = Linear(WeightKind.Output);
         Rope = RopeTable.Create(Accelerator, dhd, hd == dhd ? (float)c.RopeTheta : HeadPadding.RopeTheta(c.RopeTheta, hd, dhd));
-        if (hd != dhd)
-            options.Log?.Invoke($"head_dim {hd} runs as {dhd} with zero-padded heads (the attention kernels are compiled for {string.Join(", ", AttentionShape.SupportedHeadDims)})");
-        if (keptFp16.Count > 0)
-            options.Log?.Invoke($"int4: {keptFp16.Count} matrices kept in fp16 because K is not a multiple of the group size {options.GroupSize}: {string.Join(", ", keptFp16)}");
+    }
+
+    /// <summary>
+    /// A checkpoint's tensors uploaded as the model runs them: heads zero-padded to the device head size, int4
+    /// quantized on the way (fp16 where K does not fit whole groups).
+    /// </summary>
+    private sealed class CheckpointWeights(MistralModel model, CheckpointReader checkpoint, ModelLoadOptions options) : IWeightSource
+    {
+        private readonly List<string> keptFp16 = [];
+
+        public DeviceBuffer<float> Vector(WeightId id, long length) => model.Accelerator.Upload<float>(checkpoint.ReadFloat32(id));
+
+        public LinearWeights Linear(WeightId id, int n, int k)
+        {
+            var c = model.Config;
+            int hd = c.HeadDim, dhd = model.Attention.HeadDim;
+            float[] data = checkpoint.ReadFloat32(id);
+            if (hd != dhd)
+            {
+                data = id.Kind switch
+                {
+                    WeightKind.Wq => HeadPadding.PadRows(data, c.NHeads, hd, dhd, k, MathF.Sqrt((float)dhd / hd)),
+                    WeightKind.Wk or WeightKind.Wv => HeadPadding.PadRows(data, c.NKvHeads, hd, dhd, k),
+                    WeightKind.Wo => HeadPadding.PadColumns(data, n, c.NHeads, hd, dhd),
+                    _ => data,
+                };
+            }
+            var format = options.Precision;
+            if (format == WeightFormat.Int4 && !Int4Weights.CanQuantize(k, options.GroupSize))
+            {
+                format = WeightFormat.Fp16;
+                keptFp16.Add($"{id} (K={k})");
+            }
+            return LinearWeights.Upload(model.Accelerator, data, n, k, format, options.GroupSize);
+        }
+
+        public void Report(Action<string>? log)
+        {
+            var c = model.Config;
+            if (c.HeadDim != model.Attention.HeadDim)
+                log?.Invoke($"head_dim {c.HeadDim} runs as {model.Attention.HeadDim} with zero-padded heads (the attention kernels are compiled for {string.Join(", ", AttentionShape.SupportedHeadDims)})");
+            if (keptFp16.Count > 0)
+                log?.Invoke($"int4: {keptFp16.Count} matrices kept in fp16 because K is not a multiple of the group size {options.GroupSize}: {string.Join(", ", keptFp16)}");
+        }
     }
 
     /// <inheritdoc />

@@ -63,6 +63,9 @@ public sealed class Transformer : IDisposable
     /// <summary>Longest chunk one <see cref="ForwardChunk"/> call takes.</summary>
     public int MaxChunk { get; }
 
+    /// <summary>Sees every launch of the passes that follow (the bench's profile); null, the default, costs nothing.</summary>
+    public IForwardObserver? Observer { get; set; }
+
     /// <summary>Vocabulary size (columns of a logits row).</summary>
     public int VocabSize => model.Config.VocabSize;
 
@@ -84,41 +87,57 @@ public sealed class Transformer : IDisposable
         float eps = (float)c.NormEps;
         tokenBuffer.CopyFrom(tokens);
 
-        MistralKernels.Embedding(acc, model.Embedding, tokenBuffer.Slice(0, T), Rows(x, T, dim), T, dim, c.VocabSize);
+        using (Step(ForwardRole.Embedding, -1, T, startPos))
+            MistralKernels.Embedding(acc, model.Embedding, tokenBuffer.Slice(0, T), Rows(x, T, dim), T, dim, c.VocabSize);
         for (int l = 0; l < c.NLayers; l++)
         {
             var w = model.Layers[l];
             // n = RMSNorm(x), folding in the previous layer's feed-forward residual x += delta.
-            if (l == 0) MistralKernels.RmsNorm(acc, Rows(x, T, dim), w.AttentionNorm, Rows(n, T, dim), T, dim, eps);
-            else MistralKernels.RmsNormResidual(acc, Rows(x, T, dim), Rows(delta, T, dim), w.AttentionNorm, Rows(n, T, dim), T, dim, eps);
+            using (Step(ForwardRole.AttentionNorm, l, T, startPos))
+            {
+                if (l == 0) MistralKernels.RmsNorm(acc, Rows(x, T, dim), w.AttentionNorm, Rows(n, T, dim), T, dim, eps);
+                else MistralKernels.RmsNormResidual(acc, Rows(x, T, dim), Rows(delta, T, dim), w.AttentionNorm, Rows(n, T, dim), T, dim, eps);
+            }
 
             // Attention: q, k, v = n·Wqᵀ, n·Wkᵀ, n·Wvᵀ; rotate q and k by their positions.
-            MistralKernels.MatMul(acc, [w.Wq, w.Wk, w.Wv], Rows(n, T, dim), [Rows(q, T, qDim), Rows(k, T, kvDim), Rows(v, T, kvDim)], T);
-            MistralKernels.Rope(acc, Rows(q, T, qDim), Rows(k, T, kvDim), model.Rope, T, startPos, c.NHeads, c.NKvHeads, headDim);
+            using (Step(ForwardRole.QueryKeyValue, l, T, startPos))
+                MistralKernels.MatMul(acc, w.QueryKeyValue, Rows(n, T, dim), [Rows(q, T, qDim), Rows(k, T, kvDim), Rows(v, T, kvDim)], T);
+            using (Step(ForwardRole.Rope, l, T, startPos))
+                MistralKernels.Rope(acc, Rows(q, T, qDim), Rows(k, T, kvDim), model.Rope, T, startPos, c.NHeads, c.NKvHeads, headDim);
             if (T == 1)
             {
-                Cache.Write(l, Rows(k, 1, kvDim), Rows(v, 1, kvDim), 1, startPos);
-                Cache.AttendDecode(l, Rows(q, 1, qDim), Rows(att, 1, qDim), startPos, attentionScratch);
+                // Decode reads its own k/v from the cache, so the write goes first.
+                using (Step(ForwardRole.KvCacheWrite, l, T, startPos)) Cache.Write(l, Rows(k, 1, kvDim), Rows(v, 1, kvDim), 1, startPos);
+                using (Step(ForwardRole.Attention, l, T, startPos)) Cache.AttendDecode(l, Rows(q, 1, qDim), Rows(att, 1, qDim), startPos, attentionScratch);
             }
             else
             {
-                Cache.AttendPrefill(l, Rows(q, T, qDim), Rows(k, T, kvDim), Rows(v, T, kvDim), Rows(att, T, qDim), T, startPos);
-                Cache.Write(l, Rows(k, T, kvDim), Rows(v, T, kvDim), T, startPos);
+                // A chunk reads its own k/v from k/v and older positions from the cache, which the write would overwrite.
+                using (Step(ForwardRole.Attention, l, T, startPos))
+                    Cache.AttendPrefill(l, Rows(q, T, qDim), Rows(k, T, kvDim), Rows(v, T, kvDim), Rows(att, T, qDim), T, startPos);
+                using (Step(ForwardRole.KvCacheWrite, l, T, startPos)) Cache.Write(l, Rows(k, T, kvDim), Rows(v, T, kvDim), T, startPos);
             }
-            MistralKernels.MatMul(acc, w.Wo, Rows(att, T, qDim), Rows(delta, T, dim), T);
+            using (Step(ForwardRole.AttentionOutput, l, T, startPos))
+                MistralKernels.MatMul(acc, w.Wo, Rows(att, T, qDim), Rows(delta, T, dim), T);
 
             // Feed-forward: x += o; n = RMSNorm(x); delta = W2·(silu(W1·n) * (W3·n)).
-            MistralKernels.RmsNormResidual(acc, Rows(x, T, dim), Rows(delta, T, dim), w.FfnNorm, Rows(n, T, dim), T, dim, eps);
-            MistralKernels.MatMul(acc, [w.W1, w.W3], Rows(n, T, dim), [Rows(gate, T, c.HiddenDim), Rows(up, T, c.HiddenDim)], T);
-            MistralKernels.SwiGlu(acc, Rows(gate, T, c.HiddenDim), Rows(up, T, c.HiddenDim), Rows(hidden, T, c.HiddenDim), T * c.HiddenDim);
-            MistralKernels.MatMul(acc, w.W2, Rows(hidden, T, c.HiddenDim), Rows(delta, T, dim), T);
+            using (Step(ForwardRole.FeedForwardNorm, l, T, startPos))
+                MistralKernels.RmsNormResidual(acc, Rows(x, T, dim), Rows(delta, T, dim), w.FfnNorm, Rows(n, T, dim), T, dim, eps);
+            using (Step(ForwardRole.GateUp, l, T, startPos))
+                MistralKernels.MatMul(acc, w.GateUp, Rows(n, T, dim), [Rows(gate, T, c.HiddenDim), Rows(up, T, c.HiddenDim)], T);
+            using (Step(ForwardRole.SwiGlu, l, T, startPos))
+                MistralKernels.SwiGlu(acc, Rows(gate, T, c.HiddenDim), Rows(up, T, c.HiddenDim), Rows(hidden, T, c.HiddenDim), T * c.HiddenDim);
+            using (Step(ForwardRole.Down, l, T, startPos))
+                MistralKernels.MatMul(acc, w.W2, Rows(hidden, T, c.HiddenDim), Rows(delta, T, dim), T);
         }
-        MistralKernels.RmsNormResidual(acc, Rows(x, T, dim), Rows(delta, T, dim), model.Norm, Rows(n, T, dim), T, dim, eps);
+        using (Step(ForwardRole.FinalNorm, -1, T, startPos))
+            MistralKernels.RmsNormResidual(acc, Rows(x, T, dim), Rows(delta, T, dim), model.Norm, Rows(n, T, dim), T, dim, eps);
 
         // Classifier, only over the rows someone will read.
         int first = allRows ? 0 : T - 1, count = T - first;
         var result = Rows(logits, count, c.VocabSize);
-        MistralKernels.MatMul(acc, model.Output, n.Slice((long)first * dim, (long)count * dim), result, count);
+        using (Step(ForwardRole.Output, -1, count, startPos))
+            MistralKernels.MatMul(acc, model.Output, n.Slice((long)first * dim, (long)count * dim), result, count);
         return result;
     }
 
@@ -170,7 +189,8 @@ public sealed class Transformer : IDisposable
     /// <param name="row">A <c>[1, vocab]</c> logits view from this runner.</param>
     public int Argmax(BufferView<float> row)
     {
-        MistralKernels.Argmax(acc, row, argmaxBuffer, 1, VocabSize);
+        using (Step(ForwardRole.Argmax, -1, 1, 0))
+            MistralKernels.Argmax(acc, row, argmaxBuffer, 1, VocabSize);
         Span<int> result = stackalloc int[1];
         argmaxBuffer.CopyTo(result);
         return result[0];
@@ -204,6 +224,24 @@ public sealed class Transformer : IDisposable
     }
 
     private static BufferView<float> Rows(DeviceBuffer<float> buffer, int rows, int width) => buffer.Slice(0, (long)rows * width);
+
+    private ObservedStep Step(ForwardRole role, int layer, int tokens, int startPos) => new(Observer, new ForwardStep(role, layer, tokens, startPos));
+
+    /// <summary>Tells the observer, if any, around one step; a struct, so an unobserved pass allocates nothing for it.</summary>
+    private readonly struct ObservedStep : IDisposable
+    {
+        private readonly IForwardObserver? observer;
+        private readonly ForwardStep step;
+
+        public ObservedStep(IForwardObserver? observer, ForwardStep step)
+        {
+            this.observer = observer;
+            this.step = step;
+            observer?.Starting(step);
+        }
+
+        public void Dispose() => observer?.Queued(step);
+    }
 
     /// <inheritdoc />
     public void Dispose()

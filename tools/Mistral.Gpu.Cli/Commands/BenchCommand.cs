@@ -64,7 +64,7 @@ internal static class BenchCommand
             }
             return ModelOptions.Run(parse, backend, accelerator =>
             {
-                bool host = BandwidthProbe.IsHostMemory(accelerator.Info);
+                bool host = accelerator.Info.IsCpu;
                 var d = BenchSettingsDefaults.For(host);
                 var settings = new BenchSettings
                 {
@@ -105,9 +105,8 @@ internal static class BenchCommand
     private static int Run(Accelerator accelerator, string modelName, WeightEncoding encoding, BenchSettings settings,
         IReadOnlyList<int> sweep, bool profile, FileInfo? json, bool alwaysMeasure, long probeBytes)
     {
-        var source = BenchModelSource.Open(accelerator, modelName, encoding);
+        using var source = BenchModelSource.Open(modelName);
         if (source is null) return ModelOptions.ErrorExitCode;
-        using var loaded = source.Loaded;
         var config = source.Config;
         var info = accelerator.Info;
         // Redirected output (a log, CI) has no terminal width; the profile's rows need more than 80 columns.
@@ -127,18 +126,22 @@ internal static class BenchCommand
             sweep = sweep.Except(beyond).ToList();
             if (settings.Context + settings.DecodeTokens > maxContext) settings = settings with { Context = Math.Max(0, maxContext - settings.DecodeTokens) };
         }
-        int longest = Math.Max(settings.Context, sweep.DefaultIfEmpty(0).Max()) + settings.DecodeTokens;
-        int slots = (int)Math.Min(window, Math.Max(longest, Math.Max(settings.PromptTokens, 1)));
-        int chunk = Math.Clamp(settings.PromptTokens, 1, 512);
+        // The context the runner is built for: the furthest position measured, so the cache is what the runs need.
+        int contextLength = Math.Max(Math.Max(settings.Context, sweep.DefaultIfEmpty(0).Max()) + settings.DecodeTokens, Math.Max(settings.PromptTokens, 1));
+        int chunk = (int)Math.Min(Math.Clamp(settings.PromptTokens, 1, 512), Math.Min(window, contextLength));
 
         using var model = AnsiConsole.Progress().Start(progress =>
         {
             var cacheFormat = KvCacheFormats.Parse(settings.KvCache);
-            if (source.Loaded is { } checkpoint) return BenchModel.FromLoaded(checkpoint, slots, chunk, cacheFormat);
-            var task = progress.AddTask($"Random {encoding} weights, {config.NLayers} layers", maxValue: config.NLayers);
-            return BenchModel.CreateSynthetic(accelerator, config, encoding, slots, chunk, settings.Seed, _ => task.Increment(1), cacheFormat);
+            var task = progress.AddTask(source.Checkpoint is null ? $"Random {encoding} weights, {config.NLayers} layers" : $"Loading {modelName} ({encoding})");
+            if (source.Checkpoint is { } checkpoint) return BenchModel.Load(accelerator, checkpoint, encoding, contextLength, chunk, cacheFormat);
+            return BenchModel.CreateSynthetic(accelerator, config, encoding, contextLength, chunk, settings.Seed, (done, total) =>
+            {
+                task.MaxValue = total;
+                task.Value = done;
+            }, cacheFormat);
         });
-        var memory = new MemoryUse { Context = slots, WeightsBytes = model.WeightsBytes, KvCacheBytes = model.KvCacheBytes, ScratchBytes = model.ScratchBytes };
+        var memory = new MemoryUse { Context = model.CacheSlots, WeightsBytes = model.WeightsBytes, KvCacheBytes = model.KvCacheBytes, ScratchBytes = model.ScratchBytes };
         BenchReport.PrintMemory(memory, model);
 
         var measure = new BenchMeasurements(model, settings.Warmup, settings.Repetitions);

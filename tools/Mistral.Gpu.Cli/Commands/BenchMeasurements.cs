@@ -1,102 +1,88 @@
 using System.Diagnostics;
+using Mistral.Gpu.Model.Runner;
 using Mistral.Gpu.Roofline;
+using Mistral.Gpu.Runtime;
 
 namespace Mistral.Gpu.Cli.Commands;
 
 /// <summary>
-/// Times the forward pass the way a user experiences it: wall-clock per repetition, after untimed
-/// warm-up repetitions (which also compile every kernel), with the greedy token read back to the
-/// host after each decode step as generation does. The profile uses device events instead.
+/// Times the runner's forward pass the way a user experiences it: wall-clock per repetition, after untimed
+/// warm-up repetitions (which also compile every kernel), with the greedy token read back to the host after each
+/// decode step as generation does. The profile puts device events around every step instead.
 /// </summary>
 internal sealed class BenchMeasurements(BenchModel model, int warmup, int repetitions)
 {
-    /// <summary>A prompt of <paramref name="promptTokens"/> tokens from position 0, in chunks of at most <see cref="BenchModel.MaxTokens"/>.</summary>
+    private Transformer Runner => model.Runner;
+
+    /// <summary>A prompt of <paramref name="promptTokens"/> tokens from position 0, in the runner's chunks.</summary>
     public Throughput Prefill(int promptTokens, int seed)
     {
         var random = new Random(seed);
         var prompt = Enumerable.Range(0, promptTokens).Select(_ => random.Next(model.Config.VocabSize)).ToArray();
-        var chunks = new List<(int[] Ids, List<BenchLaunch> Plan)>();
-        for (int start = 0; start < promptTokens; start += model.MaxTokens)
-        {
-            int count = Math.Min(model.MaxTokens, promptTokens - start);
-            chunks.Add((prompt[start..(start + count)], BenchForwardPass.Plan(model, count, start)));
-        }
-        var ms = Repeat(() =>
-        {
-            foreach (var (ids, plan) in chunks)
-            {
-                model.Tokens.CopyFrom(ids);
-                foreach (var launch in plan) launch.Run();
-            }
-            ReadNext();
-        });
+        var ms = Repeat(() => Runner.Argmax(Runner.Prefill(prompt)));
         return Summarize(ms, promptTokens, promptTokens);
     }
 
     /// <summary><paramref name="tokens"/> greedy decode steps from position <paramref name="context"/>, each fed the previous step's token.</summary>
     /// <remarks>
-    /// The cache is not filled first: a step's work depends only on how many positions it attends
-    /// (min(position + 1, window)), not on what they hold, so decoding at 16384 costs what it would
-    /// after a 16384-token prompt without spending minutes on that prompt.
+    /// The cache is not filled by a prompt first: a step's work depends only on how many positions it attends
+    /// (min(position + 1, window)), not on what they hold, so decoding at 16384 costs what it would after a
+    /// 16384-token prompt without spending minutes on that prompt.
     /// </remarks>
     public Throughput Decode(int context, int tokens)
     {
-        var plans = Enumerable.Range(0, tokens).Select(t => BenchForwardPass.Plan(model, 1, context + t)).ToList();
         var ms = Repeat(() =>
         {
-            model.Tokens.CopyFrom([1]);
-            foreach (var plan in plans)
-            {
-                foreach (var launch in plan) launch.Run();
-                model.Tokens.CopyFrom([ReadNext()]);
-            }
+            int token = 1;
+            for (int t = 0; t < tokens; t++) token = Runner.Argmax(Runner.Decode(token, context + t));
         });
-        return Summarize(ms, context, tokens) with { BytesPerToken = plans[0].Sum(l => l.Cost.BytesMoved) };
+        var costs = new StepCosts(model);
+        Observe(costs, () => Runner.Argmax(Runner.Decode(1, context)));
+        return Summarize(ms, context, tokens) with { BytesPerToken = costs.Steps.Sum(s => s.Cost.BytesMoved) };
     }
 
     /// <summary>
-    /// One decode step at <paramref name="position"/>, timed twice: end to end between two events
-    /// (the step time), and with an event between every launch (each kernel's time). Launches with
-    /// the same role and shape (one per layer) are pooled into one row.
+    /// One decode step at <paramref name="position"/>, timed twice: end to end between two events (the step time),
+    /// and with events around every step of the pass (each kernel's time). Steps with the same role and shape (one
+    /// per layer) are pooled into one row.
     /// </summary>
     public StepProfile Profile(int position, DevicePeaks peaks)
     {
-        var plan = BenchForwardPass.Plan(model, 1, position);
         var stream = model.Accelerator.DefaultStream;
-        model.Tokens.CopyFrom([1]);
         var stepMs = new List<double>();
-        var perLaunch = plan.Select(_ => new List<double>()).ToList();
+        var timed = new StepTimes(model, stream);
         for (int r = -warmup; r < repetitions; r++)
         {
             using (var start = stream.Record())
             {
-                foreach (var launch in plan) launch.Run();
+                Runner.Argmax(Runner.Decode(1, position));
                 using var end = stream.Record();
                 if (r >= 0) stepMs.Add(end.MillisecondsSince(start));
             }
-            var events = new List<Runtime.TimingEvent> { stream.Record() };
-            foreach (var launch in plan)
-            {
-                launch.Run();
-                events.Add(stream.Record());
-            }
-            stream.Synchronize();
-            for (int i = 0; r >= 0 && i < plan.Count; i++) perLaunch[i].Add(events[i + 1].MillisecondsSince(events[i]));
-            foreach (var e in events) e.Dispose();
+            timed.Keep = r >= 0;
+            Observe(timed, () => Runner.Argmax(Runner.Decode(1, position)));
+            timed.Collect();
         }
         double step = Statistics.Median(stepMs);
-        var rows = plan.Select((launch, i) => (launch, times: perLaunch[i]))
-            .GroupBy(x => (x.launch.Cost.Kernel, x.launch.Cost.Shape))
-            .Select(g => KernelMeasurement.From(g.First().launch.Cost, Statistics.Summarize(g.SelectMany(x => x.times).ToArray()), peaks, g.Count(), step))
+        var rows = timed.Steps
+            .GroupBy(s => (s.Cost.Kernel, s.Cost.Shape))
+            .Select(g => KernelMeasurement.From(g.First().Cost, Statistics.Summarize([.. g.Select(s => s.Milliseconds)]), peaks,
+                g.Count() / Math.Max(1, repetitions), step))
             .ToList();
         return new StepProfile { Position = position, StepMilliseconds = step, Kernels = rows };
     }
 
-    private int ReadNext()
+    private void Observe(IForwardObserver observer, Action pass)
     {
-        Span<int> next = stackalloc int[1];
-        model.Next.CopyTo(next);
-        return next[0];
+        Runner.Observer = observer;
+        try
+        {
+            pass();
+        }
+        finally
+        {
+            Runner.Observer = null;
+        }
     }
 
     private List<double> Repeat(Action body)
@@ -119,4 +105,43 @@ internal sealed class BenchMeasurements(BenchModel model, int warmup, int repeti
         TokensPerSecond = Statistics.Summarize(milliseconds.Select(ms => tokens / (ms / 1e3)).ToArray()),
         MillisecondsPerToken = Statistics.Summarize(milliseconds.Select(ms => ms / tokens).ToArray()),
     };
+
+    /// <summary>The cost of every step of the observed pass.</summary>
+    private sealed class StepCosts(BenchModel model) : IForwardObserver
+    {
+        public List<(ForwardStep Step, KernelCost Cost)> Steps { get; } = [];
+
+        public void Starting(ForwardStep step) => Steps.Add((step, BenchCosts.Of(model, step)));
+
+        public void Queued(ForwardStep step)
+        {
+        }
+    }
+
+    /// <summary>A device event before and after every step, read after the pass so the steps still queue back to back.</summary>
+    private sealed class StepTimes(BenchModel model, AcceleratorStream stream) : IForwardObserver
+    {
+        private readonly List<(ForwardStep Step, TimingEvent Start, TimingEvent? End)> pending = [];
+
+        /// <summary>Whether the steps observed now count (false during warm-up).</summary>
+        public bool Keep { get; set; }
+
+        public List<(KernelCost Cost, double Milliseconds)> Steps { get; } = [];
+
+        public void Starting(ForwardStep step) => pending.Add((step, stream.Record(), null));
+
+        public void Queued(ForwardStep step) => pending[^1] = pending[^1] with { End = stream.Record() };
+
+        /// <summary>Reads the events of the pass just observed (waiting for it) and frees them.</summary>
+        public void Collect()
+        {
+            foreach (var (step, begin, end) in pending)
+            {
+                if (Keep) Steps.Add((BenchCosts.Of(model, step), end!.MillisecondsSince(begin)));
+                begin.Dispose();
+                end?.Dispose();
+            }
+            pending.Clear();
+        }
+    }
 }

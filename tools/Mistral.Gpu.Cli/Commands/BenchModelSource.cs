@@ -3,17 +3,16 @@ using Mistral.Gpu.Model.Checkpoints;
 using Mistral.Gpu.Model.Runner;
 using Mistral.Gpu.Roofline;
 using Mistral.Gpu.Runtime;
-using Spectre.Console;
 
 namespace Mistral.Gpu.Cli.Commands;
 
-/// <summary>Where the benchmarked weights come from: a synthetic shape (random weights made later), or a checkpoint loaded by the runner.</summary>
+/// <summary>Where the benchmarked weights come from: a synthetic shape (random weights made later), or a checkpoint opened (validated, not yet uploaded).</summary>
 /// <param name="Config">The model's hyperparameters.</param>
-/// <param name="Loaded">The loaded checkpoint; null for a synthetic model.</param>
-internal sealed record BenchModelSource(ModelConfig Config, MistralModel? Loaded)
+/// <param name="Checkpoint">The opened checkpoint; null for a synthetic model. Uploaded once the bench knows the context it needs.</param>
+internal sealed record BenchModelSource(ModelConfig Config, CheckpointReader? Checkpoint) : IDisposable
 {
     /// <summary>Resolves <paramref name="name"/>; prints why and returns null when it cannot.</summary>
-    public static BenchModelSource? Open(Accelerator accelerator, string name, WeightEncoding encoding)
+    public static BenchModelSource? Open(string name)
     {
         if (name.StartsWith(BenchSettingsDefaults.SyntheticPrefix, StringComparison.OrdinalIgnoreCase))
         {
@@ -22,12 +21,10 @@ internal sealed record BenchModelSource(ModelConfig Config, MistralModel? Loaded
             Console.Error.WriteLine($"error: --model: unknown synthetic model '{name}': use {string.Join(" or ", BenchSettingsDefaults.Synthetic.Keys.Select(k => BenchSettingsDefaults.SyntheticPrefix + k))}.");
             return null;
         }
-        var format = encoding.BitsPerWeight switch { 4 => WeightFormat.Int4, 16 => WeightFormat.Fp16, _ => WeightFormat.Fp32 };
         try
         {
-            var loaded = AnsiConsole.Status().Start($"Loading {name} ({encoding})...", _ => MistralModel.Load(accelerator, name,
-                new ModelLoadOptions { Precision = format, GroupSize = Math.Max(encoding.GroupSize, 32) }));
-            return new BenchModelSource(loaded.Config, loaded);
+            var checkpoint = CheckpointReader.Open(CheckpointFiles.Detect(name));
+            return new BenchModelSource(checkpoint.Config, checkpoint);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
@@ -35,4 +32,7 @@ internal sealed record BenchModelSource(ModelConfig Config, MistralModel? Loaded
             return null;
         }
     }
+
+    /// <summary>Closes the checkpoint's files.</summary>
+    public void Dispose() => Checkpoint?.Dispose();
 }

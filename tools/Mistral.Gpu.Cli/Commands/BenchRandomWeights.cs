@@ -1,4 +1,6 @@
 using Mistral.Gpu.Kernels;
+using Mistral.Gpu.Model.Checkpoints;
+using Mistral.Gpu.Model.Runner;
 using Mistral.Gpu.Roofline;
 using Mistral.Gpu.Runtime;
 
@@ -10,14 +12,18 @@ namespace Mistral.Gpu.Cli.Commands;
 /// word is 8 valid nibbles, so random words are random weights; scales are small fp16 values
 /// (about 1/sqrt(K)) so activations stay finite through 32 layers and timing never meets NaNs.
 /// </summary>
-internal sealed class BenchRandomWeights(int seed)
+internal sealed class BenchRandomWeights(Accelerator accelerator, WeightEncoding encoding, int seed) : IWeightSource
 {
     private ulong state = 0x9E3779B97F4A7C15UL ^ (ulong)(uint)seed * 0xBF58476D1CE4E5B9UL | 1;
 
-    /// <summary>An <paramref name="n"/> x <paramref name="k"/> linear layer in <paramref name="encoding"/>.</summary>
-    public LinearWeights Linear(Accelerator accelerator, int n, int k, WeightEncoding encoding)
+    /// <summary>The embedding table small and centred, norm gains near 1.</summary>
+    public DeviceBuffer<float> Vector(WeightId id, long length) =>
+        id.Kind == WeightKind.TokEmbeddings ? Vector(length, 0, 0.05f) : Vector(length, 1, 0.1f);
+
+    /// <summary>An <paramref name="n"/> x <paramref name="k"/> linear layer in the bench's encoding.</summary>
+    public LinearWeights Linear(WeightId id, int n, int k)
     {
-        if (encoding.BitsPerWeight == 4) return Int4(accelerator, n, k, encoding.GroupSize);
+        if (encoding.BitsPerWeight == 4) return Int4(n, k, encoding.GroupSize);
         var values = new float[(long)n * k];
         Fill(values, 1 / MathF.Sqrt(k));
         var format = encoding.BitsPerWeight == 16 ? WeightFormat.Fp16 : WeightFormat.Fp32;
@@ -25,7 +31,7 @@ internal sealed class BenchRandomWeights(int seed)
     }
 
     /// <summary>A device vector of <paramref name="length"/> floats uniform in [center - spread, center + spread], uploaded in slices.</summary>
-    public DeviceBuffer<float> Vector(Accelerator accelerator, long length, float center, float spread)
+    private DeviceBuffer<float> Vector(long length, float center, float spread)
     {
         var buffer = accelerator.Allocate<float>(length);
         var slice = new float[Math.Min(length, 1 << 22)];
@@ -69,7 +75,7 @@ internal sealed class BenchRandomWeights(int seed)
         }
     }
 
-    private Int4Weights Int4(Accelerator accelerator, int n, int k, int groupSize)
+    private Int4Weights Int4(int n, int k, int groupSize)
     {
         var packed = new uint[(long)n * k / 8];
         var words = System.Runtime.InteropServices.MemoryMarshal.Cast<uint, ulong>(packed.AsSpan());
