@@ -4,7 +4,7 @@
 // multiple of 8 halves and stored as uint pairs (low half = even k), so every row starts 16 bytes aligned
 // and one 128-bit load brings 8 weights.
 // Shape: one warp per output row, lanes over 16-byte chunks (coalesced, each weight byte read once per
-// token tile), fp32 accumulation, per-warp sums through shared memory. GroupId.Y picks a tile of tokenTile tokens (1 for
+// token tile), fp32 accumulation, a warp reduction per token. GroupId.Y picks a tile of tokenTile tokens (1 for
 // GEMV, 4 for GEMM), so one weight load feeds up to 4 tokens; tokens past the end read the last token
 // (valid memory) and are not written.
 using Mistral.Gpu.Language;
@@ -14,7 +14,7 @@ namespace Mistral.Gpu.Kernels;
 /// <summary>fp32 and fp16 GEMV/GEMM kernels.</summary>
 public static partial class DenseMatMul
 {
-    /// <summary>Rows (warps) per group; the group has 32 * RowsPerGroup lanes (at most 1024 for the shared partials).</summary>
+    /// <summary>Rows (warps) per group; the group has 32 * RowsPerGroup lanes.</summary>
     public const int RowsPerGroup = 4;
 
     /// <summary>Tokens per group of the GEMM.</summary>
@@ -66,38 +66,18 @@ public static partial class DenseMatMul
                 }
             }
         }
-        // Per-token warp sums through shared memory rather than four Warp.ReduceSum in a row: on OpenCL CPU devices
-        // those are emulated with barriers, and PoCL 3.1 intermittently mixes up back-to-back emulated collectives
-        // across concurrently running groups (.generator-requests.md). One barrier, then lane 0 of each warp adds
-        // its warp's 32 partials in lane order.
-        SharedView<float> partials = Shared.Allocate<float>(4096);
-        int lane = ctx.LinearLaneId;
-        partials[lane] = a0;
-        partials[1024 + lane] = a1;
-        partials[2048 + lane] = a2;
-        partials[3072 + lane] = a3;
-        Group.Barrier();
-        if (ctx.WarpLaneId == 0 && row < n)
+        // One warp per row: each token's sum is a warp reduction (shuffles on CUDA), and lane 0 writes the tile.
+        float s0 = Warp.ReduceSum(a0);
+        float s1 = 0f;
+        float s2 = 0f;
+        float s3 = 0f;
+        if (tokenTile == 4)
         {
-            float s0 = 0f;
-            float s1 = 0f;
-            float s2 = 0f;
-            float s3 = 0f;
-            for (int i = 0; i < 32; i++)
-            {
-                s0 += partials[lane + i];
-                s1 += partials[1024 + lane + i];
-                s2 += partials[2048 + lane + i];
-                s3 += partials[3072 + lane + i];
-            }
-            if (t0 < tokens) y[t0 * n + row] = s0;
-            if (tokenTile == 4)
-            {
-                if (t0 + 1 < tokens) y[(t0 + 1) * n + row] = s1;
-                if (t0 + 2 < tokens) y[(t0 + 2) * n + row] = s2;
-                if (t0 + 3 < tokens) y[(t0 + 3) * n + row] = s3;
-            }
+            s1 = Warp.ReduceSum(a1);
+            s2 = Warp.ReduceSum(a2);
+            s3 = Warp.ReduceSum(a3);
         }
+        if (ctx.WarpLaneId == 0 && row < n) StoreTokens(y, n, row, t0, tokens, tokenTile, s0, s1, s2, s3);
     }
 
     /// <summary>fp16 weights (rows padded to 8 halves, packed in uint pairs); xVector 1 needs K % 8 == 0 and a 16-byte aligned x.</summary>
@@ -143,38 +123,18 @@ public static partial class DenseMatMul
                 }
             }
         }
-        // Per-token warp sums through shared memory rather than four Warp.ReduceSum in a row: on OpenCL CPU devices
-        // those are emulated with barriers, and PoCL 3.1 intermittently mixes up back-to-back emulated collectives
-        // across concurrently running groups (.generator-requests.md). One barrier, then lane 0 of each warp adds
-        // its warp's 32 partials in lane order.
-        SharedView<float> partials = Shared.Allocate<float>(4096);
-        int lane = ctx.LinearLaneId;
-        partials[lane] = a0;
-        partials[1024 + lane] = a1;
-        partials[2048 + lane] = a2;
-        partials[3072 + lane] = a3;
-        Group.Barrier();
-        if (ctx.WarpLaneId == 0 && row < n)
+        // One warp per row: each token's sum is a warp reduction (shuffles on CUDA), and lane 0 writes the tile.
+        float s0 = Warp.ReduceSum(a0);
+        float s1 = 0f;
+        float s2 = 0f;
+        float s3 = 0f;
+        if (tokenTile == 4)
         {
-            float s0 = 0f;
-            float s1 = 0f;
-            float s2 = 0f;
-            float s3 = 0f;
-            for (int i = 0; i < 32; i++)
-            {
-                s0 += partials[lane + i];
-                s1 += partials[1024 + lane + i];
-                s2 += partials[2048 + lane + i];
-                s3 += partials[3072 + lane + i];
-            }
-            if (t0 < tokens) y[t0 * n + row] = s0;
-            if (tokenTile == 4)
-            {
-                if (t0 + 1 < tokens) y[(t0 + 1) * n + row] = s1;
-                if (t0 + 2 < tokens) y[(t0 + 2) * n + row] = s2;
-                if (t0 + 3 < tokens) y[(t0 + 3) * n + row] = s3;
-            }
+            s1 = Warp.ReduceSum(a1);
+            s2 = Warp.ReduceSum(a2);
+            s3 = Warp.ReduceSum(a3);
         }
+        if (ctx.WarpLaneId == 0 && row < n) StoreTokens(y, n, row, t0, tokens, tokenTile, s0, s1, s2, s3);
     }
 
     /// <summary>Lanes (rows) per group of the CPU-shaped kernels.</summary>
@@ -248,6 +208,16 @@ public static partial class DenseMatMul
             }
             if (row < n && t0 + tt < tokens) y[(t0 + tt) * n + row] = total;
         }
+    }
+
+    /// <summary>Writes a tile of up to four tokens' results for one row (tokens past the end are not written).</summary>
+    [KernelHelper]
+    internal static void StoreTokens(View<float> y, int n, int row, int t0, int tokens, int tileTokens, float s0, float s1, float s2, float s3)
+    {
+        if (t0 < tokens) y[t0 * n + row] = s0;
+        if (tileTokens > 1 && t0 + 1 < tokens) y[(t0 + 1) * n + row] = s1;
+        if (tileTokens > 2 && t0 + 2 < tokens) y[(t0 + 2) * n + row] = s2;
+        if (tileTokens > 3 && t0 + 3 < tokens) y[(t0 + 3) * n + row] = s3;
     }
 
     /// <summary>The 16 partials of one lane, in order.</summary>

@@ -8,7 +8,7 @@
 //    with one 128-bit load each (32 weights), so a warp instruction reads 512 consecutive bytes (fully
 //    coalesced) and every weight byte is read once per launch; dequantised in registers, fp32 partial
 //    per chunk times its scale, Warp.ReduceSum at the end. The GEMM keeps a tile of 8 tokens' x in shared
-//    memory per 1024-wide K slice, so each dequantised chunk feeds 8 tokens; per-token sums go through shared memory.
+//    memory per 1024-wide K slice, so each dequantised chunk feeds 8 tokens; a warp reduction per token.
 //  * CPU-like devices (the C# CPU backend, PoCL): one lane per output row walking its row with 32-bit word
 //    loads and no warp collectives, since there lanes are a loop on one core and warp collectives are
 //    emulated with barriers; the token tile of 4 reuses each decoded word four times.
@@ -144,47 +144,19 @@ public static partial class Int4MatMul
                 a7 += p7 * s;
             }
         }
-        // Per-token warp sums through shared memory, not eight Warp.ReduceSum in a row (see DenseMatMul: PoCL 3.1
-        // mixes up back-to-back emulated collectives). Lane 0 of each warp adds its warp's partials in lane order.
-        SharedView<float> partials = Shared.Allocate<float>(1024);
-        partials[lane] = a0;
-        partials[128 + lane] = a1;
-        partials[256 + lane] = a2;
-        partials[384 + lane] = a3;
-        partials[512 + lane] = a4;
-        partials[640 + lane] = a5;
-        partials[768 + lane] = a6;
-        partials[896 + lane] = a7;
-        Group.Barrier();
+        // One warp per row: each token's sum is a warp reduction, and lane 0 writes the tile of eight.
+        float s0 = Warp.ReduceSum(a0);
+        float s1 = Warp.ReduceSum(a1);
+        float s2 = Warp.ReduceSum(a2);
+        float s3 = Warp.ReduceSum(a3);
+        float s4 = Warp.ReduceSum(a4);
+        float s5 = Warp.ReduceSum(a5);
+        float s6 = Warp.ReduceSum(a6);
+        float s7 = Warp.ReduceSum(a7);
         if (ctx.WarpLaneId == 0 && row < n)
         {
-            float s0 = 0f;
-            float s1 = 0f;
-            float s2 = 0f;
-            float s3 = 0f;
-            float s4 = 0f;
-            float s5 = 0f;
-            float s6 = 0f;
-            float s7 = 0f;
-            for (int i = 0; i < 32; i++)
-            {
-                s0 += partials[lane + i];
-                s1 += partials[128 + lane + i];
-                s2 += partials[256 + lane + i];
-                s3 += partials[384 + lane + i];
-                s4 += partials[512 + lane + i];
-                s5 += partials[640 + lane + i];
-                s6 += partials[768 + lane + i];
-                s7 += partials[896 + lane + i];
-            }
-            if (t0 < tokens) y[t0 * n + row] = s0;
-            if (t0 + 1 < tokens) y[(t0 + 1) * n + row] = s1;
-            if (t0 + 2 < tokens) y[(t0 + 2) * n + row] = s2;
-            if (t0 + 3 < tokens) y[(t0 + 3) * n + row] = s3;
-            if (t0 + 4 < tokens) y[(t0 + 4) * n + row] = s4;
-            if (t0 + 5 < tokens) y[(t0 + 5) * n + row] = s5;
-            if (t0 + 6 < tokens) y[(t0 + 6) * n + row] = s6;
-            if (t0 + 7 < tokens) y[(t0 + 7) * n + row] = s7;
+            DenseMatMul.StoreTokens(y, n, row, t0, tokens, 4, s0, s1, s2, s3);
+            DenseMatMul.StoreTokens(y, n, row, t0 + 4, tokens, 4, s4, s5, s6, s7);
         }
     }
 
@@ -223,13 +195,7 @@ public static partial class Int4MatMul
                 a3 += (WordDotAt(w0, x, td * k + xk) + WordDotAt(w1, x, td * k + xk + 8) + WordDotAt(w2, x, td * k + xk + 16) + WordDotAt(w3, x, td * k + xk + 24)) * s;
             }
         }
-        y[t0 * n + row] = a0;
-        if (tokenTile == 4)
-        {
-            if (t0 + 1 < tokens) y[(t0 + 1) * n + row] = a1;
-            if (t0 + 2 < tokens) y[(t0 + 2) * n + row] = a2;
-            if (t0 + 3 < tokens) y[(t0 + 3) * n + row] = a3;
-        }
+        DenseMatMul.StoreTokens(y, n, row, t0, tokens, tokenTile, a0, a1, a2, a3);
     }
 
     /// <summary>Largest K the vectorised CPU kernel takes (its shared x tile holds 4 tokens of K floats).</summary>
