@@ -84,7 +84,7 @@ internal static unsafe class AttentionCpuBody
                 query[r * headDim + d] = r < rows ? qIn[(firstHead + r) * headDim + d] * scale : 0f;
                 acc[r * headDim + d] = 0f;
             }
-            runningMax[r] = FlashDecoding.NoScore;
+            runningMax[r] = AttentionTiles.NoScore;
             runningSum[r] = 0f;
         }
         for (int i = 0; i < rowTile * keyBlock; i++) scores[i] = 0f;
@@ -105,7 +105,7 @@ internal static unsafe class AttentionCpuBody
             for (int r = 0; r < rows; r++)
             {
                 float* s = scores + r * keyBlock;
-                float blockMax = FlashDecoding.NoScore;
+                float blockMax = AttentionTiles.NoScore;
                 for (int j = 0; j < count; j++) blockMax = MathF.Max(blockMax, s[j]);
                 float oldMax = runningMax[r];
                 float newMax = MathF.Max(oldMax, blockMax);
@@ -192,7 +192,7 @@ internal static unsafe class AttentionCpuBody
                 query[r * headDim + d] = r < rows ? qIn[(row / ratio * nHeads + head) * headDim + d] * scale : 0f;
                 acc[r * headDim + d] = 0f;
             }
-            runningMax[r] = FlashDecoding.NoScore;
+            runningMax[r] = AttentionTiles.NoScore;
             runningSum[r] = 0f;
         }
 
@@ -230,7 +230,7 @@ internal static unsafe class AttentionCpuBody
                     for (int j = 0; j < count; j++) s[j] = 0f;
                     continue;
                 }
-                float blockMax = FlashDecoding.NoScore;
+                float blockMax = AttentionTiles.NoScore;
                 for (int j = from; j <= to; j++) blockMax = MathF.Max(blockMax, s[j]);
                 float oldMax = runningMax[r];
                 float newMax = MathF.Max(oldMax, blockMax);
@@ -275,7 +275,7 @@ internal static unsafe class AttentionCpuBody
         int head = group.GroupId.X;
         float* partials = Address(partialOutput.AsSpan());
         float* result = Address((ReadOnlySpan<float>)output.AsSpan());
-        float globalMax = FlashDecoding.NoScore;
+        float globalMax = AttentionTiles.NoScore;
         for (int s = 0; s < splits; s++) globalMax = MathF.Max(globalMax, partialMax[s * nHeads + head]);
         float denominator = 0f;
         for (int d = 0; d < headDim; d += 8) Vector256<float>.Zero.Store(result + head * headDim + d);

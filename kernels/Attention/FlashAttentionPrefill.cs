@@ -31,24 +31,6 @@ namespace Mistral.Gpu.Kernels;
 /// <summary>FlashAttention-2 prefill over a chunk of tokens with a causal sliding window, GQA, and a rotating KV cache.</summary>
 public static partial class FlashAttentionPrefill
 {
-    /// <summary>Lanes per group.</summary>
-    public const int GroupLanes = 256;
-
-    /// <summary>Keys staged in shared memory per step.</summary>
-    public const int KeyTile = 32;
-
-    /// <summary>Output dims each lane accumulates.</summary>
-    public const int DimsPerLane = 4;
-
-    /// <summary>Floats in the staged query tile: rows per tile times headDim, the same for every headDim.</summary>
-    public const int QueryTileElements = GroupLanes * DimsPerLane;
-
-    /// <summary>The running max a row starts with: far below any real logit, yet finite so differences stay finite.</summary>
-    public const float NoScore = -3.0e38f;
-
-    /// <summary>Query rows (token, head) one group handles for <paramref name="headDim"/>.</summary>
-    public static int RowsPerTile(int headDim) => QueryTileElements / headDim;
-
     [Kernel]
     static void Tile(
         KernelContext ctx,
@@ -69,15 +51,15 @@ public static partial class FlashAttentionPrefill
         [Specialize(8, 16, 32, 64, 128)] int headDim,
         [Specialize(0, 1)] int fp16Cache)
     {
-        SharedView<float> queryTile = Shared.Allocate<float>(QueryTileElements);
-        SharedView<float> keyTile = Shared.Allocate<float>(KeyTile * (headDim + 1));
-        SharedView<float> valueTile = Shared.Allocate<float>(KeyTile * headDim);
-        SharedView<float> scores = Shared.Allocate<float>(QueryTileElements / headDim * (KeyTile + 1));
-        SharedView<float> weights = Shared.Allocate<float>(QueryTileElements / headDim * (KeyTile + 1));
+        SharedView<float> queryTile = Shared.Allocate<float>(AttentionTiles.QueryTileElements);
+        SharedView<float> keyTile = Shared.Allocate<float>(AttentionTiles.KeyTile * (headDim + 1));
+        SharedView<float> valueTile = Shared.Allocate<float>(AttentionTiles.KeyTile * headDim);
+        SharedView<float> scores = Shared.Allocate<float>(AttentionTiles.QueryTileElements / headDim * (AttentionTiles.KeyTile + 1));
+        SharedView<float> weights = Shared.Allocate<float>(AttentionTiles.QueryTileElements / headDim * (AttentionTiles.KeyTile + 1));
 
         int lane = ctx.LinearLaneId;
-        int rowsPerTile = QueryTileElements / headDim;
-        int lanesPerRow = headDim / DimsPerLane;
+        int rowsPerTile = AttentionTiles.QueryTileElements / headDim;
+        int lanesPerRow = headDim / AttentionTiles.DimsPerLane;
         int ratio = nHeads / nKvHeads;
         int kvHead = ctx.GroupId.Y;
         int totalRows = tokens * ratio;
@@ -88,7 +70,7 @@ public static partial class FlashAttentionPrefill
         int keyStart = KMath.Max(0, firstPos - window + 1);
         float scale = KMath.Rsqrt((float)headDim);
 
-        for (int e = lane; e < QueryTileElements; e += GroupLanes)
+        for (int e = lane; e < AttentionTiles.QueryTileElements; e += AttentionTiles.GroupLanes)
         {
             int row = firstRow + e / headDim;
             float value = 0f;
@@ -106,16 +88,16 @@ public static partial class FlashAttentionPrefill
         int myPos = startPos + myRow / ratio;
         int myFirstKey = KMath.Max(0, myPos - window + 1);
         int myLastKey = myRow < totalRows ? myPos : -1;
-        float runningMax = NoScore;
+        float runningMax = AttentionTiles.NoScore;
         float runningSum = 0f;
         float acc0 = 0f;
         float acc1 = 0f;
         float acc2 = 0f;
         float acc3 = 0f;
 
-        for (int tileStart = keyStart; tileStart <= lastPos; tileStart += KeyTile)
+        for (int tileStart = keyStart; tileStart <= lastPos; tileStart += AttentionTiles.KeyTile)
         {
-            for (int e = lane; e < KeyTile * headDim; e += GroupLanes)
+            for (int e = lane; e < AttentionTiles.KeyTile * headDim; e += AttentionTiles.GroupLanes)
             {
                 int key = tileStart + e / headDim;
                 int d = e % headDim;
@@ -141,33 +123,33 @@ public static partial class FlashAttentionPrefill
             }
             Group.Barrier();
 
-            for (int e = lane; e < rowsPerTile * KeyTile; e += GroupLanes)
+            for (int e = lane; e < rowsPerTile * AttentionTiles.KeyTile; e += AttentionTiles.GroupLanes)
             {
-                int row = e / KeyTile;
-                int key = e % KeyTile;
+                int row = e / AttentionTiles.KeyTile;
+                int key = e % AttentionTiles.KeyTile;
                 float sum = 0f;
                 if (firstRow + row < totalRows)
                 {
                     for (int d = 0; d < headDim; d++)
                         sum = KMath.Fma(queryTile[row * headDim + d], keyTile[key * (headDim + 1) + d], sum);
                 }
-                scores[row * (KeyTile + 1) + key] = sum;
+                scores[row * (AttentionTiles.KeyTile + 1) + key] = sum;
             }
             Group.Barrier();
 
             int from = KMath.Max(myFirstKey, tileStart);
-            int to = KMath.Min(myLastKey, tileStart + KeyTile - 1);
-            float tileMax = NoScore;
+            int to = KMath.Min(myLastKey, tileStart + AttentionTiles.KeyTile - 1);
+            float tileMax = AttentionTiles.NoScore;
             for (int key = from; key <= to; key++)
-                tileMax = KMath.Max(tileMax, scores[tileRow * (KeyTile + 1) + key - tileStart]);
+                tileMax = KMath.Max(tileMax, scores[tileRow * (AttentionTiles.KeyTile + 1) + key - tileStart]);
             float newMax = KMath.Max(runningMax, tileMax);
-            for (int key = dim; key < KeyTile; key += lanesPerRow)
+            for (int key = dim; key < AttentionTiles.KeyTile; key += lanesPerRow)
             {
                 int keyPosition = tileStart + key;
                 float weight = 0f;
                 if (keyPosition >= from && keyPosition <= to)
-                    weight = KMath.Exp(scores[tileRow * (KeyTile + 1) + key] - newMax);
-                weights[tileRow * (KeyTile + 1) + key] = weight;
+                    weight = KMath.Exp(scores[tileRow * (AttentionTiles.KeyTile + 1) + key] - newMax);
+                weights[tileRow * (AttentionTiles.KeyTile + 1) + key] = weight;
             }
             Group.Barrier();
 
@@ -179,9 +161,9 @@ public static partial class FlashAttentionPrefill
             acc3 *= rescale;
             if (myRow < totalRows)
             {
-                for (int key = 0; key < KeyTile; key++)
+                for (int key = 0; key < AttentionTiles.KeyTile; key++)
                 {
-                    float weight = weights[tileRow * (KeyTile + 1) + key];
+                    float weight = weights[tileRow * (AttentionTiles.KeyTile + 1) + key];
                     int at = key * headDim + dim;
                     runningSum += weight;
                     acc0 = KMath.Fma(weight, valueTile[at], acc0);

@@ -68,7 +68,7 @@ public static partial class FlashAttentionPrefill
                 query[r * headDim + d] = q[(row / ratio * nHeads + head) * headDim + d] * scale;
                 acc[r * headDim + d] = 0f;
             }
-            runningMax[r] = FlashDecoding.NoScore;
+            runningMax[r] = AttentionTiles.NoScore;
             runningSum[r] = 0f;
         }
 
@@ -107,7 +107,7 @@ public static partial class FlashAttentionPrefill
                 int position = startPos + (firstRow + r) / ratio;
                 int from = KMath.Max(KMath.Max(0, position - window + 1), blockStart) - blockStart;
                 int to = KMath.Min(position, blockStart + count - 1) - blockStart;
-                float blockMax = FlashDecoding.NoScore;
+                float blockMax = AttentionTiles.NoScore;
                 for (int j = from; j <= to; j++) blockMax = KMath.Max(blockMax, scores[r * keyBlockSize + j]);
                 float oldMax = runningMax[r];
                 float newMax = KMath.Max(oldMax, blockMax);

@@ -23,24 +23,6 @@ namespace Mistral.Gpu.Kernels;
 /// <summary>Flash-decoding: single-token attention split over key ranges, then combined.</summary>
 public static partial class FlashDecoding
 {
-    /// <summary>Lanes per group of the split kernel.</summary>
-    public const int GroupLanes = 256;
-
-    /// <summary>Keys staged in shared memory per step.</summary>
-    public const int KeyTile = 32;
-
-    /// <summary>Output dims each lane accumulates.</summary>
-    public const int DimsPerLane = 4;
-
-    /// <summary>Floats in the staged query tile: rows per tile times headDim.</summary>
-    public const int QueryTileElements = GroupLanes * DimsPerLane;
-
-    /// <summary>The running max a row starts with (finite, see <see cref="FlashAttentionPrefill.NoScore"/>).</summary>
-    public const float NoScore = -3.0e38f;
-
-    /// <summary>Query heads one split group handles for <paramref name="headDim"/>.</summary>
-    public static int RowsPerTile(int headDim) => QueryTileElements / headDim;
-
     [Kernel]
     static void Partial(
         KernelContext ctx,
@@ -62,15 +44,15 @@ public static partial class FlashDecoding
         [Specialize(8, 16, 32, 64, 128)] int headDim,
         [Specialize(0, 1)] int fp16Cache)
     {
-        SharedView<float> queryTile = Shared.Allocate<float>(QueryTileElements);
-        SharedView<float> keyTile = Shared.Allocate<float>(KeyTile * (headDim + 1));
-        SharedView<float> valueTile = Shared.Allocate<float>(KeyTile * headDim);
-        SharedView<float> scores = Shared.Allocate<float>(QueryTileElements / headDim * (KeyTile + 1));
-        SharedView<float> weights = Shared.Allocate<float>(QueryTileElements / headDim * (KeyTile + 1));
+        SharedView<float> queryTile = Shared.Allocate<float>(AttentionTiles.QueryTileElements);
+        SharedView<float> keyTile = Shared.Allocate<float>(AttentionTiles.KeyTile * (headDim + 1));
+        SharedView<float> valueTile = Shared.Allocate<float>(AttentionTiles.KeyTile * headDim);
+        SharedView<float> scores = Shared.Allocate<float>(AttentionTiles.QueryTileElements / headDim * (AttentionTiles.KeyTile + 1));
+        SharedView<float> weights = Shared.Allocate<float>(AttentionTiles.QueryTileElements / headDim * (AttentionTiles.KeyTile + 1));
 
         int lane = ctx.LinearLaneId;
-        int rowsPerTile = QueryTileElements / headDim;
-        int lanesPerRow = headDim / DimsPerLane;
+        int rowsPerTile = AttentionTiles.QueryTileElements / headDim;
+        int lanesPerRow = headDim / AttentionTiles.DimsPerLane;
         int ratio = nHeads / nKvHeads;
         int kvHead = ctx.GroupId.Y;
         int split = ctx.GroupId.Z;
@@ -80,7 +62,7 @@ public static partial class FlashDecoding
         int lastKey = KMath.Min(position, firstKey + splitSize - 1);
         float scale = KMath.Rsqrt((float)headDim);
 
-        for (int e = lane; e < QueryTileElements; e += GroupLanes)
+        for (int e = lane; e < AttentionTiles.QueryTileElements; e += AttentionTiles.GroupLanes)
         {
             int row = firstRow + e / headDim;
             float value = 0f;
@@ -93,16 +75,16 @@ public static partial class FlashDecoding
         int dim = lane % lanesPerRow;
         int myRow = firstRow + tileRow;
         int myLastKey = myRow < ratio ? lastKey : -1;
-        float runningMax = NoScore;
+        float runningMax = AttentionTiles.NoScore;
         float runningSum = 0f;
         float acc0 = 0f;
         float acc1 = 0f;
         float acc2 = 0f;
         float acc3 = 0f;
 
-        for (int tileStart = firstKey; tileStart <= lastKey; tileStart += KeyTile)
+        for (int tileStart = firstKey; tileStart <= lastKey; tileStart += AttentionTiles.KeyTile)
         {
-            for (int e = lane; e < KeyTile * headDim; e += GroupLanes)
+            for (int e = lane; e < AttentionTiles.KeyTile * headDim; e += AttentionTiles.GroupLanes)
             {
                 int key = tileStart + e / headDim;
                 int d = e % headDim;
@@ -119,33 +101,33 @@ public static partial class FlashDecoding
             }
             Group.Barrier();
 
-            for (int e = lane; e < rowsPerTile * KeyTile; e += GroupLanes)
+            for (int e = lane; e < rowsPerTile * AttentionTiles.KeyTile; e += AttentionTiles.GroupLanes)
             {
-                int row = e / KeyTile;
-                int key = e % KeyTile;
+                int row = e / AttentionTiles.KeyTile;
+                int key = e % AttentionTiles.KeyTile;
                 float sum = 0f;
                 if (firstRow + row < ratio)
                 {
                     for (int d = 0; d < headDim; d++)
                         sum = KMath.Fma(queryTile[row * headDim + d], keyTile[key * (headDim + 1) + d], sum);
                 }
-                scores[row * (KeyTile + 1) + key] = sum;
+                scores[row * (AttentionTiles.KeyTile + 1) + key] = sum;
             }
             Group.Barrier();
 
             int from = tileStart;
-            int to = KMath.Min(myLastKey, tileStart + KeyTile - 1);
-            float tileMax = NoScore;
+            int to = KMath.Min(myLastKey, tileStart + AttentionTiles.KeyTile - 1);
+            float tileMax = AttentionTiles.NoScore;
             for (int key = from; key <= to; key++)
-                tileMax = KMath.Max(tileMax, scores[tileRow * (KeyTile + 1) + key - tileStart]);
+                tileMax = KMath.Max(tileMax, scores[tileRow * (AttentionTiles.KeyTile + 1) + key - tileStart]);
             float newMax = KMath.Max(runningMax, tileMax);
-            for (int key = dim; key < KeyTile; key += lanesPerRow)
+            for (int key = dim; key < AttentionTiles.KeyTile; key += lanesPerRow)
             {
                 int keyPosition = tileStart + key;
                 float weight = 0f;
                 if (keyPosition >= from && keyPosition <= to)
-                    weight = KMath.Exp(scores[tileRow * (KeyTile + 1) + key] - newMax);
-                weights[tileRow * (KeyTile + 1) + key] = weight;
+                    weight = KMath.Exp(scores[tileRow * (AttentionTiles.KeyTile + 1) + key] - newMax);
+                weights[tileRow * (AttentionTiles.KeyTile + 1) + key] = weight;
             }
             Group.Barrier();
 
@@ -157,9 +139,9 @@ public static partial class FlashDecoding
             acc3 *= rescale;
             if (myRow < ratio)
             {
-                for (int key = 0; key < KeyTile; key++)
+                for (int key = 0; key < AttentionTiles.KeyTile; key++)
                 {
-                    float weight = weights[tileRow * (KeyTile + 1) + key];
+                    float weight = weights[tileRow * (AttentionTiles.KeyTile + 1) + key];
                     int at = key * headDim + dim;
                     runningSum += weight;
                     acc0 = KMath.Fma(weight, valueTile[at], acc0);
@@ -203,7 +185,7 @@ public static partial class FlashDecoding
     {
         int head = ctx.GroupId.X;
         int d = ctx.LinearLaneId;
-        float globalMax = NoScore;
+        float globalMax = AttentionTiles.NoScore;
         for (int s = 0; s < splits; s++) globalMax = KMath.Max(globalMax, partialMax[s * nHeads + head]);
         float denominator = 0f;
         float numerator = 0f;

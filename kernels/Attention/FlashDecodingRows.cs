@@ -249,7 +249,7 @@ public static partial class FlashDecoding
                 query[r * headDim + d] = q[(firstHead + r) * headDim + d] * scale;
                 acc[r * headDim + d] = 0f;
             }
-            runningMax[r] = NoScore;
+            runningMax[r] = AttentionTiles.NoScore;
             runningSum[r] = 0f;
         }
 
@@ -285,7 +285,7 @@ public static partial class FlashDecoding
 
             for (int r = 0; r < rows; r++)
             {
-                float blockMax = NoScore;
+                float blockMax = AttentionTiles.NoScore;
                 for (int j = 0; j < count; j++) blockMax = KMath.Max(blockMax, scores[r * KeyBlock + j]);
                 float oldMax = runningMax[r];
                 float newMax = KMath.Max(oldMax, blockMax);

@@ -172,8 +172,8 @@ public static partial class MistralKernels
                 tokens, startPos, shape.NHeads, shape.NKvHeads, shape.CacheSlots, shape.Window, shape.HeadDim, cache.Fp16Flag, stream);
             return;
         }
-        int rowTiles = checked((int)((rows + FlashAttentionPrefill.RowsPerTile(shape.HeadDim) - 1) / FlashAttentionPrefill.RowsPerTile(shape.HeadDim)));
-        var dims = new LaunchDims(new(rowTiles, shape.NKvHeads), new(FlashAttentionPrefill.GroupLanes));
+        int rowTiles = checked((int)((rows + AttentionTiles.RowsPerTile(shape.HeadDim) - 1) / AttentionTiles.RowsPerTile(shape.HeadDim)));
+        var dims = new LaunchDims(new(rowTiles, shape.NKvHeads), new(AttentionTiles.GroupLanes));
         FlashAttentionPrefill.TileKernel.Launch(accelerator, dims, q, k, v, cache.K, cache.V, cache.KHalf, cache.VHalf, output,
             tokens, startPos, shape.NHeads, shape.NKvHeads, shape.CacheSlots, shape.Window, shape.HeadDim, cache.Fp16Flag, stream);
     }
@@ -245,9 +245,9 @@ public static partial class MistralKernels
         splits = Math.Clamp(splits, 1, maxSplits ?? AttentionScratch.DefaultMaxSplits(shape));
         // Whole key tiles per split, so no group stages a part-empty tile in the middle of the range.
         int splitSize = (keys + splits - 1) / splits;
-        splitSize = (splitSize + FlashDecoding.KeyTile - 1) / FlashDecoding.KeyTile * FlashDecoding.KeyTile;
+        splitSize = (splitSize + AttentionTiles.KeyTile - 1) / AttentionTiles.KeyTile * AttentionTiles.KeyTile;
         splits = (keys + splitSize - 1) / splitSize;
-        var grid = new LaunchDims(new(rowTiles, shape.NKvHeads, splits), new(cpuLike ? 1 : FlashDecoding.GroupLanes));
+        var grid = new LaunchDims(new(rowTiles, shape.NKvHeads, splits), new(cpuLike ? 1 : AttentionTiles.GroupLanes));
         return new DecodePlan(cpuLike ? FlashDecoding.PartialRowsKernel.Definition : FlashDecoding.PartialKernel.Definition,
             keys, splits, splitSize, grid, CombineLaunched: !cpuLike || splits > 1);
     }
@@ -321,7 +321,7 @@ public static partial class MistralKernels
     }
 
     private static int DecodeRowTiles(AttentionShape shape) =>
-        (shape.GroupRatio + FlashDecoding.RowsPerTile(shape.HeadDim) - 1) / FlashDecoding.RowsPerTile(shape.HeadDim);
+        (shape.GroupRatio + AttentionTiles.RowsPerTile(shape.HeadDim) - 1) / AttentionTiles.RowsPerTile(shape.HeadDim);
 
     private static int DecodeKeys(AttentionShape shape, int position)
     {
