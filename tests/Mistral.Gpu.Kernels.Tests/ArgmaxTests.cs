@@ -30,7 +30,7 @@ public sealed class ArgmaxTests
     [Theory, MemberData(nameof(Table))]
     public void Argmax_matches_reference_cpu(string backend, int vocab) => Check(backend, vocab);
 
-    [MatMulOpenCLTheory, MemberData(nameof(OpenCLTable))]
+    [RequiresOpenCLTheory, MemberData(nameof(OpenCLTable))]
     public void Argmax_matches_reference_opencl(string backend, int vocab) => Check(backend, vocab);
 
     private static void Check(string backend, int vocab)

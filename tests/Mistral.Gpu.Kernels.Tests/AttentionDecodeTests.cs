@@ -26,13 +26,13 @@ public sealed class AttentionDecodeTests(AttentionBackends backends) : IClassFix
     [Theory, MemberData(nameof(CaseNames))]
     public void Decode_matches_reference_on_cpu(string name) => Check(BackendKind.Cpu, name);
 
-    [AttentionOpenCLTheory, MemberData(nameof(CaseNames))]
+    [RequiresOpenCLTheory, MemberData(nameof(CaseNames))]
     public void Decode_matches_reference_on_opencl(string name) => Check(BackendKind.OpenCL, name);
 
     [Theory, MemberData(nameof(CaseNames))]
     public void Decode_agrees_with_prefill_on_cpu(string name) => CheckAgainstPrefill(BackendKind.Cpu, name);
 
-    [AttentionOpenCLTheory, MemberData(nameof(CaseNames))]
+    [RequiresOpenCLTheory, MemberData(nameof(CaseNames))]
     public void Decode_agrees_with_prefill_on_opencl(string name) => CheckAgainstPrefill(BackendKind.OpenCL, name);
 
     public static TheoryData<string, string, int> SplitRuns(string[] runs, int[] splits)
@@ -52,7 +52,7 @@ public sealed class AttentionDecodeTests(AttentionBackends backends) : IClassFix
     [Theory, MemberData(nameof(CpuSplitRuns))]
     public void Splits_combine_exactly_on_cpu(string run, string kernel, int splits) => CheckSplits(run, kernel, splits);
 
-    [AttentionOpenCLTheory, MemberData(nameof(OpenCLSplitRuns))]
+    [RequiresOpenCLTheory, MemberData(nameof(OpenCLSplitRuns))]
     public void Splits_combine_exactly_on_opencl(string run, string kernel, int splits) => CheckSplits(run, kernel, splits);
 
     /// <summary>The split kernels by name: the GPU-shaped flash-decoding kernel and the one-lane-per-group CPU-shaped one.</summary>
@@ -82,7 +82,7 @@ public sealed class AttentionDecodeTests(AttentionBackends backends) : IClassFix
     [Theory, MemberData(nameof(CpuRuns))]
     public void Decode_kernel_matches_reference_on_cpu(string run, string kernel, string cache, string name) => CheckKernel(run, kernel, cache, name);
 
-    [AttentionOpenCLTheory, MemberData(nameof(OpenCLRuns))]
+    [RequiresOpenCLTheory, MemberData(nameof(OpenCLRuns))]
     public void Decode_kernel_matches_reference_on_opencl(string run, string kernel, string cache, string name) => CheckKernel(run, kernel, cache, name);
 
     /// <summary>
@@ -201,7 +201,7 @@ public sealed class AttentionDecodeTests(AttentionBackends backends) : IClassFix
     [Theory, InlineData("cpu"), InlineData("cpu-lanes")]
     public void Decode_work_stops_growing_at_the_window_on_cpu(string run) => CheckFlat(run);
 
-    [AttentionOpenCLTheory, InlineData("opencl")]
+    [RequiresOpenCLTheory, InlineData("opencl")]
     public void Decode_work_stops_growing_at_the_window_on_opencl(string run) => CheckFlat(run);
 
     /// <summary>

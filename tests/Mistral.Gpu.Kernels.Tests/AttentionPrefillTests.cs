@@ -169,7 +169,7 @@ public sealed class AttentionPrefillTests(AttentionBackends backends) : IClassFi
     [Theory, MemberData(nameof(CaseNames))]
     public void Prefill_matches_reference_on_cpu(string name) => Check(BackendKind.Cpu, name);
 
-    [AttentionOpenCLTheory, MemberData(nameof(CaseNames))]
+    [RequiresOpenCLTheory, MemberData(nameof(CaseNames))]
     public void Prefill_matches_reference_on_opencl(string name) => Check(BackendKind.OpenCL, name);
 
     private void Check(BackendKind kind, string name)
@@ -203,7 +203,7 @@ public sealed class AttentionPrefillTests(AttentionBackends backends) : IClassFi
     [Theory, MemberData(nameof(CpuRuns))]
     public void Prefill_kernel_matches_reference_on_cpu(string run, string kernel, string name) => CheckKernel(run, kernel, name);
 
-    [AttentionOpenCLTheory, MemberData(nameof(OpenCLRuns))]
+    [RequiresOpenCLTheory, MemberData(nameof(OpenCLRuns))]
     public void Prefill_kernel_matches_reference_on_opencl(string run, string kernel, string name) => CheckKernel(run, kernel, name);
 
     [Theory]
@@ -242,7 +242,7 @@ public sealed class AttentionPrefillTests(AttentionBackends backends) : IClassFi
     [Theory, MemberData(nameof(CpuHalfRuns))]
     public void Prefill_with_fp16_cache_matches_reference_on_cpu(string run, string kernel, string name) => CheckHalfCache(run, kernel, name);
 
-    [AttentionOpenCLTheory, MemberData(nameof(OpenCLHalfRuns))]
+    [RequiresOpenCLTheory, MemberData(nameof(OpenCLHalfRuns))]
     public void Prefill_with_fp16_cache_matches_reference_on_opencl(string run, string kernel, string name) => CheckHalfCache(run, kernel, name);
 
     /// <summary>

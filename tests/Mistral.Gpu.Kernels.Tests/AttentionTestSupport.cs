@@ -41,53 +41,6 @@ public sealed class AttentionBackends : IDisposable
         foreach (var accelerator in created.Values) accelerator.Dispose();
         lanes?.Dispose();
     }
-
-    /// <summary>Why OpenCL tests skip here, or null when an OpenCL device exists.</summary>
-    public static string? OpenCLMissing => openCLMissing.Value;
-
-    private static readonly Lazy<string?> openCLMissing = new(() =>
-    {
-        if (Mistral.Gpu.Tests.Shared.OpenCLProbe.Unavailable() is { } missing) return missing;
-        try
-        {
-            using var accelerator = Accelerators.Create(BackendKind.OpenCL);
-            return null;
-        }
-        catch (BackendUnavailableException e)
-        {
-            return "No OpenCL device: " + e.Message;
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or TypeInitializationException)
-        {
-            return "OpenCL runtime unusable: " + e.Message;
-        }
-    });
-}
-
-/// <summary>A theory that skips, with the reason, where no OpenCL device exists (fails with it where MGPU_REQUIRE_RUNTIMES=1).</summary>
-public sealed class AttentionOpenCLTheoryAttribute : TheoryAttribute, IRuntimeRequirement
-{
-    public AttentionOpenCLTheoryAttribute()
-    {
-        MissingReason = AttentionBackends.OpenCLMissing;
-        Skip = RuntimeRequirement.SkipReason(MissingReason);
-    }
-
-    /// <inheritdoc />
-    public string? MissingReason { get; }
-}
-
-/// <summary>A fact that skips, with the reason, where no OpenCL device exists (fails with it where MGPU_REQUIRE_RUNTIMES=1).</summary>
-public sealed class AttentionOpenCLFactAttribute : FactAttribute, IRuntimeRequirement
-{
-    public AttentionOpenCLFactAttribute()
-    {
-        MissingReason = AttentionBackends.OpenCLMissing;
-        Skip = RuntimeRequirement.SkipReason(MissingReason);
-    }
-
-    /// <inheritdoc />
-    public string? MissingReason { get; }
 }
 
 /// <summary>Scalar references (double accumulation) and comparison helpers for the attention family.</summary>

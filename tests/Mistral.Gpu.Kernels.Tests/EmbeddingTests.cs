@@ -21,7 +21,7 @@ public sealed class EmbeddingTests
     [Theory, MemberData(nameof(Table))]
     public void Embedding_copies_rows_and_zeroes_bad_ids_cpu(string backend, int dim) => Check(backend, dim);
 
-    [MatMulOpenCLTheory, MemberData(nameof(OpenCLTable))]
+    [RequiresOpenCLTheory, MemberData(nameof(OpenCLTable))]
     public void Embedding_copies_rows_and_zeroes_bad_ids_opencl(string backend, int dim) => Check(backend, dim);
 
     private static void Check(string backend, int dim)

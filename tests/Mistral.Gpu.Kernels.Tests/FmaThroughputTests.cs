@@ -43,7 +43,7 @@ public sealed class FmaThroughputTests
     }
 
     /// <summary>-cl-mad-enable may fuse the start value's multiply-add (one rounding of ~1e-7 relative), nothing else.</summary>
-    [MatMulOpenCLTheory, InlineData("opencl")]
+    [RequiresOpenCLTheory, InlineData("opencl")]
     public void OpenCL_sums_match(string backend) => MatMulBackends.With(backend, accelerator =>
     {
         var expected = Reference();

@@ -45,7 +45,7 @@ public sealed class Int4MatMulTests
     [Theory, MemberData(nameof(Table))]
     public void Int4_gemv_gemm_match_dequantized_reference_cpu(string backend, string shape, string name) => Check(backend, shape, name);
 
-    [MatMulOpenCLTheory, MemberData(nameof(OpenCLTable))]
+    [RequiresOpenCLTheory, MemberData(nameof(OpenCLTable))]
     public void Int4_gemv_gemm_match_dequantized_reference_opencl(string backend, string shape, string name) => Check(backend, shape, name);
 
     /// <summary>y[t, n] = sum_k x[t, k] W[n, k] in double, and the scale sum_k |x w| the tolerance is relative to.</summary>

@@ -116,7 +116,7 @@ public sealed class Int4Q8MatMulTests
     }
 
     /// <summary>OpenCL's 127 / max may differ from IEEE division by an ulp, which can move a value at a rounding tie by one step.</summary>
-    [MatMulOpenCLTheory, InlineData(1)]
+    [RequiresOpenCLTheory, InlineData(1)]
     public void Quantizer_matches_scalar_reference_on_opencl(int exactness) =>
         MatMulBackends.With("opencl", accelerator => CheckQuantizer(accelerator, exactness));
 
@@ -187,7 +187,7 @@ public sealed class Int4Q8MatMulTests
         }
     }
 
-    [MatMulOpenCLTheory, MemberData(nameof(Names))]
+    [RequiresOpenCLTheory, MemberData(nameof(Names))]
     public void Q8_product_matches_exact_integer_sum_on_opencl(string name) =>
         MatMulBackends.With("opencl", accelerator => CheckProduct(accelerator, name));
 

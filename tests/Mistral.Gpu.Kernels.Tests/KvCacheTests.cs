@@ -22,13 +22,13 @@ public sealed class KvCacheTests(AttentionBackends backends) : IClassFixture<Att
     [Theory, MemberData(nameof(CaseNames))]
     public void KvCacheWrite_fills_rotating_slots_on_cpu(string name) => Check(BackendKind.Cpu, name);
 
-    [AttentionOpenCLTheory, MemberData(nameof(CaseNames))]
+    [RequiresOpenCLTheory, MemberData(nameof(CaseNames))]
     public void KvCacheWrite_fills_rotating_slots_on_opencl(string name) => Check(BackendKind.OpenCL, name);
 
     [Theory, MemberData(nameof(CaseNames))]
     public void KvCacheWrite_rounds_into_fp16_slots_on_cpu(string name) => CheckHalf(BackendKind.Cpu, name);
 
-    [AttentionOpenCLTheory, MemberData(nameof(CaseNames))]
+    [RequiresOpenCLTheory, MemberData(nameof(CaseNames))]
     public void KvCacheWrite_rounds_into_fp16_slots_on_opencl(string name) => CheckHalf(BackendKind.OpenCL, name);
 
     /// <summary>Where the layout <c>[NKvHeads, CacheSlots, HeadDim]</c> puts element d of KV head h at position p: copies k[t, h, :] there.</summary>

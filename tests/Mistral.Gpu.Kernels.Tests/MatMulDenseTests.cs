@@ -34,7 +34,7 @@ public sealed class MatMulDenseTests
     [Theory, MemberData(nameof(Table))]
     public void MatMul_dense_matches_reference_cpu(string backend, string formatAndShape, string name) => Check(backend, formatAndShape, name);
 
-    [MatMulOpenCLTheory, MemberData(nameof(OpenCLTable))]
+    [RequiresOpenCLTheory, MemberData(nameof(OpenCLTable))]
     public void MatMul_dense_matches_reference_opencl(string backend, string formatAndShape, string name) => Check(backend, formatAndShape, name);
 
     private static void Check(string backend, string formatAndShape, string name)

@@ -32,40 +32,6 @@ public static class MatMulBackends
             body(accelerator);
         }
     }
-
-    /// <summary>Why OpenCL tests skip here, or null when an OpenCL device exists.</summary>
-    public static string? OpenCLMissing => openCLMissing.Value;
-
-    private static readonly Lazy<string?> openCLMissing = new(() =>
-    {
-        try
-        {
-            using var accelerator = Accelerators.Create(BackendKind.OpenCL);
-            return null;
-        }
-        catch (BackendUnavailableException e)
-        {
-            return "No OpenCL device: " + e.Message;
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or TypeInitializationException)
-        {
-            return "OpenCL runtime unusable: " + e.Message;
-        }
-    });
-
-}
-
-/// <summary>A theory that skips, with the reason, where no OpenCL device exists (fails with it where MGPU_REQUIRE_RUNTIMES=1).</summary>
-public sealed class MatMulOpenCLTheoryAttribute : TheoryAttribute, IRuntimeRequirement
-{
-    public MatMulOpenCLTheoryAttribute()
-    {
-        MissingReason = MatMulBackends.OpenCLMissing;
-        Skip = RuntimeRequirement.SkipReason(MissingReason);
-    }
-
-    /// <inheritdoc />
-    public string? MissingReason { get; }
 }
 
 /// <summary>Random data and comparisons for the norm / elementwise / matmul tests.</summary>

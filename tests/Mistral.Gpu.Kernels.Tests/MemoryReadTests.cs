@@ -53,6 +53,6 @@ public sealed class MemoryReadTests
         Check(accelerator);
     }
 
-    [MatMulOpenCLTheory, InlineData("opencl")]
+    [RequiresOpenCLTheory, InlineData("opencl")]
     public void Sums_match_reference_on_opencl(string backend) => MatMulBackends.With(backend, Check);
 }

@@ -53,13 +53,13 @@ public sealed class RmsNormTests
     [Theory, MemberData(nameof(Table))]
     public void RmsNorm_fp32_matches_reference_cpu(string backend, string name) => CheckFp32(backend, name);
 
-    [MatMulOpenCLTheory, MemberData(nameof(OpenCLTable))]
+    [RequiresOpenCLTheory, MemberData(nameof(OpenCLTable))]
     public void RmsNorm_fp32_matches_reference_opencl(string backend, string name) => CheckFp32(backend, name);
 
     [Theory, MemberData(nameof(Table))]
     public void RmsNorm_fp16_bf16_match_reference_cpu(string backend, string name) => CheckSixteenBit(backend, name);
 
-    [MatMulOpenCLTheory, MemberData(nameof(OpenCLTable))]
+    [RequiresOpenCLTheory, MemberData(nameof(OpenCLTable))]
     public void RmsNorm_fp16_bf16_match_reference_opencl(string backend, string name) => CheckSixteenBit(backend, name);
 
     private static void CheckFp32(string backend, string name)

@@ -22,7 +22,7 @@ public sealed class RopeTests(AttentionBackends backends) : IClassFixture<Attent
     [Theory, MemberData(nameof(CaseNames))]
     public void Rope_matches_reference_on_cpu(string name) => Check(BackendKind.Cpu, name);
 
-    [AttentionOpenCLTheory, MemberData(nameof(CaseNames))]
+    [RequiresOpenCLTheory, MemberData(nameof(CaseNames))]
     public void Rope_matches_reference_on_opencl(string name) => Check(BackendKind.OpenCL, name);
 
     private void Check(BackendKind kind, string name)

@@ -21,7 +21,7 @@ public sealed class SwiGluTests
     [Theory, MemberData(nameof(Table))]
     public void SwiGlu_matches_reference_cpu(string backend, int count) => Check(backend, count);
 
-    [MatMulOpenCLTheory, MemberData(nameof(OpenCLTable))]
+    [RequiresOpenCLTheory, MemberData(nameof(OpenCLTable))]
     public void SwiGlu_matches_reference_opencl(string backend, int count) => Check(backend, count);
 
     private static void Check(string backend, int count)

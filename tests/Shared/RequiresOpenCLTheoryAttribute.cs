@@ -1,6 +1,6 @@
 using Xunit;
 
-namespace Mistral.Gpu.Runtime.Tests;
+namespace Mistral.Gpu.Tests.Shared;
 
 /// <summary>
 /// The theory counterpart of the shared <c>RequiresOpenCLFact</c>: every row is skipped, with the
