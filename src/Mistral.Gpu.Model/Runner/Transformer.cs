@@ -214,11 +214,15 @@ public sealed class Transformer : IDisposable
     public void CheckTokens(ReadOnlySpan<int> tokens, int startPos)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(startPos);
-        var bad = new List<int>();
+        // Called for every decode step: the list of offenders is only built when there is one.
         foreach (int t in tokens)
-            if ((uint)t >= (uint)VocabSize && !bad.Contains(t)) bad.Add(t);
-        if (bad.Count > 0)
+        {
+            if ((uint)t < (uint)VocabSize) continue;
+            var bad = new List<int>();
+            foreach (int u in tokens)
+                if ((uint)u >= (uint)VocabSize && !bad.Contains(u)) bad.Add(u);
             throw new ArgumentException($"Token id(s) {string.Join(", ", bad)} lie outside the vocabulary [0, {VocabSize}).", nameof(tokens));
+        }
         if ((long)startPos + tokens.Length > model.ContextLength)
             throw new ArgumentException($"Positions {startPos}..{startPos + tokens.Length - 1} run past the model's context of {model.ContextLength} positions.", nameof(tokens));
     }
