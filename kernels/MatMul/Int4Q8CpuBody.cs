@@ -162,61 +162,30 @@ internal static unsafe class Int4Q8CpuBody
 
         /// <summary>Row <paramref name="row"/> against token <paramref name="token"/> (the GEMV of a decode step), 512 bits at a time.</summary>
         public float Dot512(int row, int token) => groupSize == 32
-            ? Dot512G32(packed + (long)row * (k / 2), scales + (long)row * (k / 32), xq + (long)token * k, xScale + token * (k / 32), xSum + token * (k / 32), k)
-            : Dot512(row, token, 1)[0];
+            ? Dot512<Groups32>(packed + (long)row * (k / 2), scales + (long)row * Groups32.PerRow(k), xq + (long)token * k, xScale + token * (k / 32), xSum + token * (k / 32), k)
+            : Dot512<Groups128>(packed + (long)row * (k / 2), scales + (long)row * Groups128.PerRow(k), xq + (long)token * k, xScale + token * (k / 32), xSum + token * (k / 32), k);
 
-        /// <summary>Rows rowStart..rowEnd-1 against one token, groups of 32, into <paramref name="y"/> (indexed by row).</summary>
+        /// <summary>Rows rowStart..rowEnd-1 against one token into <paramref name="y"/> (indexed by row).</summary>
         public void Gemv512(int rowStart, int rowEnd, int token, float* y)
         {
+            if (groupSize == 32) Gemv512<Groups32>(rowStart, rowEnd, token, y);
+            else Gemv512<Groups128>(rowStart, rowEnd, token, y);
+        }
+
+        private void Gemv512<TScales>(int rowStart, int rowEnd, int token, float* y) where TScales : struct, IWeightScales
+        {
             byte* w = packed + (long)rowStart * (k / 2);
-            ushort* s = scales + (long)rowStart * (k / 32);
+            ushort* s = scales + (long)rowStart * TScales.PerRow(k);
             byte* x = xq + (long)token * k;
             float* dx = xScale + token * (k / 32);
             int* sums = xSum + token * (k / 32);
-            if (groupSize == 32)
-            {
-                for (int row = rowStart; row < rowEnd; row++, w += k / 2, s += k / 32)
-                    y[row] = Dot512G32(w, s, x, dx, sums, k);
-                return;
-            }
-            s = scales + (long)rowStart * (k / 128);
-            for (int row = rowStart; row < rowEnd; row++, w += k / 2, s += k / 128)
-                y[row] = Dot512G128(w, s, x, dx, sums, k);
-        }
-
-        /// <summary>One row against one token, groups of 128: each weight scale covers four activation groups.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static float Dot512G128(byte* w, ushort* s, byte* x, float* dx, int* sums, int k)
-        {
-            var low = Vector512.Create((byte)0x0F);
-            var ones = Vector512.Create((short)1);
-            var four = Vector512.Create(4);
-            var quarters = Vector512.Create(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
-            var acc = Vector512<float>.Zero;
-            for (int chunk = 0; chunk < k / 512; chunk++)
-            {
-                // Four scales for the chunk's four blocks, spread to its 16 groups of 32.
-                var four16 = Vector512.Create(Vector256.Create(Vector128.WidenLower(Vector128.CreateScalar(*(ulong*)(s + 4 * chunk)).AsUInt16()), Vector128<uint>.Zero), Vector256<uint>.Zero);
-                var scale = HalfToSingle(Avx512F.PermuteVar16x32(four16.AsInt32(), quarters).AsUInt32()) * Vector512.Load(dx + 16 * chunk);
-                var corrections = Vector512.Load(sums + 16 * chunk) << 1;
-                var lanes = quarters;
-                for (int j = 0; j < 4; j++)
-                {
-                    var bytes = Vector512.Load(w + 64 * j);
-                    var lo = bytes & low;
-                    var hi = Avx512BW.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & low;
-                    acc = Accumulate512(lo, hi, x + 128 * j, corrections, scale, lanes, ones, acc);
-                    lanes += four;
-                }
-                w += 256;
-                x += 512;
-            }
-            return Vector512.Sum(acc);
+            for (int row = rowStart; row < rowEnd; row++, w += k / 2, s += TScales.PerRow(k))
+                y[row] = Dot512<TScales>(w, s, x, dx, sums, k);
         }
 
         // Everything in registers: a static method over raw pointers, so the loop reloads nothing from the struct.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static float Dot512G32(byte* w, ushort* s, byte* x, float* dx, int* sums, int k)
+        private static float Dot512<TScales>(byte* w, ushort* s, byte* x, float* dx, int* sums, int k) where TScales : struct, IWeightScales
         {
             var low = Vector512.Create((byte)0x0F);
             var ones = Vector512.Create((short)1);
@@ -225,7 +194,7 @@ internal static unsafe class Int4Q8CpuBody
             var acc = Vector512<float>.Zero;
             for (int chunk = 0; chunk < k / 512; chunk++)
             {
-                var scale = HalfToSingle(Avx512F.ConvertToVector512UInt32(Vector256.Load(s + 16 * chunk))) * Vector512.Load(dx + 16 * chunk);
+                var scale = TScales.Chunk(s, chunk) * Vector512.Load(dx + 16 * chunk);
                 var corrections = Vector512.Load(sums + 16 * chunk) << 1;
                 var lanes = quarters;
                 for (int j = 0; j < 4; j++)
@@ -298,15 +267,9 @@ internal static unsafe class Int4Q8CpuBody
 
         /// <summary>The weight scales of the 16 groups of 32 in 512-weight chunk <paramref name="chunk"/> of a row.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private Vector512<float> WeightScales512(int row, int chunk)
-        {
-            if (groupSize == 32)
-                return HalfToSingle(Avx512F.ConvertToVector512UInt32(Vector256.Load(scales + (long)row * (k / 32) + 16 * chunk)));
-            // Groups of 128: four scales per chunk, each covering four groups of 32.
-            ulong four = *(ulong*)(scales + (long)row * (k / 128) + 4 * chunk);
-            var spread = Vector512.Create(Vector256.Create(Vector128.WidenLower(Vector128.CreateScalar(four).AsUInt16()), Vector128<uint>.Zero), Vector256<uint>.Zero);
-            return HalfToSingle(Avx512F.PermuteVar16x32(spread.AsInt32(), Vector512.Create(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3)).AsUInt32());
-        }
+        private Vector512<float> WeightScales512(int row, int chunk) => groupSize == 32
+            ? Groups32.Chunk(scales + (long)row * Groups32.PerRow(k), chunk)
+            : Groups128.Chunk(scales + (long)row * Groups128.PerRow(k), chunk);
 
         /// <summary>Row <paramref name="row"/> against tokens first..first+count-1 (count 1..4), 256 bits at a time.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -361,12 +324,46 @@ internal static unsafe class Int4Q8CpuBody
         // Half bits to float with integer operations (sign, then magnitude moved into a float's bits,
         // times 2^112), exact for every finite half: .NET exposes no F16C conversion.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<float> HalfToSingle(Vector512<uint> h) =>
+        internal static Vector512<float> HalfToSingle(Vector512<uint> h) =>
             (((h & Vector512.Create(0x8000u)) << 16) | ((h & Vector512.Create(0x7FFFu)) << 13)).AsSingle() * Vector512.Create(TwoTo112);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector128<float> HalfToSingle(Vector128<uint> h) =>
             (((h & Vector128.Create(0x8000u)) << 16) | ((h & Vector128.Create(0x7FFFu)) << 13)).AsSingle() * Vector128.Create(TwoTo112);
+    }
+
+    /// <summary>Where a row's weight scales sit and how a 512-weight chunk's 16 groups of 32 get theirs.</summary>
+    private interface IWeightScales
+    {
+        /// <summary>Scales per row.</summary>
+        static abstract int PerRow(int k);
+
+        /// <summary>The 16 group-of-32 scales of chunk <paramref name="chunk"/>, from the row's first scale.</summary>
+        static abstract Vector512<float> Chunk(ushort* rowScales, int chunk);
+    }
+
+    /// <summary>Groups of 32: one scale per group, 16 per chunk.</summary>
+    private readonly struct Groups32 : IWeightScales
+    {
+        public static int PerRow(int k) => k / 32;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Chunk(ushort* rowScales, int chunk) =>
+            RowDots.HalfToSingle(Avx512F.ConvertToVector512UInt32(Vector256.Load(rowScales + 16 * chunk)));
+    }
+
+    /// <summary>Groups of 128: four scales per chunk, each spread to the four groups of 32 it covers.</summary>
+    private readonly struct Groups128 : IWeightScales
+    {
+        public static int PerRow(int k) => k / 128;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Chunk(ushort* rowScales, int chunk)
+        {
+            ulong four = *(ulong*)(rowScales + 4 * chunk);
+            var spread = Vector512.Create(Vector256.Create(Vector128.WidenLower(Vector128.CreateScalar(four).AsUInt16()), Vector128<uint>.Zero), Vector256<uint>.Zero);
+            return RowDots.HalfToSingle(Avx512F.PermuteVar16x32(spread.AsInt32(), Vector512.Create(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3)).AsUInt32());
+        }
     }
 
     /// <summary>Up to four dot products, one per token.</summary>
