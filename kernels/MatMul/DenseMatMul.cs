@@ -173,7 +173,7 @@ public static partial class DenseMatMul
 
     /// <summary>
     /// fp16 weights on CPU-like devices, shaped like <c>F32Rows</c>: the inner loop takes the 8 words (16 halves) of a
-    /// 16-k block, even halves into partials 0..7 and odd into 8..15, widened with integer ops (exact for finite halves).
+    /// 16-k block, even halves into partials 0..7 and odd into 8..15 (KMath.HalfLow/HalfHigh, which every dialect widens exactly).
     /// </summary>
     [Kernel]
     [CpuGroupBody(typeof(DenseCpuBody), nameof(DenseCpuBody.F16Rows))]
@@ -196,15 +196,15 @@ public static partial class DenseMatMul
                 for (int j = 0; j < 8; j++)
                 {
                     uint pair = w[r * stride + kb / 2 + j];
-                    part[pb + j] += HalfBits(pair & 65535u) * x[t * k + kb + 2 * j];
-                    part[pb + 8 + j] += HalfBits(pair >> 16) * x[t * k + kb + 2 * j + 1];
+                    part[pb + j] += KMath.HalfLow(pair) * x[t * k + kb + 2 * j];
+                    part[pb + 8 + j] += KMath.HalfHigh(pair) * x[t * k + kb + 2 * j + 1];
                 }
             }
             float total = SumSixteen(part, pb);
             for (int kk = full; kk < k; kk++)
             {
                 uint pair = w[r * stride + kk / 2];
-                total += HalfBits((kk & 1) == 0 ? (pair & 65535u) : (pair >> 16)) * x[t * k + kk];
+                total += ((kk & 1) == 0 ? KMath.HalfLow(pair) : KMath.HalfHigh(pair)) * x[t * k + kk];
             }
             if (row < n && t0 + tt < tokens) y[(t0 + tt) * n + row] = total;
         }
@@ -227,13 +227,6 @@ public static partial class DenseMatMul
         float total = 0f;
         for (int j = 0; j < 16; j++) total += part[at + j];
         return total;
-    }
-
-    /// <summary>An IEEE half given as its 16 bits, widened with integer ops (sign and magnitude moved into a float, times 2^112).</summary>
-    [KernelHelper]
-    static float HalfBits(uint bits)
-    {
-        return KMath.AsFloat(((bits & 32768u) << 16) | ((bits & 32767u) << 13)) * KMath.AsFloat(2004877312u);
     }
 
     [KernelHelper]

@@ -340,16 +340,11 @@ public static partial class Int4MatMul
         return (float)((int)((word >> (4 * i)) & 15u) - 8);
     }
 
-    /// <summary>
-    /// The fp16 scale number <paramref name="index"/> from its 32-bit word (low half for even indices), widened
-    /// exactly with integer ops (sign and magnitude bits moved into a float, times 2^112), which CPU compilers vectorise
-    /// where a half-conversion call would not.
-    /// </summary>
+    /// <summary>The fp16 scale number <paramref name="index"/> from its 32-bit word (low half for even indices).</summary>
     [KernelHelper]
     static float ScaleAt(uint word, int index)
     {
-        uint bits = (index & 1) == 0 ? (word & 65535u) : (word >> 16);
-        return KMath.AsFloat(((bits & 32768u) << 16) | ((bits & 32767u) << 13)) * KMath.AsFloat(2004877312u);
+        return (index & 1) == 0 ? KMath.HalfLow(word) : KMath.HalfHigh(word);
     }
 
     /// <summary>The 8 products of one packed word with x[k..k+7] given as two vectors, summed in k order.</summary>
