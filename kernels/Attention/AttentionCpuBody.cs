@@ -532,34 +532,8 @@ internal static unsafe class AttentionCpuBody
         int d = 0;
         // Sixteen at a time where AVX-512 exists: the conversion is most of the work of an fp16 cache.
         if (Wide(n))
-            for (; d + 16 <= n; d += 16) HalfToSingle(Avx512F.ConvertToVector512Int32(Vector256.Load(source + d))).Store(destination + d);
-        for (; d < n; d += 8) HalfToSingle(Avx2.ConvertToVector256Int32(source + d)).Store(destination + d);
+            for (; d + 16 <= n; d += 16) HalfVectors.ToSingle(Avx512F.ConvertToVector512UInt32(Vector256.Load(source + d))).Store(destination + d);
+        for (; d < n; d += 8) HalfVectors.ToSingle(Avx2.ConvertToVector256Int32(source + d).AsUInt32()).Store(destination + d);
         return destination;
-    }
-
-    /// <summary>The 16-wide <see cref="HalfToSingle(Vector256{int})"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector512<float> HalfToSingle(Vector512<int> h)
-    {
-        var magnitude = h & Vector512.Create(0x7FFF);
-        var shifted = magnitude << 13;
-        var finite = (shifted.AsSingle() * Vector512.Create(5.192296858534828e33f)).AsInt32();
-        var bits = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(magnitude, Vector512.Create(0x7C00)), shifted | Vector512.Create(0x7F800000), finite);
-        return (bits | ((h & Vector512.Create(0x8000)) << 16)).AsSingle();
-    }
-
-    /// <summary>
-    /// Eight halves (zero-extended to int) as floats, exactly: exponent and mantissa moved into a float's bits and
-    /// multiplied by 2^112 (which rebiases normal numbers and turns subnormal halves, here float denormals, into the
-    /// right normal floats), infinities and NaNs given an all-ones exponent, then the sign. .NET exposes no F16C.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<float> HalfToSingle(Vector256<int> h)
-    {
-        var magnitude = h & Vector256.Create(0x7FFF);
-        var shifted = magnitude << 13;
-        var finite = (shifted.AsSingle() * Vector256.Create(5.192296858534828e33f)).AsInt32();
-        var bits = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(magnitude, Vector256.Create(0x7C00)), shifted | Vector256.Create(0x7F800000), finite);
-        return (bits | ((h & Vector256.Create(0x8000)) << 16)).AsSingle();
     }
 }

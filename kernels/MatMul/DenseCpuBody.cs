@@ -15,8 +15,6 @@ namespace Mistral.Gpu.Kernels;
 /// <summary>Vectorised CPU implementations of the dense (fp32 / fp16 weight) products (see <see cref="CpuGroupBodyAttribute"/>).</summary>
 internal static unsafe class DenseCpuBody
 {
-    private static readonly float TwoTo112 = BitConverter.UInt32BitsToSingle(0x77800000u);
-
     /// <summary>The group body of <c>DenseMatMul.F32Rows</c>; false (run the lanes) without AVX-512.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool F32Rows(CpuGroup group, ReadOnlyView<float> w, ReadOnlyView<float> x, View<float> y, int n, int k, int tokens, int tokenTile) =>
@@ -60,7 +58,7 @@ internal static unsafe class DenseCpuBody
         public static Vector512<float> Weights(byte* row, int kb)
         {
             var pairs = Vector256.Load((uint*)row + kb / 2);
-            return HalfToSingle(Vector512.Create(pairs & Vector256.Create(0xFFFFu), pairs >>> 16));
+            return HalfVectors.ToSingle(Vector512.Create(pairs & Vector256.Create(0xFFFFu), pairs >>> 16));
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -71,7 +69,7 @@ internal static unsafe class DenseCpuBody
         public static float At(byte* row, int kk)
         {
             uint pair = ((uint*)row)[kk / 2];
-            return HalfToSingle((kk & 1) == 0 ? pair & 0xFFFFu : pair >> 16);
+            return HalfVectors.ToSingle((kk & 1) == 0 ? pair & 0xFFFFu : pair >> 16);
         }
     }
 
@@ -126,12 +124,6 @@ internal static unsafe class DenseCpuBody
         for (int j = 0; j < 16; j++) total += part[j];
         return total;
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> HalfToSingle(Vector512<uint> h) =>
-        (((h & Vector512.Create(0x8000u)) << 16) | ((h & Vector512.Create(0x7FFFu)) << 13)).AsSingle() * Vector512.Create(TwoTo112);
-
-    private static float HalfToSingle(uint bits) => BitConverter.UInt32BitsToSingle(((bits & 0x8000u) << 16) | ((bits & 0x7FFFu) << 13)) * TwoTo112;
 
     // Views on the CPU backend wrap native memory, which the GC never moves.
     private static void* Address<T>(ReadOnlySpan<T> span) where T : unmanaged => Unsafe.AsPointer(ref MemoryMarshal.GetReference(span));

@@ -315,21 +315,10 @@ internal static unsafe class Int4Q8CpuBody
         private Vector128<float> WeightScales128(int row, int block)
         {
             if (groupSize == 32)
-                return HalfToSingle(Vector128.WidenLower(Vector128.CreateScalar(*(ulong*)(scales + (long)row * (k / 32) + 4 * block)).AsUInt16()));
+                return HalfVectors.ToSingle(Vector128.WidenLower(Vector128.CreateScalar(*(ulong*)(scales + (long)row * (k / 32) + 4 * block)).AsUInt16()));
             return Vector128.Create((float)BitConverter.UInt16BitsToHalf(scales[(long)row * (k / 128) + block]));
         }
 
-        private static readonly float TwoTo112 = BitConverter.UInt32BitsToSingle(0x77800000u);
-
-        // Half bits to float with integer operations (sign, then magnitude moved into a float's bits,
-        // times 2^112), exact for every finite half: .NET exposes no F16C conversion.
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        internal static Vector512<float> HalfToSingle(Vector512<uint> h) =>
-            (((h & Vector512.Create(0x8000u)) << 16) | ((h & Vector512.Create(0x7FFFu)) << 13)).AsSingle() * Vector512.Create(TwoTo112);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector128<float> HalfToSingle(Vector128<uint> h) =>
-            (((h & Vector128.Create(0x8000u)) << 16) | ((h & Vector128.Create(0x7FFFu)) << 13)).AsSingle() * Vector128.Create(TwoTo112);
     }
 
     /// <summary>Where a row's weight scales sit and how a 512-weight chunk's 16 groups of 32 get theirs.</summary>
@@ -349,7 +338,7 @@ internal static unsafe class Int4Q8CpuBody
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<float> Chunk(ushort* rowScales, int chunk) =>
-            RowDots.HalfToSingle(Avx512F.ConvertToVector512UInt32(Vector256.Load(rowScales + 16 * chunk)));
+            HalfVectors.ToSingle(Avx512F.ConvertToVector512UInt32(Vector256.Load(rowScales + 16 * chunk)));
     }
 
     /// <summary>Groups of 128: four scales per chunk, each spread to the four groups of 32 it covers.</summary>
@@ -362,7 +351,7 @@ internal static unsafe class Int4Q8CpuBody
         {
             ulong four = *(ulong*)(rowScales + 4 * chunk);
             var spread = Vector512.Create(Vector256.Create(Vector128.WidenLower(Vector128.CreateScalar(four).AsUInt16()), Vector128<uint>.Zero), Vector256<uint>.Zero);
-            return RowDots.HalfToSingle(Avx512F.PermuteVar16x32(spread.AsInt32(), Vector512.Create(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3)).AsUInt32());
+            return HalfVectors.ToSingle(Avx512F.PermuteVar16x32(spread.AsInt32(), Vector512.Create(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3)).AsUInt32());
         }
     }
 
