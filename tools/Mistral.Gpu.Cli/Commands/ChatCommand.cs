@@ -16,27 +16,18 @@ internal static class ChatCommand
     {
         var model = ModelOptions.Model();
         var system = new Option<string?>("--system") { Description = "A system prompt, prepended to the first user message", HelpName = "TEXT" };
-        var precision = ModelOptions.Precision();
-        var context = ModelOptions.Context();
-        var kvCache = ModelOptions.KvCache();
+        var runner = new ModelOptions.Runner();
         var backend = BackendOption.Create();
         var sampling = new ModelOptions.Sampling();
         var command = new Command("chat", "Chat with an instruct model: one user message per line on stdin, until EOF.") { model, system };
         sampling.AddTo(command);
         command.Options.Add(backend);
-        command.Options.Add(precision);
-        command.Options.Add(context);
-        command.Options.Add(kvCache);
+        runner.AddTo(command);
         command.SetAction(parse => ModelOptions.Run(parse, backend, accelerator =>
         {
-            var options = sampling.Read(parse);
-            sampling.ReadStopIds(parse);
-            string directory = ModelOptions.ResolveDirectory(parse.GetValue(model));
-            var tokenizer = ModelOptions.LoadTokenizer(directory);
-            var stops = sampling.StopTokens(parse, directory, tokenizer.VocabSize);
-            var template = new InstructTemplate(tokenizer);
-            using var loaded = ModelOptions.Load(accelerator, directory, parse.GetValue(precision)!, parse.GetValue(context), parse.GetValue(kvCache)!);
-            using var generator = new TextGenerator(loaded, tokenizer, extraStopTokens: stops);
+            using var session = ModelOptions.Session.Open(parse, accelerator, model, runner, sampling);
+            var (loaded, generator, options) = (session.Model, session.Generator, session.Sampling);
+            var template = new InstructTemplate(session.Tokenizer);
             var messages = new List<ChatMessage>();
             if (parse.GetValue(system) is { Length: > 0 } systemPrompt) messages.Add(ChatMessage.System(systemPrompt));
             bool interactive = !Console.IsInputRedirected;

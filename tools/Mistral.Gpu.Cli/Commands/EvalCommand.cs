@@ -16,12 +16,11 @@ internal static class EvalCommand
     {
         var model = ModelOptions.Model(required: true);
         var text = new Option<string>("--text") { Description = "A UTF-8 text file to score (encoded with BOS; cut to the context)", Required = true, HelpName = "FILE" };
-        var precision = ModelOptions.Precision();
+        var runner = new ModelOptions.Runner();
         var against = new Option<string?>("--against") { Description = "Also run this precision (e.g. fp32) and compare the logits", HelpName = "fp32|fp16|int4" };
-        var context = ModelOptions.Context();
-        var kvCache = ModelOptions.KvCache();
         var backend = BackendOption.Create();
-        var command = new Command("eval", "Perplexity of a text, and agreement with a reference precision.") { model, text, precision, against, context, kvCache, backend };
+        var command = new Command("eval", "Perplexity of a text, and agreement with a reference precision.") { model, text, against, backend };
+        runner.AddTo(command);
         command.SetAction(parse => ModelOptions.Run(parse, backend, accelerator =>
         {
             string path = parse.GetValue(text)!;
@@ -29,18 +28,18 @@ internal static class EvalCommand
             string directory = ModelOptions.ResolveDirectory(parse.GetValue(model));
             var tokenizer = ModelOptions.LoadTokenizer(directory);
             int[] ids = tokenizer.Encode(File.ReadAllText(path), addBos: true);
-            string chosen = parse.GetValue(precision)!;
+            string chosen = parse.GetValue(runner.Precision)!;
             string? reference = parse.GetValue(against);
-            using var loaded = ModelOptions.Load(accelerator, directory, chosen, parse.GetValue(context), parse.GetValue(kvCache)!);
-            using var referenceModel = reference is null ? null : ModelOptions.Load(accelerator, directory, reference, parse.GetValue(context));
+            using var loaded = runner.Load(parse, accelerator, directory);
+            using var referenceModel = reference is null ? null : runner.Load(parse, accelerator, directory, precision: reference);
             if (ids.Length > loaded.ContextLength)
             {
                 Console.Error.WriteLine($"note: the text has {ids.Length} tokens; scoring the first {loaded.ContextLength} (the context)");
                 ids = ids[..loaded.ContextLength];
             }
-            using var runner = new Transformer(loaded);
-            using var referenceRunner = referenceModel is null ? null : new Transformer(referenceModel);
-            var result = TextEvaluation.Evaluate(runner, referenceRunner, ids);
+            using var pass = new Transformer(loaded);
+            using var referencePass = referenceModel is null ? null : new Transformer(referenceModel);
+            var result = TextEvaluation.Evaluate(pass, referencePass, ids);
             var c = CultureInfo.InvariantCulture;
             Console.WriteLine(string.Create(c, $"{chosen}: {result.Tokens} tokens scored, perplexity {result.Perplexity:0.0000} (mean NLL {result.MeanNll:0.00000} nats)"));
             if (reference is not null)

@@ -17,28 +17,19 @@ internal static class GenerateCommand
     {
         var prompt = new Argument<string>("PROMPT") { Description = "The text to continue", DefaultValueFactory = _ => DefaultPrompt };
         var model = ModelOptions.Model();
-        var precision = ModelOptions.Precision();
-        var context = ModelOptions.Context();
-        var kvCache = ModelOptions.KvCache();
+        var runner = new ModelOptions.Runner();
         var backend = BackendOption.Create();
         var sampling = new ModelOptions.Sampling();
         var json = new Option<bool>("--json") { Description = "Print one JSON object: prompt_tokens, tokens (generated ids), text, tokens_per_second" };
         var command = new Command("generate", "Generate text from a prompt (default model: the shipped stories260k).") { prompt, model };
         sampling.AddTo(command);
         command.Options.Add(backend);
-        command.Options.Add(precision);
-        command.Options.Add(context);
-        command.Options.Add(kvCache);
+        runner.AddTo(command);
         command.Options.Add(json);
         command.SetAction(parse => ModelOptions.Run(parse, backend, accelerator =>
         {
-            var options = sampling.Read(parse);
-            sampling.ReadStopIds(parse);
-            string directory = ModelOptions.ResolveDirectory(parse.GetValue(model));
-            var tokenizer = ModelOptions.LoadTokenizer(directory);
-            var stops = sampling.StopTokens(parse, directory, tokenizer.VocabSize);
-            using var loaded = ModelOptions.Load(accelerator, directory, parse.GetValue(precision)!, parse.GetValue(context), parse.GetValue(kvCache)!);
-            using var generator = new TextGenerator(loaded, tokenizer, extraStopTokens: stops);
+            using var session = ModelOptions.Session.Open(parse, accelerator, model, runner, sampling);
+            var (tokenizer, generator, options) = (session.Tokenizer, session.Generator, session.Sampling);
             string text = parse.GetValue(prompt) ?? DefaultPrompt;
             // Encode and check the prompt before echoing it: a prompt that does not fit is one error line, nothing on stdout.
             int[] promptTokens = tokenizer.Encode(text, addBos: true);

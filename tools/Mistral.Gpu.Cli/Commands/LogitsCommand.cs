@@ -22,13 +22,13 @@ internal static class LogitsCommand
         var decode = new Option<int>("--decode") { Description = "Greedy decode steps after the prompt", DefaultValueFactory = _ => 0, HelpName = "N" };
         var output = new Option<string>("--out", "-o") { Description = "The safetensors file to write", Required = true, HelpName = "FILE" };
         var force = new Option<bool>("--force") { Description = "Overwrite --out if it exists" };
-        var precision = ModelOptions.Precision();
-        var kvCache = ModelOptions.KvCache();
+        var runner = new ModelOptions.Runner(withContext: false);
         var backend = BackendOption.Create();
         var command = new Command("logits", "Write the logits of a token sequence (and of a greedy decode) to a safetensors file.")
         {
-            model, tokens, decode, output, force, backend, precision, kvCache,
+            model, tokens, decode, output, force, backend,
         };
+        runner.AddTo(command);
         command.SetAction(parse => ModelOptions.Run(parse, backend, accelerator =>
         {
             string path = parse.GetValue(output)!;
@@ -38,7 +38,7 @@ internal static class LogitsCommand
             int steps = parse.GetValue(decode);
             if (steps < 0) throw new ArgumentException($"--decode must be 0 or more, got {steps}");
             string directory = ModelOptions.ResolveDirectory(parse.GetValue(model));
-            using var loaded = ModelOptions.Load(accelerator, directory, parse.GetValue(precision)!, context: null, parse.GetValue(kvCache)!);
+            using var loaded = runner.Load(parse, accelerator, directory);
             var (prefill, decodeTokens, decodeLogits) = Compute(loaded, ids, steps);
             var tensors = new List<SafetensorsTensorData>
             {

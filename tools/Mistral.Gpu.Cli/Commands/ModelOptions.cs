@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Mistral.Gpu.Model.Generation;
 using Mistral.Gpu.Kernels;
 using Mistral.Gpu.Model.Checkpoints;
 using Mistral.Gpu.Model.Runner;
@@ -53,6 +54,61 @@ internal static class ModelOptions
         Description = "Longest context in positions (default: the config's max_seq_len); sizes the KV cache when the model has no sliding window",
         HelpName = "N",
     };
+
+    /// <summary>How a command runs the model: weight precision, the context (where the command has one) and the KV cache format.</summary>
+    public sealed class Runner(bool withContext = true)
+    {
+        public Option<string> Precision { get; } = ModelOptions.Precision();
+        public Option<int?>? Context { get; } = withContext ? ModelOptions.Context() : null;
+        public Option<string> KvCache { get; } = ModelOptions.KvCache();
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(Precision);
+            if (Context is not null) command.Options.Add(Context);
+            command.Options.Add(KvCache);
+        }
+
+        /// <summary>The model in <paramref name="directory"/> as the options ask (or at <paramref name="precision"/> and an fp32 cache, for a reference run).</summary>
+        public MistralModel Load(ParseResult parse, Accelerator accelerator, string directory, string? precision = null) =>
+            ModelOptions.Load(accelerator, directory, precision ?? parse.GetValue(Precision)!, Context is null ? null : parse.GetValue(Context),
+                precision is null ? parse.GetValue(KvCache)! : "fp32");
+    }
+
+    /// <summary>What generate and chat run: the tokenizer, the loaded model and a generator stopping where the options say.</summary>
+    public sealed class Session(SentencePieceTokenizer tokenizer, MistralModel model, TextGenerator generator, SamplingOptions sampling) : IDisposable
+    {
+        public SentencePieceTokenizer Tokenizer { get; } = tokenizer;
+        public MistralModel Model { get; } = model;
+        public TextGenerator Generator { get; } = generator;
+        public SamplingOptions Sampling { get; } = sampling;
+
+        /// <summary>Reads the sampling options (failing before anything loads), then the tokenizer, the stop ids and the model.</summary>
+        public static Session Open(ParseResult parse, Accelerator accelerator, Option<string?> modelOption, Runner runner, ModelOptions.Sampling sampling)
+        {
+            var options = sampling.Read(parse);
+            sampling.ReadStopIds(parse);
+            string directory = ResolveDirectory(parse.GetValue(modelOption));
+            var tokenizer = LoadTokenizer(directory);
+            var stops = sampling.StopTokens(parse, directory, tokenizer.VocabSize);
+            var model = runner.Load(parse, accelerator, directory);
+            try
+            {
+                return new Session(tokenizer, model, new TextGenerator(model, tokenizer, extraStopTokens: stops), options);
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
+        }
+
+        public void Dispose()
+        {
+            Generator.Dispose();
+            Model.Dispose();
+        }
+    }
 
     /// <summary>The sampling options of generate and chat.</summary>
     public sealed class Sampling
