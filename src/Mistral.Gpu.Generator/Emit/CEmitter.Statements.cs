@@ -108,8 +108,8 @@ internal sealed partial class CEmitter
             EmitStatement(statement);
             return;
         }
-        // A collective may become several statements (publish, then read): keep them under the if/for.
-        if (dialect.WarpPublish.Length > 0 && statement.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>()
+        // A collective may become several statements (publish, then read, where the dialect emulates it): keep them under the if/for.
+        if (statement.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>()
             .Any(call => Known.IsWarpCollective(model.GetSymbolInfo(call).Symbol as IMethodSymbol)))
         {
             body.Open();
