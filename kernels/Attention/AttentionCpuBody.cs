@@ -9,7 +9,8 @@
 //   softmax: per row the block max over the keys in its window, the weights e^(s - m) with a vectorised exp
 //           (Cephes' degree-6 polynomial, ~1 ulp; arguments clamped to -87 like the lanes, so no denormal), keys
 //           outside the row's window weight 0, the rescale of the accumulators only when the max grew;
-//   P·V: sixteen dims of four rows held in registers while the block's value rows stream past.
+//   P·V: two vectors of dims (16 or 32) of four rows held in registers while the block's value rows stream past.
+// Each loop is written once over IFloatLanes (kernels/Cpu/FloatLanes.cs) and compiled per width.
 // The K/V cache is head-major ([NKvHeads, CacheSlots, HeadDim]), so a group streams two contiguous runs.
 //
 // Exactness: the same operations as the lanes in a different summation order (dot products in partial vectors,
@@ -67,8 +68,7 @@ internal static unsafe class AttentionCpuBody
         // run four rows at a time; padded rows' results are never written out.
         int paddedRows = (rows + 3) / 4 * 4;
         float* query = stackalloc float[rowTile * headDim];
-        // Eight floats of slack: with headDim 8 the four-row P·V loop loads (and drops) a second vector past the last row.
-        float* acc = stackalloc float[rowTile * headDim + 8];
+        float* acc = stackalloc float[rowTile * headDim];
         float* scores = stackalloc float[rowTile * keyBlock];
         float* runningMax = stackalloc float[rowTile];
         float* runningSum = stackalloc float[rowTile];
@@ -78,15 +78,7 @@ internal static unsafe class AttentionCpuBody
         float** valueRows = stackalloc float*[keyBlock];
         float* qIn = Address(q.AsSpan());
         for (int r = 0; r < paddedRows; r++)
-        {
-            for (int d = 0; d < headDim; d++)
-            {
-                query[r * headDim + d] = r < rows ? qIn[(firstHead + r) * headDim + d] * scale : 0f;
-                acc[r * headDim + d] = 0f;
-            }
-            runningMax[r] = AttentionTiles.NoScore;
-            runningSum[r] = 0f;
-        }
+            StartRow(r, r < rows ? qIn + (firstHead + r) * headDim : null, scale, headDim, query, acc, runningMax, runningSum);
         for (int i = 0; i < rowTile * keyBlock; i++) scores[i] = 0f;
 
         for (int blockStart = firstKey; blockStart <= lastKey; blockStart += keyBlock)
@@ -102,26 +94,9 @@ internal static unsafe class AttentionCpuBody
                 for (int j = 0; j < count; j++)
                     Dot4(query + r * headDim, headDim, keyRows[j], scores + r * keyBlock + j, keyBlock);
 
+            // Every key of a split is inside the window of every row.
             for (int r = 0; r < rows; r++)
-            {
-                float* s = scores + r * keyBlock;
-                float blockMax = AttentionTiles.NoScore;
-                for (int j = 0; j < count; j++) blockMax = MathF.Max(blockMax, s[j]);
-                float oldMax = runningMax[r];
-                float newMax = MathF.Max(oldMax, blockMax);
-                float sum = ExpShifted(s, count, newMax);
-                if (newMax > oldMax)
-                {
-                    float rescale = MathF.Exp(MathF.Max(oldMax - newMax, FlashDecoding.MinExponent));
-                    Scale(acc + r * headDim, rescale, headDim);
-                    runningSum[r] = MathF.FusedMultiplyAdd(runningSum[r], rescale, sum);
-                }
-                else
-                {
-                    runningSum[r] += sum;
-                }
-                runningMax[r] = newMax;
-            }
+                UpdateRow(scores + r * keyBlock, count, 0, count - 1, runningMax + r, runningSum + r, acc + r * headDim, headDim);
             // Padded rows have zero queries, so zero scores, which are never exponentiated: weight 0, they add nothing.
             for (int r = 0; r < paddedRows; r += 4)
                 AddWeighted4(acc + r * headDim, headDim, scores + r * keyBlock, keyBlock, valueRows, count);
@@ -175,7 +150,7 @@ internal static unsafe class AttentionCpuBody
 
         int paddedRows = (rows + 3) / 4 * 4;
         float* query = stackalloc float[rowTile * headDim];
-        float* acc = stackalloc float[rowTile * headDim + 8];
+        float* acc = stackalloc float[rowTile * headDim];
         float* scores = stackalloc float[rowTile * keyBlock];
         float* runningMax = stackalloc float[rowTile];
         float* runningSum = stackalloc float[rowTile];
@@ -186,14 +161,8 @@ internal static unsafe class AttentionCpuBody
         for (int r = 0; r < paddedRows; r++)
         {
             int row = firstRow + r;
-            int head = kvHead * ratio + row % ratio;
-            for (int d = 0; d < headDim; d++)
-            {
-                query[r * headDim + d] = r < rows ? qIn[(row / ratio * nHeads + head) * headDim + d] * scale : 0f;
-                acc[r * headDim + d] = 0f;
-            }
-            runningMax[r] = AttentionTiles.NoScore;
-            runningSum[r] = 0f;
+            float* source = r < rows ? qIn + (long)(row / ratio * nHeads + kvHead * ratio + row % ratio) * headDim : null;
+            StartRow(r, source, scale, headDim, query, acc, runningMax, runningSum);
         }
 
         for (int blockStart = keyStart; blockStart <= lastPos; blockStart += keyBlock)
@@ -224,30 +193,7 @@ internal static unsafe class AttentionCpuBody
                 int position = startPos + (firstRow + r) / ratio;
                 int from = Math.Max(Math.Max(0, position - window + 1), blockStart) - blockStart;
                 int to = Math.Min(position, blockStart + count - 1) - blockStart;
-                float* s = scores + r * keyBlock;
-                if (from > to)
-                {
-                    for (int j = 0; j < count; j++) s[j] = 0f;
-                    continue;
-                }
-                float blockMax = AttentionTiles.NoScore;
-                for (int j = from; j <= to; j++) blockMax = MathF.Max(blockMax, s[j]);
-                float oldMax = runningMax[r];
-                float newMax = MathF.Max(oldMax, blockMax);
-                for (int j = 0; j < from; j++) s[j] = 0f;
-                for (int j = to + 1; j < count; j++) s[j] = 0f;
-                float sum = ExpShifted(s + from, to - from + 1, newMax);
-                if (newMax > oldMax)
-                {
-                    float rescale = MathF.Exp(MathF.Max(oldMax - newMax, FlashDecoding.MinExponent));
-                    Scale(acc + r * headDim, rescale, headDim);
-                    runningSum[r] = MathF.FusedMultiplyAdd(runningSum[r], rescale, sum);
-                }
-                else
-                {
-                    runningSum[r] += sum;
-                }
-                runningMax[r] = newMax;
+                UpdateRow(scores + r * keyBlock, count, from, to, runningMax + r, runningSum + r, acc + r * headDim, headDim);
             }
             // Padded rows have zero queries, so zero scores, never exponentiated: weight 0.
             for (int r = 0; r < paddedRows; r += 4)
@@ -293,24 +239,49 @@ internal static unsafe class AttentionCpuBody
     // Views on the CPU backend wrap native memory, which the GC never moves.
     private static T* Address<T>(ReadOnlySpan<T> span) where T : unmanaged => (T*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(span));
 
-    /// <summary>Σ a[d]·b[d] in four 8-wide partial sums.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Dot(float* a, float* b, int n)
+    /// <summary>A row's query (scaled; zeros for a padding row, <paramref name="source"/> null) and its empty softmax state.</summary>
+    private static void StartRow(int r, float* source, float scale, int headDim, float* query, float* acc, float* runningMax, float* runningSum)
     {
-        var s0 = Vector256<float>.Zero;
-        var s1 = Vector256<float>.Zero;
-        var s2 = Vector256<float>.Zero;
-        var s3 = Vector256<float>.Zero;
-        int d = 0;
-        for (; d + 32 <= n; d += 32)
+        for (int d = 0; d < headDim; d++)
         {
-            s0 = Fma.MultiplyAdd(Vector256.Load(a + d), Vector256.Load(b + d), s0);
-            s1 = Fma.MultiplyAdd(Vector256.Load(a + d + 8), Vector256.Load(b + d + 8), s1);
-            s2 = Fma.MultiplyAdd(Vector256.Load(a + d + 16), Vector256.Load(b + d + 16), s2);
-            s3 = Fma.MultiplyAdd(Vector256.Load(a + d + 24), Vector256.Load(b + d + 24), s3);
+            query[r * headDim + d] = source != null ? source[d] * scale : 0f;
+            acc[r * headDim + d] = 0f;
         }
-        for (; d < n; d += 8) s0 = Fma.MultiplyAdd(Vector256.Load(a + d), Vector256.Load(b + d), s0);
-        return Vector256.Sum((s0 + s1) + (s2 + s3));
+        runningMax[r] = AttentionTiles.NoScore;
+        runningSum[r] = 0f;
+    }
+
+    /// <summary>
+    /// One row's online-softmax step over a block of <paramref name="count"/> scores of which keys
+    /// <paramref name="from"/>..<paramref name="to"/> are in its window: the scores become the weights e^(s − m_new)
+    /// (0 outside the window), the running sum takes them, and the accumulator is rescaled when the max grew.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void UpdateRow(float* s, int count, int from, int to, float* runningMax, float* runningSum, float* acc, int headDim)
+    {
+        if (from > to)
+        {
+            for (int j = 0; j < count; j++) s[j] = 0f;
+            return;
+        }
+        float blockMax = AttentionTiles.NoScore;
+        for (int j = from; j <= to; j++) blockMax = MathF.Max(blockMax, s[j]);
+        float oldMax = *runningMax;
+        float newMax = MathF.Max(oldMax, blockMax);
+        for (int j = 0; j < from; j++) s[j] = 0f;
+        for (int j = to + 1; j < count; j++) s[j] = 0f;
+        float sum = ExpShifted(s + from, to - from + 1, newMax);
+        if (newMax > oldMax)
+        {
+            float rescale = MathF.Exp(MathF.Max(oldMax - newMax, FlashDecoding.MinExponent));
+            Scale(acc, rescale, headDim);
+            *runningSum = MathF.FusedMultiplyAdd(*runningSum, rescale, sum);
+        }
+        else
+        {
+            *runningSum += sum;
+        }
+        *runningMax = newMax;
     }
 
     /// <summary>
@@ -320,147 +291,88 @@ internal static unsafe class AttentionCpuBody
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Dot4(float* q, int headDim, float* k, float* scores, int stride)
     {
-        if (Wide(headDim))
+        if (Wide(headDim)) Dot4<Lanes512, Vector512<float>>(q, headDim, k, scores, stride);
+        else Dot4<Lanes256, Vector256<float>>(q, headDim, k, scores, stride);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Dot4<TLanes, TVector>(float* q, int headDim, float* k, float* scores, int stride)
+        where TLanes : struct, IFloatLanes<TVector> where TVector : struct
+    {
+        var s0 = TLanes.Zero;
+        var s1 = TLanes.Zero;
+        var s2 = TLanes.Zero;
+        var s3 = TLanes.Zero;
+        for (int d = 0; d < headDim; d += TLanes.Count)
         {
-            Dot4Wide(q, headDim, k, scores, stride);
-            return;
+            var key = TLanes.Load(k + d);
+            s0 = TLanes.MultiplyAdd(TLanes.Load(q + d), key, s0);
+            s1 = TLanes.MultiplyAdd(TLanes.Load(q + headDim + d), key, s1);
+            s2 = TLanes.MultiplyAdd(TLanes.Load(q + 2 * headDim + d), key, s2);
+            s3 = TLanes.MultiplyAdd(TLanes.Load(q + 3 * headDim + d), key, s3);
         }
-        var s0 = Vector256<float>.Zero;
-        var s1 = Vector256<float>.Zero;
-        var s2 = Vector256<float>.Zero;
-        var s3 = Vector256<float>.Zero;
-        for (int d = 0; d < headDim; d += 8)
-        {
-            var key = Vector256.Load(k + d);
-            s0 = Fma.MultiplyAdd(Vector256.Load(q + d), key, s0);
-            s1 = Fma.MultiplyAdd(Vector256.Load(q + headDim + d), key, s1);
-            s2 = Fma.MultiplyAdd(Vector256.Load(q + 2 * headDim + d), key, s2);
-            s3 = Fma.MultiplyAdd(Vector256.Load(q + 3 * headDim + d), key, s3);
-        }
-        scores[0] = Vector256.Sum(s0);
-        scores[stride] = Vector256.Sum(s1);
-        scores[2 * stride] = Vector256.Sum(s2);
-        scores[3 * stride] = Vector256.Sum(s3);
+        scores[0] = TLanes.Sum(s0);
+        scores[stride] = TLanes.Sum(s1);
+        scores[2 * stride] = TLanes.Sum(s2);
+        scores[3 * stride] = TLanes.Sum(s3);
     }
 
     /// <summary>
     /// acc[r, d] += Σ_j w[r, j]·v_j[d] for four rows (acc stride <paramref name="headDim"/>, weights stride
-    /// <paramref name="stride"/>) over <paramref name="count"/> value rows: sixteen dims of the four rows stay in
-    /// registers while the block's keys stream past, so each value vector is loaded once per four rows.
+    /// <paramref name="stride"/>) over <paramref name="count"/> value rows: two vectors of dims of the four rows stay
+    /// in eight registers while the block's keys stream past, so each value vector is loaded once per four rows.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddWeighted4(float* acc, int headDim, float* w, int stride, float** v, int count)
     {
-        if (Wide(headDim))
-        {
-            AddWeighted4Wide(acc, headDim, w, stride, v, count);
-            return;
-        }
-        for (int d = 0; d < headDim; d += 16)
-        {
-            var a00 = Vector256.Load(acc + d);
-            var a01 = Vector256.Load(acc + d + 8);
-            var a10 = Vector256.Load(acc + headDim + d);
-            var a11 = Vector256.Load(acc + headDim + d + 8);
-            var a20 = Vector256.Load(acc + 2 * headDim + d);
-            var a21 = Vector256.Load(acc + 2 * headDim + d + 8);
-            var a30 = Vector256.Load(acc + 3 * headDim + d);
-            var a31 = Vector256.Load(acc + 3 * headDim + d + 8);
-            for (int j = 0; j < count; j++)
-            {
-                var v0 = Vector256.Load(v[j] + d);
-                var v1 = headDim - d >= 16 ? Vector256.Load(v[j] + d + 8) : Vector256<float>.Zero;
-                var w0 = Vector256.Create(w[j]);
-                var w1 = Vector256.Create(w[stride + j]);
-                var w2 = Vector256.Create(w[2 * stride + j]);
-                var w3 = Vector256.Create(w[3 * stride + j]);
-                a00 = Fma.MultiplyAdd(w0, v0, a00);
-                a01 = Fma.MultiplyAdd(w0, v1, a01);
-                a10 = Fma.MultiplyAdd(w1, v0, a10);
-                a11 = Fma.MultiplyAdd(w1, v1, a11);
-                a20 = Fma.MultiplyAdd(w2, v0, a20);
-                a21 = Fma.MultiplyAdd(w2, v1, a21);
-                a30 = Fma.MultiplyAdd(w3, v0, a30);
-                a31 = Fma.MultiplyAdd(w3, v1, a31);
-            }
-            a00.Store(acc + d);
-            a10.Store(acc + headDim + d);
-            a20.Store(acc + 2 * headDim + d);
-            a30.Store(acc + 3 * headDim + d);
-            if (headDim - d >= 16)
-            {
-                a01.Store(acc + d + 8);
-                a11.Store(acc + headDim + d + 8);
-                a21.Store(acc + 2 * headDim + d + 8);
-                a31.Store(acc + 3 * headDim + d + 8);
-            }
-        }
+        if (Wide(headDim)) AddWeighted4<Lanes512, Vector512<float>>(acc, headDim, w, stride, v, count);
+        else AddWeighted4<Lanes256, Vector256<float>>(acc, headDim, w, stride, v, count);
     }
 
-    /// <summary>The 16-wide <see cref="Dot4"/> (headDim a multiple of 16).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Dot4Wide(float* q, int headDim, float* k, float* scores, int stride)
+    private static void AddWeighted4<TLanes, TVector>(float* acc, int headDim, float* w, int stride, float** v, int count)
+        where TLanes : struct, IFloatLanes<TVector> where TVector : struct
     {
-        var s0 = Vector512<float>.Zero;
-        var s1 = Vector512<float>.Zero;
-        var s2 = Vector512<float>.Zero;
-        var s3 = Vector512<float>.Zero;
-        for (int d = 0; d < headDim; d += 16)
+        int width = TLanes.Count;
+        for (int d = 0; d < headDim; d += 2 * width)
         {
-            var key = Vector512.Load(k + d);
-            s0 = Avx512F.FusedMultiplyAdd(Vector512.Load(q + d), key, s0);
-            s1 = Avx512F.FusedMultiplyAdd(Vector512.Load(q + headDim + d), key, s1);
-            s2 = Avx512F.FusedMultiplyAdd(Vector512.Load(q + 2 * headDim + d), key, s2);
-            s3 = Avx512F.FusedMultiplyAdd(Vector512.Load(q + 3 * headDim + d), key, s3);
-        }
-        scores[0] = Vector512.Sum(s0);
-        scores[stride] = Vector512.Sum(s1);
-        scores[2 * stride] = Vector512.Sum(s2);
-        scores[3 * stride] = Vector512.Sum(s3);
-    }
-
-    /// <summary>The 16-wide <see cref="AddWeighted4"/>: 32 dims of four rows in eight registers (headDim a multiple of 16).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddWeighted4Wide(float* acc, int headDim, float* w, int stride, float** v, int count)
-    {
-        for (int d = 0; d < headDim; d += 32)
-        {
-            bool two = headDim - d >= 32;
-            var a00 = Vector512.Load(acc + d);
-            var a10 = Vector512.Load(acc + headDim + d);
-            var a20 = Vector512.Load(acc + 2 * headDim + d);
-            var a30 = Vector512.Load(acc + 3 * headDim + d);
-            var a01 = two ? Vector512.Load(acc + d + 16) : Vector512<float>.Zero;
-            var a11 = two ? Vector512.Load(acc + headDim + d + 16) : Vector512<float>.Zero;
-            var a21 = two ? Vector512.Load(acc + 2 * headDim + d + 16) : Vector512<float>.Zero;
-            var a31 = two ? Vector512.Load(acc + 3 * headDim + d + 16) : Vector512<float>.Zero;
+            // headDim is a multiple of the width, not always of twice it: the last pass may hold one vector per row.
+            bool two = headDim - d >= 2 * width;
+            var a00 = TLanes.Load(acc + d);
+            var a10 = TLanes.Load(acc + headDim + d);
+            var a20 = TLanes.Load(acc + 2 * headDim + d);
+            var a30 = TLanes.Load(acc + 3 * headDim + d);
+            var a01 = two ? TLanes.Load(acc + d + width) : TLanes.Zero;
+            var a11 = two ? TLanes.Load(acc + headDim + d + width) : TLanes.Zero;
+            var a21 = two ? TLanes.Load(acc + 2 * headDim + d + width) : TLanes.Zero;
+            var a31 = two ? TLanes.Load(acc + 3 * headDim + d + width) : TLanes.Zero;
             for (int j = 0; j < count; j++)
             {
-                var v0 = Vector512.Load(v[j] + d);
-                var v1 = two ? Vector512.Load(v[j] + d + 16) : Vector512<float>.Zero;
-                var w0 = Vector512.Create(w[j]);
-                var w1 = Vector512.Create(w[stride + j]);
-                var w2 = Vector512.Create(w[2 * stride + j]);
-                var w3 = Vector512.Create(w[3 * stride + j]);
-                a00 = Avx512F.FusedMultiplyAdd(w0, v0, a00);
-                a01 = Avx512F.FusedMultiplyAdd(w0, v1, a01);
-                a10 = Avx512F.FusedMultiplyAdd(w1, v0, a10);
-                a11 = Avx512F.FusedMultiplyAdd(w1, v1, a11);
-                a20 = Avx512F.FusedMultiplyAdd(w2, v0, a20);
-                a21 = Avx512F.FusedMultiplyAdd(w2, v1, a21);
-                a30 = Avx512F.FusedMultiplyAdd(w3, v0, a30);
-                a31 = Avx512F.FusedMultiplyAdd(w3, v1, a31);
+                var v0 = TLanes.Load(v[j] + d);
+                var v1 = two ? TLanes.Load(v[j] + d + width) : TLanes.Zero;
+                var w0 = TLanes.Broadcast(w[j]);
+                var w1 = TLanes.Broadcast(w[stride + j]);
+                var w2 = TLanes.Broadcast(w[2 * stride + j]);
+                var w3 = TLanes.Broadcast(w[3 * stride + j]);
+                a00 = TLanes.MultiplyAdd(w0, v0, a00);
+                a01 = TLanes.MultiplyAdd(w0, v1, a01);
+                a10 = TLanes.MultiplyAdd(w1, v0, a10);
+                a11 = TLanes.MultiplyAdd(w1, v1, a11);
+                a20 = TLanes.MultiplyAdd(w2, v0, a20);
+                a21 = TLanes.MultiplyAdd(w2, v1, a21);
+                a30 = TLanes.MultiplyAdd(w3, v0, a30);
+                a31 = TLanes.MultiplyAdd(w3, v1, a31);
             }
-            a00.Store(acc + d);
-            a10.Store(acc + headDim + d);
-            a20.Store(acc + 2 * headDim + d);
-            a30.Store(acc + 3 * headDim + d);
+            TLanes.Store(a00, acc + d);
+            TLanes.Store(a10, acc + headDim + d);
+            TLanes.Store(a20, acc + 2 * headDim + d);
+            TLanes.Store(a30, acc + 3 * headDim + d);
             if (two)
             {
-                a01.Store(acc + d + 16);
-                a11.Store(acc + headDim + d + 16);
-                a21.Store(acc + 2 * headDim + d + 16);
-                a31.Store(acc + 3 * headDim + d + 16);
+                TLanes.Store(a01, acc + d + width);
+                TLanes.Store(a11, acc + headDim + d + width);
+                TLanes.Store(a21, acc + 2 * headDim + d + width);
+                TLanes.Store(a31, acc + 3 * headDim + d + width);
             }
         }
     }
