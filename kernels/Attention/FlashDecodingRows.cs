@@ -36,9 +36,10 @@ public static partial class FlashDecoding
     public const float MinExponent = -87f;
 
     /// <summary>Σ a[aAt + d]·b[bAt + d] over d &lt; n (n a multiple of 8): 32 partial sums (four independent 8-wide FMA chains
-    /// once vectorised) when n ≥ 32, else 8; then a fixed pairwise tree.</summary>
+    /// once vectorised) when n ≥ 32, else 8; then a fixed pairwise tree. b is a row widened into group memory (fp16
+    /// cache) or a row of the fp32 cache read in place.</summary>
     [KernelHelper]
-    internal static float RowDot(SharedView<float> a, int aAt, SharedView<float> b, int bAt, int n)
+    internal static float RowDot(SharedView<float> a, int aAt, ReadOnlyView<float> b, int bAt, int n)
     {
         float score = 0f;
         if (n >= 32)
@@ -111,92 +112,10 @@ public static partial class FlashDecoding
         return score;
     }
 
-    /// <summary>acc[accAt + d] += w·v[vAt + d] for d &lt; n: independent iterations, vectorised.</summary>
+    /// <summary>acc[accAt + d] += w·v[vAt + d] for d &lt; n: independent iterations, vectorised. v is in group or global
+    /// memory, like <see cref="RowDot"/>'s b.</summary>
     [KernelHelper]
-    internal static void AddWeighted(SharedView<float> acc, int accAt, float w, SharedView<float> v, int vAt, int n)
-    {
-        for (int d = 0; d < n; d++) acc[accAt + d] = KMath.Fma(w, v[vAt + d], acc[accAt + d]);
-    }
-
-    /// <summary><see cref="RowDot"/> against a row of global memory (the fp32 cache, read in place): 32 partial sums (four independent 8-wide FMA chains
-    /// once vectorised) when n ≥ 32, else 8; then a fixed pairwise tree.</summary>
-    [KernelHelper]
-    internal static float RowDotGlobal(SharedView<float> a, int aAt, ReadOnlyView<float> b, int bAt, int n)
-    {
-        float score = 0f;
-        if (n >= 32)
-        {
-            float s0 = 0f; float s1 = 0f; float s2 = 0f; float s3 = 0f; float s4 = 0f; float s5 = 0f; float s6 = 0f; float s7 = 0f;
-            float s8 = 0f; float s9 = 0f; float s10 = 0f; float s11 = 0f; float s12 = 0f; float s13 = 0f; float s14 = 0f; float s15 = 0f;
-            float s16 = 0f; float s17 = 0f; float s18 = 0f; float s19 = 0f; float s20 = 0f; float s21 = 0f; float s22 = 0f; float s23 = 0f;
-            float s24 = 0f; float s25 = 0f; float s26 = 0f; float s27 = 0f; float s28 = 0f; float s29 = 0f; float s30 = 0f; float s31 = 0f;
-            for (int d = 0; d < n; d += 32)
-            {
-                s0 = KMath.Fma(a[aAt + d + 0], b[bAt + d + 0], s0);
-                s1 = KMath.Fma(a[aAt + d + 1], b[bAt + d + 1], s1);
-                s2 = KMath.Fma(a[aAt + d + 2], b[bAt + d + 2], s2);
-                s3 = KMath.Fma(a[aAt + d + 3], b[bAt + d + 3], s3);
-                s4 = KMath.Fma(a[aAt + d + 4], b[bAt + d + 4], s4);
-                s5 = KMath.Fma(a[aAt + d + 5], b[bAt + d + 5], s5);
-                s6 = KMath.Fma(a[aAt + d + 6], b[bAt + d + 6], s6);
-                s7 = KMath.Fma(a[aAt + d + 7], b[bAt + d + 7], s7);
-                s8 = KMath.Fma(a[aAt + d + 8], b[bAt + d + 8], s8);
-                s9 = KMath.Fma(a[aAt + d + 9], b[bAt + d + 9], s9);
-                s10 = KMath.Fma(a[aAt + d + 10], b[bAt + d + 10], s10);
-                s11 = KMath.Fma(a[aAt + d + 11], b[bAt + d + 11], s11);
-                s12 = KMath.Fma(a[aAt + d + 12], b[bAt + d + 12], s12);
-                s13 = KMath.Fma(a[aAt + d + 13], b[bAt + d + 13], s13);
-                s14 = KMath.Fma(a[aAt + d + 14], b[bAt + d + 14], s14);
-                s15 = KMath.Fma(a[aAt + d + 15], b[bAt + d + 15], s15);
-                s16 = KMath.Fma(a[aAt + d + 16], b[bAt + d + 16], s16);
-                s17 = KMath.Fma(a[aAt + d + 17], b[bAt + d + 17], s17);
-                s18 = KMath.Fma(a[aAt + d + 18], b[bAt + d + 18], s18);
-                s19 = KMath.Fma(a[aAt + d + 19], b[bAt + d + 19], s19);
-                s20 = KMath.Fma(a[aAt + d + 20], b[bAt + d + 20], s20);
-                s21 = KMath.Fma(a[aAt + d + 21], b[bAt + d + 21], s21);
-                s22 = KMath.Fma(a[aAt + d + 22], b[bAt + d + 22], s22);
-                s23 = KMath.Fma(a[aAt + d + 23], b[bAt + d + 23], s23);
-                s24 = KMath.Fma(a[aAt + d + 24], b[bAt + d + 24], s24);
-                s25 = KMath.Fma(a[aAt + d + 25], b[bAt + d + 25], s25);
-                s26 = KMath.Fma(a[aAt + d + 26], b[bAt + d + 26], s26);
-                s27 = KMath.Fma(a[aAt + d + 27], b[bAt + d + 27], s27);
-                s28 = KMath.Fma(a[aAt + d + 28], b[bAt + d + 28], s28);
-                s29 = KMath.Fma(a[aAt + d + 29], b[bAt + d + 29], s29);
-                s30 = KMath.Fma(a[aAt + d + 30], b[bAt + d + 30], s30);
-                s31 = KMath.Fma(a[aAt + d + 31], b[bAt + d + 31], s31);
-            }
-            float t0 = (s0 + s8) + (s16 + s24);
-            float t1 = (s1 + s9) + (s17 + s25);
-            float t2 = (s2 + s10) + (s18 + s26);
-            float t3 = (s3 + s11) + (s19 + s27);
-            float t4 = (s4 + s12) + (s20 + s28);
-            float t5 = (s5 + s13) + (s21 + s29);
-            float t6 = (s6 + s14) + (s22 + s30);
-            float t7 = (s7 + s15) + (s23 + s31);
-            score = ((t0 + t1) + (t2 + t3)) + ((t4 + t5) + (t6 + t7));
-        }
-        else
-        {
-            float s0 = 0f; float s1 = 0f; float s2 = 0f; float s3 = 0f; float s4 = 0f; float s5 = 0f; float s6 = 0f; float s7 = 0f;
-            for (int d = 0; d < n; d += 8)
-            {
-                s0 = KMath.Fma(a[aAt + d + 0], b[bAt + d + 0], s0);
-                s1 = KMath.Fma(a[aAt + d + 1], b[bAt + d + 1], s1);
-                s2 = KMath.Fma(a[aAt + d + 2], b[bAt + d + 2], s2);
-                s3 = KMath.Fma(a[aAt + d + 3], b[bAt + d + 3], s3);
-                s4 = KMath.Fma(a[aAt + d + 4], b[bAt + d + 4], s4);
-                s5 = KMath.Fma(a[aAt + d + 5], b[bAt + d + 5], s5);
-                s6 = KMath.Fma(a[aAt + d + 6], b[bAt + d + 6], s6);
-                s7 = KMath.Fma(a[aAt + d + 7], b[bAt + d + 7], s7);
-            }
-            score = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
-        }
-        return score;
-    }
-
-    /// <summary><see cref="AddWeighted"/> with a row of global memory (the fp32 cache, read in place).</summary>
-    [KernelHelper]
-    internal static void AddWeightedGlobal(SharedView<float> acc, int accAt, float w, ReadOnlyView<float> v, int vAt, int n)
+    internal static void AddWeighted(SharedView<float> acc, int accAt, float w, ReadOnlyView<float> v, int vAt, int n)
     {
         for (int d = 0; d < n; d++) acc[accAt + d] = KMath.Fma(w, v[vAt + d], acc[accAt + d]);
     }
@@ -279,7 +198,7 @@ public static partial class FlashDecoding
                 {
                     int at = (kvHead * cacheSlots + (blockStart + j) % cacheSlots) * headDim;
                     for (int r = 0; r < rows; r++)
-                        scores[r * KeyBlock + j] = RowDotGlobal(query, r * headDim, kCache, at, headDim);
+                        scores[r * KeyBlock + j] = RowDot(query, r * headDim, kCache, at, headDim);
                 }
             }
 
@@ -312,7 +231,7 @@ public static partial class FlashDecoding
                 for (int r = 0; r < rows; r++)
                 {
                     if (fp16Cache == 1) AddWeighted(acc, r * headDim, scores[r * KeyBlock + j], valueBlock, j * headDim, headDim);
-                    else AddWeightedGlobal(acc, r * headDim, scores[r * KeyBlock + j], vCache, at, headDim);
+                    else AddWeighted(acc, r * headDim, scores[r * KeyBlock + j], vCache, at, headDim);
                 }
             }
         }

@@ -36,4 +36,11 @@ public readonly unsafe struct SharedView<T> where T : unmanaged
     public ref T this[uint index] => ref this[(int)Math.Min(index, int.MaxValue)];
 
     internal T* Pointer => pointer;
+
+    /// <summary>
+    /// A read-only view of the same group memory, so one <see cref="KernelHelperAttribute">[KernelHelper]</see> with a
+    /// <see cref="ReadOnlyView{T}"/> parameter reads shared and global memory alike (the generator emits a copy of the
+    /// helper per address space where the dialect needs one, as OpenCL does).
+    /// </summary>
+    public static implicit operator ReadOnlyView<T>(SharedView<T> view) => new(view.pointer, view.Length);
 }

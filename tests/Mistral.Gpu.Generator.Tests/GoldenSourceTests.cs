@@ -18,7 +18,7 @@ public sealed class GoldenSourceTests
 
     public static TheoryData<string> ProofKernels() => new()
     {
-        "VectorAdd", "GroupReduceSum", "WarpReduceSum", "WarpShuffles", "TiledMatMul", "HalfRoundTrip", "BFloat16RoundTrip", "Histogram", "SiluMultiply", "BinMax", "ClaimSlots",
+        "VectorAdd", "GroupReduceSum", "WarpReduceSum", "WarpShuffles", "TiledMatMul", "HalfRoundTrip", "BFloat16RoundTrip", "Histogram", "SiluMultiply", "BinMax", "ClaimSlots", "MirrorSums",
     };
 
     [Fact]

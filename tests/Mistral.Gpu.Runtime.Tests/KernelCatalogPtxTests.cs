@@ -30,7 +30,7 @@ public sealed class KernelCatalogPtxTests
     {
         var names = Mistral.Gpu.Kernels.KernelCatalog.All.Select(k => k.Name).ToHashSet();
         foreach (var name in new[] { "ProofKernels.VectorAdd", "ProofKernels.GroupReduceSum", "ProofKernels.WarpReduceSum", "ProofKernels.TiledMatMul",
-                     "ProofKernels.HalfRoundTrip", "ProofKernels.BFloat16RoundTrip", "ProofKernels.Histogram", "ProofKernels.SiluMultiply" })
+                     "ProofKernels.HalfRoundTrip", "ProofKernels.BFloat16RoundTrip", "ProofKernels.Histogram", "ProofKernels.SiluMultiply", "ProofKernels.MirrorSums" })
             Assert.Contains(name, names);
     }
 

@@ -27,7 +27,7 @@ public sealed class OpenCLProofParityTests
     /// <param name="Reference">The outputs <paramref name="Run"/> must return, computed on the host from the same inputs.</param>
     private sealed record ParityCase(double Tolerance, string Why, Func<Accelerator, double[]> Run, double ReferenceTolerance, string ReferenceWhy, Func<double[]> Reference);
 
-    private const int AddN = 1001, SiluN = 777, ReduceN = 4097, ShuffleLanes = 3 * 128;
+    private const int AddN = 1001, SiluN = 777, ReduceN = 4097, ShuffleLanes = 3 * 128, MirrorN = 1000;
     private const int MatM = 40, MatN = 23, MatK = 70, Tile = 16;
     private const int HistogramN = 5003, HistogramBins = 37, BinMaxN = 3001, BinMaxBins = 29, ClaimN = 2000, ClaimSlotCount = 301;
 
@@ -145,6 +145,21 @@ public sealed class OpenCLProofParityTests
                 peaks[keys[i]] = Math.Max(peaks[keys[i]], weights[i]);
             }
             return [.. maxima, .. peaks];
+        }),
+        ["ProofKernels.MirrorSums"] = new(0, "one IEEE addition per element; OpenCL reads the tile through the helper's __local copy", accelerator =>
+        {
+            using var x = accelerator.Upload<float>(Random(MirrorN, 13));
+            using var shared = accelerator.Allocate<float>(MirrorN);
+            using var global = accelerator.Allocate<float>(MirrorN);
+            ProofKernels.MirrorSumsKernel.Launch(accelerator, LaunchDims.ForElements(MirrorN, ProofKernels.MirrorGroupSize), x, shared, global, MirrorN);
+            return [.. Widen(shared.ToArray()), .. Widen(global.ToArray())];
+        }, 0, "the same float additions on the host", () =>
+        {
+            float[] x = Random(MirrorN, 13);
+            return [
+                .. Enumerable.Range(0, MirrorN).Select(i => (double)(x[i] + MirrorSumsReference.Mirrored(x, i))),
+                .. Enumerable.Range(0, MirrorN).Select(i => (double)(x[i] + x[i])),
+            ];
         }),
         ["ProofKernels.ClaimSlots"] = new(0, "which lane wins a slot depends on timing, so the rows compare what does not: see ClaimOutcome", accelerator =>
         {

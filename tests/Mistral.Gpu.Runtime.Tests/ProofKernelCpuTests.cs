@@ -164,6 +164,23 @@ public sealed class ProofKernelCpuTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Sizes))]
+    public void MirrorSums_read_group_and_global_memory_through_one_helper(int n)
+    {
+        float[] x = Random(n, 13);
+        using var dx = accelerator.Upload<float>(x);
+        using var shared = accelerator.Allocate<float>(n);
+        using var global = accelerator.Allocate<float>(n);
+        ProofKernels.MirrorSumsKernel.Launch(accelerator, LaunchDims.ForElements(n, ProofKernels.MirrorGroupSize), dx, shared, global, n);
+        float[] fromShared = shared.ToArray(), fromGlobal = global.ToArray();
+        for (int i = 0; i < n; i++)
+        {
+            Assert.Equal(x[i] + MirrorSumsReference.Mirrored(x, i), fromShared[i]);
+            Assert.Equal(x[i] + x[i], fromGlobal[i]);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
     public void BinMax_keeps_the_largest_value_of_each_bin(int n)
     {
         const int bins = 7;

@@ -40,7 +40,7 @@ internal static class KernelAnalyzer
             ContextName: contextName,
             Parameters: parameters,
             Code: new DeviceCode(cuda.Code, openCL.Code),
-            Helpers: cuda.Calls.Select(c => c.CalleeId).Distinct().ToEquatableArray(),
+            Helpers: Calls(openCL),
             Features: features,
             CpuIteratorBody: iterator,
             CpuGroupBody: CpuGroupBody(method, syntax, diagnostics),
@@ -54,16 +54,25 @@ internal static class KernelAnalyzer
         var diagnostics = new List<DiagnosticInfo>();
         if (!method.IsStatic)
             diagnostics.Add(Diagnostic(DiagnosticDescriptors.UnsupportedSyntax, syntax.Identifier, $"The instance helper '{method.Name}'", "make it static"));
-        var cuda = CEmitter.Helper(CudaDialect.Instance, method, syntax, context.SemanticModel, diagnostics);
-        var openCL = CEmitter.Helper(OpenCLDialect.Instance, method, syntax, context.SemanticModel, diagnostics: null);
+        var cuda = CEmitter.Helper(CudaDialect.Instance, method, syntax, context.SemanticModel, spaces: "", diagnostics);
+        var openCL = HelperSpaces.All(HelperSpaces.Count(method)).Select(spaces =>
+        {
+            var copy = CEmitter.Helper(OpenCLDialect.Instance, method, syntax, context.SemanticModel, spaces, diagnostics: null);
+            return new HelperCopy(spaces, copy.Code, Calls(copy));
+        });
         return new HelperModel(
             Known.HelperId(method),
             method.Name,
-            new DeviceCode(cuda.Code, openCL.Code),
+            cuda.Code,
             cuda.Calls.ToEquatableArray(),
+            openCL.ToEquatableArray(),
             cuda.Features,
             Deduplicate(diagnostics));
     }
+
+    /// <summary>The helper copies a function calls, each once, without locations (only the recursion check needs them).</summary>
+    private static EquatableArray<HelperCall> Calls(FunctionTranslation translation) =>
+        translation.Calls.Select(c => c with { Location = null }).Distinct().ToEquatableArray();
 
     private static void CheckShape(IMethodSymbol method, MethodDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics)
     {

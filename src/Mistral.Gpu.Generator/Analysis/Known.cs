@@ -9,6 +9,8 @@ internal enum ViewKind
     Global,
     GlobalReadOnly,
     Shared,
+    // A helper's ReadOnlyView parameter in the copy of the helper that a shared view is passed to.
+    SharedReadOnly,
 }
 
 /// <summary>Recognises the kernel language's types and members by metadata name.</summary>

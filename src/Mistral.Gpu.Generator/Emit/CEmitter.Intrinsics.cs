@@ -195,8 +195,8 @@ internal sealed partial class CEmitter
     {
         if (SymbolEqualityComparer.Default.Equals(target.OriginalDefinition, method.OriginalDefinition))
             Report(DiagnosticDescriptors.Recursion, invocation, target.Name);
-        calls.Add(new HelperCall(Known.HelperId(target), LocationInfo.From(invocation)));
         var values = new List<string>();
+        var key = new System.Text.StringBuilder();
         for (int i = 0; i < arguments.Count && i < target.Parameters.Length; i++)
         {
             var parameter = target.Parameters[i];
@@ -204,6 +204,8 @@ internal sealed partial class CEmitter
             if (Known.Is(parameter.Type, Known.KernelContext)) continue;
             if (Known.ViewKindOf(parameter.Type) != ViewKind.None)
             {
+                if (Known.ViewKindOf(parameter.Type) == ViewKind.GlobalReadOnly && !HasOnePointerSpace(dialect))
+                    key.Append(InGroupMemory(argument) ? HelperSpaces.Local : HelperSpaces.Global);
                 values.Add(EmitExpression(argument));
                 values.Add(ViewLength(argument));
                 continue;
@@ -215,6 +217,13 @@ internal sealed partial class CEmitter
             }
             values.Add(EmitOperand(argument, parameter.Type));
         }
-        return $"{CName(target.Name)}({string.Join(", ", values)})";
+        calls.Add(new HelperCall(Known.HelperId(target), key.ToString(), LocationInfo.From(invocation)));
+        return $"{HelperSpaces.Name(CName(target.Name), key.ToString())}({string.Join(", ", values)})";
     }
+
+    /// <summary>Whether a view argument points into group memory: a SharedView, or a parameter of this copy that does.</summary>
+    private bool InGroupMemory(ExpressionSyntax view) =>
+        model.GetSymbolInfo(view).Symbol is { } symbol && views.TryGetValue(symbol, out var info)
+            ? info.Kind is ViewKind.Shared or ViewKind.SharedReadOnly
+            : Known.ViewKindOf(model.GetTypeInfo(view).Type) == ViewKind.Shared;
 }

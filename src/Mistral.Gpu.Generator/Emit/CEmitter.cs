@@ -26,6 +26,8 @@ internal sealed partial class CEmitter
     private readonly List<DiagnosticInfo>? diagnostics;
     private readonly IMethodSymbol method;
     private readonly bool isHelper;
+    // The helper copy being written (HelperSpaces): which ReadOnlyView parameters point into group memory.
+    private readonly string spaces;
     private readonly CodeWriter body = new();
     private readonly List<string> hoisted = new();
     private readonly Dictionary<ISymbol, ViewInfo> views = new(SymbolEqualityComparer.Default);
@@ -36,28 +38,35 @@ internal sealed partial class CEmitter
 
     private sealed record ViewInfo(ViewKind Kind, string Length);
 
-    private CEmitter(Dialect dialect, SemanticModel model, IMethodSymbol method, bool isHelper, List<DiagnosticInfo>? diagnostics)
+    private CEmitter(Dialect dialect, SemanticModel model, IMethodSymbol method, bool isHelper, string spaces, List<DiagnosticInfo>? diagnostics)
     {
         this.dialect = dialect;
         this.model = model;
         this.method = method;
         this.isHelper = isHelper;
+        this.spaces = spaces;
         this.diagnostics = diagnostics;
     }
 
     /// <summary>Translates a <c>[Kernel]</c> into a complete C kernel function (prelude and helpers not included).</summary>
     public static FunctionTranslation Kernel(Dialect dialect, IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel model, List<DiagnosticInfo>? diagnostics)
     {
-        var emitter = new CEmitter(dialect, model, method, isHelper: false, diagnostics);
+        var emitter = new CEmitter(dialect, model, method, isHelper: false, spaces: "", diagnostics);
         return emitter.EmitKernel(syntax);
     }
 
-    /// <summary>Translates a <c>[KernelHelper]</c> into a C device function.</summary>
-    public static FunctionTranslation Helper(Dialect dialect, IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel model, List<DiagnosticInfo>? diagnostics)
+    /// <summary>
+    /// Translates a <c>[KernelHelper]</c> into a C device function: the copy whose <c>ReadOnlyView</c> parameters are in
+    /// the address spaces <paramref name="spaces"/> names (<see cref="HelperSpaces"/>; empty, all global).
+    /// </summary>
+    public static FunctionTranslation Helper(Dialect dialect, IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel model, string spaces, List<DiagnosticInfo>? diagnostics)
     {
-        var emitter = new CEmitter(dialect, model, method, isHelper: true, diagnostics);
+        var emitter = new CEmitter(dialect, model, method, isHelper: true, spaces, diagnostics);
         return emitter.EmitHelper(syntax);
     }
+
+    /// <summary>Whether shared and global pointers are one C type here, so a helper needs no copy per address space.</summary>
+    public static bool HasOnePointerSpace(Dialect dialect) => dialect.SharedSpace == dialect.GlobalSpace;
 
     private FunctionTranslation EmitKernel(MethodDeclarationSyntax syntax)
     {
@@ -99,11 +108,17 @@ internal sealed partial class CEmitter
     private FunctionTranslation EmitHelper(MethodDeclarationSyntax syntax)
     {
         var parameters = new List<string>();
+        int either = 0;
         foreach (var parameter in method.Parameters)
         {
             if (Known.Is(parameter.Type, Known.KernelContext)) continue;
             string name = CName(parameter.Name);
             var kind = Known.ViewKindOf(parameter.Type);
+            if (kind == ViewKind.GlobalReadOnly)
+            {
+                if (either < spaces.Length && spaces[either] == HelperSpaces.Local) kind = ViewKind.SharedReadOnly;
+                either++;
+            }
             if (parameter.RefKind != RefKind.None)
             {
                 Report(DiagnosticDescriptors.UnsupportedType, syntax.ParameterList.Parameters[parameter.Ordinal], parameter.Type.ToDisplayString(), "helper parameters are passed by value; return a value instead of ref/out");
@@ -125,7 +140,7 @@ internal sealed partial class CEmitter
         EmitBody(syntax);
 
         var function = new CodeWriter();
-        function.Line($"{dialect.HelperPrefix} {CType(method.ReturnType)} {CName(method.Name)}({string.Join(", ", parameters)})");
+        function.Line($"{dialect.HelperPrefix} {CType(method.ReturnType)} {HelperSpaces.Name(CName(method.Name), spaces)}({string.Join(", ", parameters)})");
         function.Open();
         function.Lines(body.ToString());
         function.Close();
@@ -149,8 +164,8 @@ internal sealed partial class CEmitter
     private string PointerType(ViewKind kind, ITypeSymbol? element)
     {
         var parts = new List<string>();
-        if (kind == ViewKind.GlobalReadOnly) parts.Add("const");
-        string space = kind == ViewKind.Shared ? dialect.SharedSpace : dialect.GlobalSpace;
+        if (kind is ViewKind.GlobalReadOnly or ViewKind.SharedReadOnly) parts.Add("const");
+        string space = kind is ViewKind.Shared or ViewKind.SharedReadOnly ? dialect.SharedSpace : dialect.GlobalSpace;
         if (space.Length > 0) parts.Add(space);
         parts.Add(CType(element) + "*");
         if (kind == ViewKind.GlobalReadOnly && dialect.Restrict.Length > 0) parts.Add(dialect.Restrict);

@@ -29,7 +29,7 @@ internal sealed record KernelModel(
     string ContextName,
     EquatableArray<ParameterModel> Parameters,
     DeviceCode Code,
-    EquatableArray<string> Helpers,
+    EquatableArray<HelperCall> Helpers,
     FeatureFlags Features,
     string? CpuIteratorBody,
     string? CpuGroupBody,
@@ -44,14 +44,26 @@ internal sealed record KernelModel(
     public bool HasErrors => Diagnostics.Count > 0;
 }
 
-/// <summary>A call from one helper to another, kept to find recursion.</summary>
-internal sealed record HelperCall(string CalleeId, LocationInfo? Location);
+/// <summary>
+/// A call of a helper: which helper, and which of its address-space copies (Emit.HelperSpaces; empty in a
+/// dialect where shared and global pointers are one type). The location is kept to report recursion.
+/// </summary>
+internal sealed record HelperCall(string CalleeId, string Spaces, LocationInfo? Location);
 
-/// <summary>One <c>[KernelHelper]</c> method, translated once and shared by every kernel that calls it.</summary>
+/// <summary>
+/// One <c>[KernelHelper]</c> method, translated once and shared by every kernel that calls it. The OpenCL text comes
+/// in one copy per address-space assignment of its <c>ReadOnlyView</c> parameters (a shared view converts to one),
+/// since OpenCL C 1.2 has no pointer that takes both <c>__global</c> and <c>__local</c>; a source holds the copies its
+/// kernel reaches.
+/// </summary>
 internal sealed record HelperModel(
     string Id,
     string Name,
-    DeviceCode Code,
+    string Cuda,
     EquatableArray<HelperCall> Calls,
+    EquatableArray<HelperCopy> OpenCL,
     FeatureFlags Features,
     EquatableArray<DiagnosticInfo> Diagnostics);
+
+/// <summary>One address-space copy of a helper's OpenCL text and the copies of other helpers it calls.</summary>
+internal sealed record HelperCopy(string Spaces, string Code, EquatableArray<HelperCall> Calls);

@@ -1,0 +1,34 @@
+using System.Collections.Generic;
+using System.Linq;
+using Mistral.Gpu.Generator.Analysis;
+using Microsoft.CodeAnalysis;
+
+namespace Mistral.Gpu.Generator.Emit;
+
+/// <summary>
+/// The address-space key of a helper copy: one letter per <c>ReadOnlyView</c> parameter, in order, 'g' for global
+/// memory and 'l' for group-local memory (a SharedView passed through its conversion). The all-global copy keeps the
+/// helper's own name; the others are <c>mgpu_{key}_{name}</c>, a prefix no C# identifier keeps (CName renames it).
+/// </summary>
+internal static class HelperSpaces
+{
+    public const char Global = 'g';
+    public const char Local = 'l';
+
+    /// <summary>How many parameters of the helper can take either space.</summary>
+    public static int Count(IMethodSymbol helper) => helper.Parameters.Count(p => Known.ViewKindOf(p.Type) == ViewKind.GlobalReadOnly);
+
+    /// <summary>Every key for <paramref name="count"/> such parameters, the all-global one first.</summary>
+    public static IEnumerable<string> All(int count)
+    {
+        for (int mask = 0; mask < 1 << count; mask++)
+        {
+            var key = new char[count];
+            for (int i = 0; i < count; i++) key[i] = (mask >> i & 1) == 1 ? Local : Global;
+            yield return new string(key);
+        }
+    }
+
+    /// <summary>The C name of the helper's copy for <paramref name="key"/>.</summary>
+    public static string Name(string cName, string key) => key.IndexOf(Local) < 0 ? cName : "mgpu_" + key + "_" + cName;
+}
