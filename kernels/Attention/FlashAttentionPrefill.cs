@@ -123,34 +123,11 @@ public static partial class FlashAttentionPrefill
             }
             Group.Barrier();
 
-            for (int e = lane; e < rowsPerTile * AttentionTiles.KeyTile; e += AttentionTiles.GroupLanes)
-            {
-                int row = e / AttentionTiles.KeyTile;
-                int key = e % AttentionTiles.KeyTile;
-                float sum = 0f;
-                if (firstRow + row < totalRows)
-                {
-                    for (int d = 0; d < headDim; d++)
-                        sum = KMath.Fma(queryTile[row * headDim + d], keyTile[key * (headDim + 1) + d], sum);
-                }
-                scores[row * (AttentionTiles.KeyTile + 1) + key] = sum;
-            }
+            AttentionTiles.ScoreTile(queryTile, keyTile, scores, lane, totalRows - firstRow, headDim);
             Group.Barrier();
 
-            int from = KMath.Max(myFirstKey, tileStart);
             int to = KMath.Min(myLastKey, tileStart + AttentionTiles.KeyTile - 1);
-            float tileMax = AttentionTiles.NoScore;
-            for (int key = from; key <= to; key++)
-                tileMax = KMath.Max(tileMax, scores[tileRow * (AttentionTiles.KeyTile + 1) + key - tileStart]);
-            float newMax = KMath.Max(runningMax, tileMax);
-            for (int key = dim; key < AttentionTiles.KeyTile; key += lanesPerRow)
-            {
-                int keyPosition = tileStart + key;
-                float weight = 0f;
-                if (keyPosition >= from && keyPosition <= to)
-                    weight = KMath.Exp(scores[tileRow * (AttentionTiles.KeyTile + 1) + key] - newMax);
-                weights[tileRow * (AttentionTiles.KeyTile + 1) + key] = weight;
-            }
+            float newMax = AttentionTiles.WeighTile(scores, weights, tileRow, dim, lanesPerRow, tileStart, KMath.Max(myFirstKey, tileStart), to, runningMax);
             Group.Barrier();
 
             float rescale = KMath.Exp(runningMax - newMax);
