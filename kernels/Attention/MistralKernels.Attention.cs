@@ -19,10 +19,10 @@ public static partial class MistralKernels
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(table);
-        AttentionChecks.Positive(tokens, nameof(tokens));
-        AttentionChecks.NotNegative(startPos, nameof(startPos));
-        AttentionChecks.Positive(nHeads, nameof(nHeads));
-        AttentionChecks.Positive(nKvHeads, nameof(nKvHeads));
+        LaunchShapes.Positive(tokens, nameof(tokens));
+        LaunchShapes.NotNegative(startPos, nameof(startPos));
+        LaunchShapes.Positive(nHeads, nameof(nHeads));
+        LaunchShapes.Positive(nKvHeads, nameof(nKvHeads));
         if (nHeads % nKvHeads != 0)
             throw new ArgumentException($"nHeads ({nHeads}) must be a multiple of nKvHeads ({nKvHeads}).", nameof(nHeads));
         if (headDim <= 0 || headDim % 2 != 0)
@@ -31,11 +31,11 @@ public static partial class MistralKernels
             throw new ArgumentException($"The RoPE table was made for headDim {table.HeadDim}, not {headDim}.", nameof(table));
         if ((long)startPos + tokens > 1 << 24)
             throw new ArgumentException($"Positions up to {(long)startPos + tokens} exceed 2^24, where fp32 positions stop being exact.", nameof(startPos));
-        AttentionChecks.FitsInt((long)tokens * nHeads * headDim, nameof(tokens));
-        AttentionChecks.Holds(q, (long)tokens * nHeads * headDim, nameof(q));
-        AttentionChecks.Holds(k, (long)tokens * nKvHeads * headDim, nameof(k));
+        LaunchShapes.FitsInt((long)tokens * nHeads * headDim, nameof(tokens));
+        LaunchShapes.Holds(q, (long)tokens * nHeads * headDim, nameof(q));
+        LaunchShapes.Holds(k, (long)tokens * nKvHeads * headDim, nameof(k));
         long lanes = (long)tokens * ((nHeads + nKvHeads + RotaryEmbedding.HeadsPerLane - 1) / RotaryEmbedding.HeadsPerLane) * (headDim / 2);
-        AttentionChecks.FitsInt(lanes, nameof(tokens));
+        LaunchShapes.FitsInt(lanes, nameof(tokens));
         RotaryEmbedding.RotatePairsKernel.Launch(accelerator, LaunchDims.ForElements(lanes, RotaryEmbedding.GroupLanes),
             q, k, table.InverseFrequencies, tokens, startPos, nHeads, nKvHeads, headDim, stream);
     }
@@ -51,8 +51,8 @@ public static partial class MistralKernels
         AcceleratorStream? stream = null)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
-        AttentionChecks.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
-        AttentionChecks.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
+        LaunchShapes.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
+        LaunchShapes.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
         KvCacheWrite(accelerator, k, v, KvCacheViews.Fp32(accelerator, kCache, vCache), shape, tokens, startPos, stream);
     }
 
@@ -66,8 +66,8 @@ public static partial class MistralKernels
         AcceleratorStream? stream = null)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
-        AttentionChecks.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
-        AttentionChecks.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
+        LaunchShapes.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
+        LaunchShapes.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
         KvCacheWrite(accelerator, k, v, KvCacheViews.Fp16(accelerator, kCache, vCache), shape, tokens, startPos, stream);
     }
 
@@ -75,13 +75,13 @@ public static partial class MistralKernels
         AttentionShape shape, int tokens, int startPos, AcceleratorStream? stream)
     {
         AttentionChecks.ValidateShape(shape);
-        AttentionChecks.Positive(tokens, nameof(tokens));
-        AttentionChecks.NotNegative(startPos, nameof(startPos));
-        AttentionChecks.FitsInt((long)startPos + tokens, nameof(startPos));
+        LaunchShapes.Positive(tokens, nameof(tokens));
+        LaunchShapes.NotNegative(startPos, nameof(startPos));
+        LaunchShapes.FitsInt((long)startPos + tokens, nameof(startPos));
         long chunk = (long)tokens * shape.KvRowLength;
-        AttentionChecks.FitsInt(chunk, nameof(tokens));
-        AttentionChecks.Holds(k, chunk, nameof(k));
-        AttentionChecks.Holds(v, chunk, nameof(v));
+        LaunchShapes.FitsInt(chunk, nameof(tokens));
+        LaunchShapes.Holds(k, chunk, nameof(k));
+        LaunchShapes.Holds(v, chunk, nameof(v));
         int count = Math.Min(tokens, shape.CacheSlots);
         int firstToken = tokens - count;
         RotatingKvCache.WriteKernel.Launch(accelerator,
@@ -103,8 +103,8 @@ public static partial class MistralKernels
         AttentionShape shape, int tokens, int startPos, AcceleratorStream? stream = null)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
-        AttentionChecks.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
-        AttentionChecks.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
+        LaunchShapes.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
+        LaunchShapes.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
         AttentionPrefill(accelerator, q, k, v, KvCacheViews.Fp32(accelerator, kCache, vCache), output, shape, tokens, startPos, stream);
     }
 
@@ -116,8 +116,8 @@ public static partial class MistralKernels
         AttentionShape shape, int tokens, int startPos, AcceleratorStream? stream = null)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
-        AttentionChecks.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
-        AttentionChecks.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
+        LaunchShapes.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
+        LaunchShapes.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
         AttentionPrefill(accelerator, q, k, v, KvCacheViews.Fp16(accelerator, kCache, vCache), output, shape, tokens, startPos, stream);
     }
 
@@ -127,8 +127,8 @@ public static partial class MistralKernels
         DecodeKernelChoice choice)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
-        AttentionChecks.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
-        AttentionChecks.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
+        LaunchShapes.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
+        LaunchShapes.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
         AttentionPrefill(accelerator, q, k, v, KvCacheViews.Fp32(accelerator, kCache, vCache), output, shape, tokens, startPos, null, choice);
     }
 
@@ -138,8 +138,8 @@ public static partial class MistralKernels
         DecodeKernelChoice choice)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
-        AttentionChecks.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
-        AttentionChecks.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
+        LaunchShapes.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
+        LaunchShapes.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
         AttentionPrefill(accelerator, q, k, v, KvCacheViews.Fp16(accelerator, kCache, vCache), output, shape, tokens, startPos, null, choice);
     }
 
@@ -148,20 +148,20 @@ public static partial class MistralKernels
         AcceleratorStream? stream, DecodeKernelChoice choice = DecodeKernelChoice.ByDevice)
     {
         AttentionChecks.ValidateShape(shape);
-        AttentionChecks.Positive(tokens, nameof(tokens));
-        AttentionChecks.NotNegative(startPos, nameof(startPos));
-        AttentionChecks.FitsInt((long)startPos + tokens, nameof(startPos));
+        LaunchShapes.Positive(tokens, nameof(tokens));
+        LaunchShapes.NotNegative(startPos, nameof(startPos));
+        LaunchShapes.FitsInt((long)startPos + tokens, nameof(startPos));
         // The oldest key any query of the chunk needs is max(0, startPos - Window + 1); slots hold startPos - CacheSlots .. startPos - 1.
         if (Math.Max(0L, (long)startPos - shape.Window + 1) < (long)startPos - shape.CacheSlots)
             throw new ArgumentException(
                 $"startPos {startPos}: with Window {shape.Window} the chunk needs keys older than the {shape.CacheSlots} cached positions.", nameof(startPos));
         long queries = (long)tokens * shape.QueryRowLength;
         long keys = (long)tokens * shape.KvRowLength;
-        AttentionChecks.FitsInt(queries, nameof(tokens));
-        AttentionChecks.Holds(q, queries, nameof(q));
-        AttentionChecks.Holds(k, keys, nameof(k));
-        AttentionChecks.Holds(v, keys, nameof(v));
-        AttentionChecks.Holds(output, queries, nameof(output));
+        LaunchShapes.FitsInt(queries, nameof(tokens));
+        LaunchShapes.Holds(q, queries, nameof(q));
+        LaunchShapes.Holds(k, keys, nameof(k));
+        LaunchShapes.Holds(v, keys, nameof(v));
+        LaunchShapes.Holds(output, queries, nameof(output));
         long rows = (long)tokens * shape.GroupRatio;
         bool cpuLike = choice == DecodeKernelChoice.ByDevice ? LaunchShapes.IsCpuLike(accelerator) : choice == DecodeKernelChoice.CpuShaped;
         if (cpuLike)
@@ -190,8 +190,8 @@ public static partial class MistralKernels
         AcceleratorStream? stream = null)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
-        AttentionChecks.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
-        AttentionChecks.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
+        LaunchShapes.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
+        LaunchShapes.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
         AttentionDecode(accelerator, q, KvCacheViews.Fp32(accelerator, kCache, vCache), output, shape, position, scratch, null, stream);
     }
 
@@ -203,8 +203,8 @@ public static partial class MistralKernels
         AcceleratorStream? stream = null)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
-        AttentionChecks.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
-        AttentionChecks.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
+        LaunchShapes.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
+        LaunchShapes.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
         AttentionDecode(accelerator, q, KvCacheViews.Fp16(accelerator, kCache, vCache), output, shape, position, scratch, null, stream);
     }
 
@@ -267,8 +267,8 @@ public static partial class MistralKernels
         int? splits, AcceleratorStream? stream, DecodeKernelChoice choice = DecodeKernelChoice.ByDevice)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
-        AttentionChecks.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
-        AttentionChecks.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
+        LaunchShapes.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
+        LaunchShapes.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
         AttentionDecode(accelerator, q, KvCacheViews.Fp32(accelerator, kCache, vCache), output, shape, position, scratch, splits, stream, choice);
     }
 
@@ -278,8 +278,8 @@ public static partial class MistralKernels
         int? splits, AcceleratorStream? stream, DecodeKernelChoice choice = DecodeKernelChoice.ByDevice)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
-        AttentionChecks.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
-        AttentionChecks.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
+        LaunchShapes.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
+        LaunchShapes.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
         AttentionDecode(accelerator, q, KvCacheViews.Fp16(accelerator, kCache, vCache), output, shape, position, scratch, splits, stream, choice);
     }
 
@@ -292,8 +292,8 @@ public static partial class MistralKernels
         if (scratch.Shape.NHeads != shape.NHeads || scratch.Shape.HeadDim != shape.HeadDim)
             throw new ArgumentException($"The scratch was made for {scratch.Shape.NHeads} heads of {scratch.Shape.HeadDim}, not {shape.NHeads} of {shape.HeadDim}.", nameof(scratch));
         var plan = PlanDecode(accelerator, shape, position, splits, scratch.MaxSplits, choice);
-        AttentionChecks.Holds(q, shape.QueryRowLength, nameof(q));
-        AttentionChecks.Holds(output, shape.QueryRowLength, nameof(output));
+        LaunchShapes.Holds(q, shape.QueryRowLength, nameof(q));
+        LaunchShapes.Holds(output, shape.QueryRowLength, nameof(output));
         if (plan.Kernel == FlashDecoding.PartialRowsKernel.Definition)
         {
             FlashDecoding.PartialRowsKernel.Launch(accelerator, plan.Grid, q, cache.K, cache.V, cache.KHalf, cache.VHalf,
@@ -325,7 +325,7 @@ public static partial class MistralKernels
 
     private static int DecodeKeys(AttentionShape shape, int position)
     {
-        AttentionChecks.NotNegative(position, nameof(position));
+        LaunchShapes.NotNegative(position, nameof(position));
         // Keys max(0, position - Window + 1) .. position must all still be in the CacheSlots slots.
         long oldest = Math.Max(0L, (long)position - shape.Window + 1);
         if (position - oldest + 1 > shape.CacheSlots)
@@ -363,34 +363,12 @@ public static partial class MistralKernels
 /// <param name="CombineLaunched">Whether the combine kernel runs after it (not for a single CPU-shaped split, which writes the output itself).</param>
 public sealed record DecodePlan(KernelDefinition Kernel, int Keys, int Splits, int SplitSize, LaunchDims Grid, bool CombineLaunched);
 
-/// <summary>Host-side argument checks of the attention family: each throws an ArgumentException naming the argument.</summary>
+/// <summary>The attention family's own host-side check (the generic ones are LaunchShapes').</summary>
 internal static class AttentionChecks
 {
     internal static void ValidateShape(AttentionShape shape)
     {
         ArgumentNullException.ThrowIfNull(shape);
         shape.Validate();
-    }
-
-    internal static void Positive(int value, string name)
-    {
-        if (value <= 0) throw new ArgumentException($"{name} must be positive, got {value}.", name);
-    }
-
-    internal static void NotNegative(int value, string name)
-    {
-        if (value < 0) throw new ArgumentException($"{name} must not be negative, got {value}.", name);
-    }
-
-    internal static void FitsInt(long value, string name)
-    {
-        if (value > int.MaxValue) throw new ArgumentException($"{name}: {value} elements exceed the kernels' 2^31 index range.", name);
-    }
-
-    internal static void Holds<T>(BufferView<T> view, long elements, string name) where T : unmanaged
-    {
-        if (view.Buffer is null) throw new ArgumentNullException(name, $"{name} has no buffer.");
-        if (view.Length < elements)
-            throw new ArgumentException($"{name} holds {view.Length} {(typeof(T) == typeof(Half) ? "halves" : "floats")}, {elements} are needed.", name);
     }
 }

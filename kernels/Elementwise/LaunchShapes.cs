@@ -23,6 +23,17 @@ internal static class LaunchShapes
         if (value <= 0) throw new ArgumentException($"{name} must be positive, got {value}.", name);
     }
 
+    public static void NotNegative(int value, string name)
+    {
+        if (value < 0) throw new ArgumentException($"{name} must not be negative, got {value}.", name);
+    }
+
+    /// <summary>Checks that an element count fits the kernels' 32-bit indices.</summary>
+    public static void FitsInt(long value, string name)
+    {
+        if (value > int.MaxValue) throw new ArgumentException($"{name}: {value} elements exceed the kernels' 2^31 index range.", name);
+    }
+
     public static void NotNull(Accelerator accelerator)
     {
         ArgumentNullException.ThrowIfNull(accelerator);

@@ -28,8 +28,7 @@ public static partial class MistralKernels
     public static void RmsNorm(Accelerator accelerator, BufferView<Half> x, BufferView<float> weight, BufferView<Half> output,
         int rows, int dim, float eps, AcceleratorStream? stream = null)
     {
-        var dims = CheckNorm(accelerator, x.Buffer is not null, x.Length, x.Length, weight, output.Buffer is not null, output.Length, rows, dim, eps, vectorWidth: 1,
-            deltaName: nameof(x), xName: nameof(x));
+        var dims = CheckNorm(accelerator, x, nameof(x), x, nameof(x), weight, output, rows, dim, eps, vectorWidth: 1);
         long n = (long)rows * dim;
         RmsNormKernels.RmsNormF16Kernel.Launch(accelerator, dims, LaunchShapes.Take(x, n), LaunchShapes.Take(x, n),
             LaunchShapes.Take(weight, dim), LaunchShapes.Take(output, n), dim, eps, 0, stream);
@@ -43,8 +42,7 @@ public static partial class MistralKernels
     public static void RmsNormResidual(Accelerator accelerator, BufferView<Half> residual, BufferView<Half> delta, BufferView<float> weight,
         BufferView<Half> output, int rows, int dim, float eps, AcceleratorStream? stream = null)
     {
-        var dims = CheckNorm(accelerator, residual.Buffer is not null, residual.Length, DeltaLength(delta.Buffer is not null, delta.Length), weight,
-            output.Buffer is not null, output.Length, rows, dim, eps, vectorWidth: 1);
+        var dims = CheckNorm(accelerator, residual, nameof(residual), delta, nameof(delta), weight, output, rows, dim, eps, vectorWidth: 1);
         long n = (long)rows * dim;
         RmsNormKernels.RmsNormF16Kernel.Launch(accelerator, dims, LaunchShapes.Take(residual, n), LaunchShapes.Take(delta, n),
             LaunchShapes.Take(weight, dim), LaunchShapes.Take(output, n), dim, eps, 1, stream);
@@ -55,8 +53,7 @@ public static partial class MistralKernels
     public static void RmsNorm(Accelerator accelerator, BufferView<BFloat16> x, BufferView<float> weight, BufferView<BFloat16> output,
         int rows, int dim, float eps, AcceleratorStream? stream = null)
     {
-        var dims = CheckNorm(accelerator, x.Buffer is not null, x.Length, x.Length, weight, output.Buffer is not null, output.Length, rows, dim, eps, vectorWidth: 1,
-            deltaName: nameof(x), xName: nameof(x));
+        var dims = CheckNorm(accelerator, x, nameof(x), x, nameof(x), weight, output, rows, dim, eps, vectorWidth: 1);
         long n = (long)rows * dim;
         RmsNormKernels.RmsNormBf16Kernel.Launch(accelerator, dims, LaunchShapes.Take(x, n), LaunchShapes.Take(x, n),
             LaunchShapes.Take(weight, dim), LaunchShapes.Take(output, n), dim, eps, 0, stream);
@@ -67,8 +64,7 @@ public static partial class MistralKernels
     public static void RmsNormResidual(Accelerator accelerator, BufferView<BFloat16> residual, BufferView<BFloat16> delta, BufferView<float> weight,
         BufferView<BFloat16> output, int rows, int dim, float eps, AcceleratorStream? stream = null)
     {
-        var dims = CheckNorm(accelerator, residual.Buffer is not null, residual.Length, DeltaLength(delta.Buffer is not null, delta.Length), weight,
-            output.Buffer is not null, output.Length, rows, dim, eps, vectorWidth: 1);
+        var dims = CheckNorm(accelerator, residual, nameof(residual), delta, nameof(delta), weight, output, rows, dim, eps, vectorWidth: 1);
         long n = (long)rows * dim;
         RmsNormKernels.RmsNormBf16Kernel.Launch(accelerator, dims, LaunchShapes.Take(residual, n), LaunchShapes.Take(delta, n),
             LaunchShapes.Take(weight, dim), LaunchShapes.Take(output, n), dim, eps, 1, stream);
@@ -79,31 +75,26 @@ public static partial class MistralKernels
     {
         bool aligned = dim % 4 == 0 && LaunchShapes.Aligned4(x) && LaunchShapes.Aligned4(delta) && LaunchShapes.Aligned4(weight) && LaunchShapes.Aligned4(output);
         int width = aligned ? 4 : 1;
-        var dims = CheckNorm(accelerator, x.Buffer is not null, x.Length, DeltaLength(delta.Buffer is not null, delta.Length), weight,
-            output.Buffer is not null, output.Length, rows, dim, eps, width, fuse ? nameof(delta) : nameof(x), fuse ? "residual" : nameof(x));
+        string xName = fuse ? "residual" : nameof(x);
+        var dims = CheckNorm(accelerator, x, xName, delta, fuse ? nameof(delta) : xName, weight, output, rows, dim, eps, width);
         long n = (long)rows * dim;
         RmsNormKernels.RmsNormF32Kernel.Launch(accelerator, dims, LaunchShapes.Take(x, n), LaunchShapes.Take(delta, n),
             LaunchShapes.Take(weight, dim), LaunchShapes.Take(output, n), dim, eps, fuse ? 1 : 0, width, stream);
     }
 
-    private static long DeltaLength(bool present, long length) => present ? length : -1;
-
-    private static LaunchDims CheckNorm(Accelerator accelerator, bool hasX, long xLength, long deltaLength, BufferView<float> weight,
-        bool hasOutput, long outputLength, int rows, int dim, float eps, int vectorWidth, string deltaName = "delta", string xName = "residual")
+    private static LaunchDims CheckNorm<T>(Accelerator accelerator, BufferView<T> x, string xName, BufferView<T> delta, string deltaName,
+        BufferView<float> weight, BufferView<T> output, int rows, int dim, float eps, int vectorWidth) where T : unmanaged
     {
         LaunchShapes.NotNull(accelerator);
         LaunchShapes.Positive(rows, nameof(rows));
         LaunchShapes.Positive(dim, nameof(dim));
         if (!float.IsFinite(eps) || eps < 0) throw new ArgumentException($"eps must be finite and non-negative, got {eps}.", nameof(eps));
         long n = (long)rows * dim;
-        if (n > int.MaxValue) throw new ArgumentException($"rows * dim = {n} exceeds 2^31 elements.", nameof(rows));
-        if (!hasX) throw new ArgumentNullException(xName, $"{xName} has no buffer.");
-        if (xLength < n) throw new ArgumentException($"{xName} holds {xLength} elements; rows * dim = {n}.", xName);
-        if (deltaLength == -1) throw new ArgumentNullException(deltaName, $"{deltaName} has no buffer.");
-        if (deltaLength < n) throw new ArgumentException($"{deltaName} holds {deltaLength} elements; rows * dim = {n}.", deltaName);
+        LaunchShapes.FitsInt(n, nameof(rows));
+        LaunchShapes.Holds(x, n, xName);
+        LaunchShapes.Holds(delta, n, deltaName);
         LaunchShapes.Holds(weight, dim, nameof(weight));
-        if (!hasOutput) throw new ArgumentNullException("output", "output has no buffer.");
-        if (outputLength < n) throw new ArgumentException($"output holds {outputLength} elements; rows * dim = {n}.", "output");
+        LaunchShapes.Holds(output, n, nameof(output));
         return new LaunchDims(new Dim3(rows), new Dim3(NormGroupLanes(accelerator, dim, vectorWidth)));
     }
 
