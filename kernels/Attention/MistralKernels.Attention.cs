@@ -50,10 +50,7 @@ public static partial class MistralKernels
         BufferView<float> kCache, BufferView<float> vCache, AttentionShape shape, int tokens, int startPos,
         AcceleratorStream? stream = null)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        LaunchShapes.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
-        LaunchShapes.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
-        KvCacheWrite(accelerator, k, v, KvCacheViews.Fp32(accelerator, kCache, vCache), shape, tokens, startPos, stream);
+        KvCacheWrite(accelerator, k, v, KvCacheViews.Fp32(accelerator, kCache, vCache, shape), shape, tokens, startPos, stream);
     }
 
     /// <summary>
@@ -65,10 +62,7 @@ public static partial class MistralKernels
         BufferView<Half> kCache, BufferView<Half> vCache, AttentionShape shape, int tokens, int startPos,
         AcceleratorStream? stream = null)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        LaunchShapes.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
-        LaunchShapes.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
-        KvCacheWrite(accelerator, k, v, KvCacheViews.Fp16(accelerator, kCache, vCache), shape, tokens, startPos, stream);
+        KvCacheWrite(accelerator, k, v, KvCacheViews.Fp16(accelerator, kCache, vCache, shape), shape, tokens, startPos, stream);
     }
 
     private static void KvCacheWrite(Accelerator accelerator, BufferView<float> k, BufferView<float> v, KvCacheViews cache,
@@ -102,10 +96,7 @@ public static partial class MistralKernels
         BufferView<float> v, BufferView<float> kCache, BufferView<float> vCache, BufferView<float> output,
         AttentionShape shape, int tokens, int startPos, AcceleratorStream? stream = null)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        LaunchShapes.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
-        LaunchShapes.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
-        AttentionPrefill(accelerator, q, k, v, KvCacheViews.Fp32(accelerator, kCache, vCache), output, shape, tokens, startPos, stream);
+        AttentionPrefill(accelerator, q, k, v, KvCacheViews.Fp32(accelerator, kCache, vCache, shape), output, shape, tokens, startPos, stream);
     }
 
     /// <summary>The prefill over fp16 caches (the chunk's own k/v stay fp32).</summary>
@@ -115,10 +106,7 @@ public static partial class MistralKernels
         BufferView<float> v, BufferView<Half> kCache, BufferView<Half> vCache, BufferView<float> output,
         AttentionShape shape, int tokens, int startPos, AcceleratorStream? stream = null)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        LaunchShapes.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
-        LaunchShapes.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
-        AttentionPrefill(accelerator, q, k, v, KvCacheViews.Fp16(accelerator, kCache, vCache), output, shape, tokens, startPos, stream);
+        AttentionPrefill(accelerator, q, k, v, KvCacheViews.Fp16(accelerator, kCache, vCache, shape), output, shape, tokens, startPos, stream);
     }
 
     /// <summary>Prefill with an explicit kernel (tests run both on every backend).</summary>
@@ -126,10 +114,7 @@ public static partial class MistralKernels
         BufferView<float> kCache, BufferView<float> vCache, BufferView<float> output, AttentionShape shape, int tokens, int startPos,
         DecodeKernelChoice choice)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        LaunchShapes.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
-        LaunchShapes.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
-        AttentionPrefill(accelerator, q, k, v, KvCacheViews.Fp32(accelerator, kCache, vCache), output, shape, tokens, startPos, null, choice);
+        AttentionPrefill(accelerator, q, k, v, KvCacheViews.Fp32(accelerator, kCache, vCache, shape), output, shape, tokens, startPos, null, choice);
     }
 
     /// <summary>Prefill over fp16 caches with an explicit kernel (tests).</summary>
@@ -137,10 +122,7 @@ public static partial class MistralKernels
         BufferView<Half> kCache, BufferView<Half> vCache, BufferView<float> output, AttentionShape shape, int tokens, int startPos,
         DecodeKernelChoice choice)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        LaunchShapes.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
-        LaunchShapes.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
-        AttentionPrefill(accelerator, q, k, v, KvCacheViews.Fp16(accelerator, kCache, vCache), output, shape, tokens, startPos, null, choice);
+        AttentionPrefill(accelerator, q, k, v, KvCacheViews.Fp16(accelerator, kCache, vCache, shape), output, shape, tokens, startPos, null, choice);
     }
 
     private static void AttentionPrefill(Accelerator accelerator, BufferView<float> q, BufferView<float> k,
@@ -189,10 +171,7 @@ public static partial class MistralKernels
         BufferView<float> vCache, BufferView<float> output, AttentionShape shape, int position, AttentionScratch scratch,
         AcceleratorStream? stream = null)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        LaunchShapes.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
-        LaunchShapes.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
-        AttentionDecode(accelerator, q, KvCacheViews.Fp32(accelerator, kCache, vCache), output, shape, position, scratch, null, stream);
+        AttentionDecode(accelerator, q, KvCacheViews.Fp32(accelerator, kCache, vCache, shape), output, shape, position, scratch, null, stream);
     }
 
     /// <summary>The decode over fp16 caches.</summary>
@@ -202,10 +181,7 @@ public static partial class MistralKernels
         BufferView<Half> vCache, BufferView<float> output, AttentionShape shape, int position, AttentionScratch scratch,
         AcceleratorStream? stream = null)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        LaunchShapes.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
-        LaunchShapes.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
-        AttentionDecode(accelerator, q, KvCacheViews.Fp16(accelerator, kCache, vCache), output, shape, position, scratch, null, stream);
+        AttentionDecode(accelerator, q, KvCacheViews.Fp16(accelerator, kCache, vCache, shape), output, shape, position, scratch, null, stream);
     }
 
     /// <summary>
@@ -266,10 +242,7 @@ public static partial class MistralKernels
         BufferView<float> vCache, BufferView<float> output, AttentionShape shape, int position, AttentionScratch scratch,
         int? splits, AcceleratorStream? stream, DecodeKernelChoice choice = DecodeKernelChoice.ByDevice)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        LaunchShapes.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
-        LaunchShapes.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
-        AttentionDecode(accelerator, q, KvCacheViews.Fp32(accelerator, kCache, vCache), output, shape, position, scratch, splits, stream, choice);
+        AttentionDecode(accelerator, q, KvCacheViews.Fp32(accelerator, kCache, vCache, shape), output, shape, position, scratch, splits, stream, choice);
     }
 
     /// <summary>Decode over fp16 caches with an explicit split count and kernel (tests).</summary>
@@ -277,10 +250,7 @@ public static partial class MistralKernels
         BufferView<Half> vCache, BufferView<float> output, AttentionShape shape, int position, AttentionScratch scratch,
         int? splits, AcceleratorStream? stream, DecodeKernelChoice choice = DecodeKernelChoice.ByDevice)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        LaunchShapes.Holds(kCache, CacheElementsOf(shape), nameof(kCache));
-        LaunchShapes.Holds(vCache, CacheElementsOf(shape), nameof(vCache));
-        AttentionDecode(accelerator, q, KvCacheViews.Fp16(accelerator, kCache, vCache), output, shape, position, scratch, splits, stream, choice);
+        AttentionDecode(accelerator, q, KvCacheViews.Fp16(accelerator, kCache, vCache, shape), output, shape, position, scratch, splits, stream, choice);
     }
 
     private static void AttentionDecode(Accelerator accelerator, BufferView<float> q, KvCacheViews cache, BufferView<float> output,
@@ -334,22 +304,34 @@ public static partial class MistralKernels
         return (int)(position - oldest + 1);
     }
 
-    /// <summary>The four cache views a kernel takes, the unused precision's pair being one-element placeholders.</summary>
+    /// <summary>
+    /// The four cache views a kernel takes, the unused precision's pair being one-element placeholders; made only from
+    /// caches that hold the shape (the checks every public entry point shares).
+    /// </summary>
     private readonly record struct KvCacheViews(BufferView<float> K, BufferView<float> V, BufferView<Half> KHalf, BufferView<Half> VHalf, int Fp16Flag)
     {
         private static readonly ConditionalWeakTable<Accelerator, DeviceBuffer<float>> FloatPlaceholders = new();
         private static readonly ConditionalWeakTable<Accelerator, DeviceBuffer<Half>> HalfPlaceholders = new();
 
-        public static KvCacheViews Fp32(Accelerator accelerator, BufferView<float> k, BufferView<float> v)
+        public static KvCacheViews Fp32(Accelerator accelerator, BufferView<float> k, BufferView<float> v, AttentionShape shape)
         {
+            CheckCaches(accelerator, k, v, shape);
             var none = HalfPlaceholders.GetValue(accelerator, a => a.Allocate<Half>(1));
             return new(k, v, none, none, 0);
         }
 
-        public static KvCacheViews Fp16(Accelerator accelerator, BufferView<Half> k, BufferView<Half> v)
+        public static KvCacheViews Fp16(Accelerator accelerator, BufferView<Half> k, BufferView<Half> v, AttentionShape shape)
         {
+            CheckCaches(accelerator, k, v, shape);
             var none = FloatPlaceholders.GetValue(accelerator, a => a.Allocate<float>(1));
             return new(none, none, k, v, 1);
+        }
+
+        private static void CheckCaches<T>(Accelerator accelerator, BufferView<T> k, BufferView<T> v, AttentionShape shape) where T : unmanaged
+        {
+            LaunchShapes.NotNull(accelerator);
+            LaunchShapes.Holds(k, CacheElementsOf(shape), "kCache");
+            LaunchShapes.Holds(v, CacheElementsOf(shape), "vCache");
         }
     }
 }
