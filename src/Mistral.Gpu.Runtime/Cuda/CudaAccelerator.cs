@@ -160,7 +160,7 @@ public sealed unsafe class CudaAccelerator : Accelerator
             throw new ArgumentException($"Kernel {kernel.Name}: the stream does not belong to this accelerator.", nameof(stream));
         MakeCurrent();
         nint function = kernels.Get(kernel, kernel.SpecializationValues(arguments));
-        int count = CudaKernelArguments.SlotCount(kernel);
+        int count = DeviceAbi.ArgumentCount(kernel);
         ulong* slots = stackalloc ulong[Math.Max(1, count)];
         void** pointers = stackalloc void*[Math.Max(1, count)];
         CudaKernelArguments.Fill(kernel, arguments, slots, pointers);
