@@ -37,6 +37,7 @@ public sealed class KernelDefinition
         Name = name;
         EntryPoint = entryPoint;
         Parameters = parameters;
+        SpecializationCount = parameters.Count(p => p.Kind == KernelParameterKind.Specialization);
         CudaSource = cudaSource;
         OpenCLSource = openCLSource;
         Features = features;
@@ -107,13 +108,16 @@ public sealed class KernelDefinition
         return $"{Name} [{string.Join(", ", pairs)}]";
     }
 
-    /// <summary>The specialization values among <paramref name="arguments"/>.</summary>
-    public int[] SpecializationValues(ReadOnlySpan<KernelArgument> arguments)
+    /// <summary>How many specialization parameters the kernel has.</summary>
+    public int SpecializationCount { get; }
+
+    /// <summary>Writes the specialization values among <paramref name="arguments"/> into <paramref name="values"/>
+    /// (<see cref="SpecializationCount"/> long), so a launch finds its variant without allocating.</summary>
+    public void SpecializationValues(ReadOnlySpan<KernelArgument> arguments, Span<int> values)
     {
-        var values = new List<int>();
+        int next = 0;
         for (int i = 0; i < Parameters.Count; i++)
-            if (Parameters[i].Kind == KernelParameterKind.Specialization) values.Add(arguments[i].AsInt32());
-        return [.. values];
+            if (Parameters[i].Kind == KernelParameterKind.Specialization) values[next++] = arguments[i].AsInt32();
     }
 
     /// <inheritdoc />

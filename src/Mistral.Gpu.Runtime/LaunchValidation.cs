@@ -15,30 +15,31 @@ internal static class LaunchValidation
 
     private static void CheckArgument(Accelerator accelerator, KernelDefinition kernel, KernelParameter parameter, KernelArgument argument)
     {
-        string where = $"Kernel {kernel.Name}, parameter '{parameter.Name}'";
+        // Formatted only on the way to a throw: every launch passes here once per argument.
+        string where() => $"Kernel {kernel.Name}, parameter '{parameter.Name}'";
         if (parameter.IsBuffer)
         {
             if (!argument.IsBuffer)
-                throw new ArgumentException($"{where} expects a buffer of {parameter.Type.Name}, got a {argument.Type.Name} scalar.", parameter.Name);
+                throw new ArgumentException($"{where()} expects a buffer of {parameter.Type.Name}, got a {argument.Type.Name} scalar.", parameter.Name);
             if (argument.Buffer is null)
-                throw new ArgumentNullException(parameter.Name, $"{where} got a null buffer.");
+                throw new ArgumentNullException(parameter.Name, $"{where()} got a null buffer.");
             if (argument.Buffer.IsDisposed)
-                throw new ArgumentException($"{where} got a buffer that was already disposed.", parameter.Name);
+                throw new ArgumentException($"{where()} got a buffer that was already disposed.", parameter.Name);
             if (!ReferenceEquals(argument.Buffer.Accelerator, accelerator))
-                throw new ArgumentException($"{where} got a buffer of another accelerator ({argument.Buffer.Accelerator}).", parameter.Name);
+                throw new ArgumentException($"{where()} got a buffer of another accelerator ({argument.Buffer.Accelerator}).", parameter.Name);
             if (argument.Buffer.ElementType != parameter.Type)
-                throw new ArgumentException($"{where} expects {parameter.Type.Name} elements, got a buffer of {argument.Buffer.ElementType.Name}.", parameter.Name);
+                throw new ArgumentException($"{where()} expects {parameter.Type.Name} elements, got a buffer of {argument.Buffer.ElementType.Name}.", parameter.Name);
             if (argument.Length > int.MaxValue || argument.Offset > int.MaxValue)
-                throw new ArgumentException($"{where}: windows beyond 2^31 elements are not supported.", parameter.Name);
+                throw new ArgumentException($"{where()}: windows beyond 2^31 elements are not supported.", parameter.Name);
             return;
         }
         if (argument.IsBuffer)
-            throw new ArgumentException($"{where} expects a {parameter.Type.Name} scalar, got a buffer.", parameter.Name);
+            throw new ArgumentException($"{where()} expects a {parameter.Type.Name} scalar, got a buffer.", parameter.Name);
         if (argument.Type != parameter.Type)
-            throw new ArgumentException($"{where} expects a {parameter.Type.Name}, got a {argument.Type.Name}.", parameter.Name);
+            throw new ArgumentException($"{where()} expects a {parameter.Type.Name}, got a {argument.Type.Name}.", parameter.Name);
         if (parameter.Kind == KernelParameterKind.Specialization && parameter.SupportedValues is { Count: > 0 } supported
             && !supported.Contains(argument.AsInt32()))
-            throw new ArgumentException($"{where} = {argument.AsInt32()} is not supported; supported values: {string.Join(", ", supported)}.", parameter.Name);
+            throw new ArgumentException($"{where()} = {argument.AsInt32()} is not supported; supported values: {string.Join(", ", supported)}.", parameter.Name);
     }
 
     private static void CheckDims(Accelerator accelerator, KernelDefinition kernel, LaunchDims dims)

@@ -112,10 +112,11 @@ internal static class LauncherWriter
         w.Line($"public static void Launch({string.Join(", ", parameters)})");
         w.Open();
         w.Line("global::System.ArgumentNullException.ThrowIfNull(accelerator);");
-        w.Line($"var arguments = new {Runtime}KernelArgument[]");
-        w.Open();
+        // A span collection expression lives on the stack: a launch allocates nothing for its arguments.
+        w.Line($"global::System.ReadOnlySpan<{Runtime}KernelArgument> arguments =");
+        w.Line("[").Indent();
         foreach (var p in kernel.Parameters) w.Line($"{Runtime}KernelArgument.From({p.Name}),");
-        w.Close(";");
+        w.Outdent().Line("];");
         w.Line("accelerator.Launch(Definition, dims, arguments, stream);");
         w.Close();
     }

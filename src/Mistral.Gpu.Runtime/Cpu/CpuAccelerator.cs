@@ -59,23 +59,33 @@ public sealed class CpuAccelerator : Accelerator
     /// <inheritdoc />
     protected override void LaunchCore(KernelDefinition kernel, LaunchDims dims, ReadOnlySpan<KernelArgument> arguments, AcceleratorStream launchStream)
     {
-        var args = arguments.ToArray();
         var (count, size) = (dims.GroupCount, dims.GroupSize);
         long total = count.Volume;
-        void RunGroup(long linear)
-        {
-            var group = groups.Value!;
-            var id = new Dim3((int)(linear % count.X), (int)(linear / count.X % count.Y), (int)(linear / ((long)count.X * count.Y)));
-            group.Reset(id, size, count);
-            kernel.Cpu(group, args);
-        }
         if (total == 1 || MaxThreads == 1)
         {
-            for (long g = 0; g < total; g++) RunGroup(g);
+            // On this thread: the caller's argument span is enough, nothing is copied.
+            var group = groups.Value!;
+            for (long g = 0; g < total; g++)
+            {
+                group.Reset(GroupId(g, count), size, count);
+                kernel.Cpu(group, arguments);
+            }
             return;
         }
-        CpuGroupScheduler.Run(RunGroup, total, MaxThreads);
+        RunOnThreads(kernel, arguments.ToArray(), count, size, total);
     }
+
+    // Its own method: the closure's captures would otherwise be allocated on entry to LaunchCore, for inline launches too.
+    private void RunOnThreads(KernelDefinition kernel, KernelArgument[] args, Dim3 count, Dim3 size, long total) =>
+        CpuGroupScheduler.Run(linear =>
+        {
+            var group = groups.Value!;
+            group.Reset(GroupId(linear, count), size, count);
+            kernel.Cpu(group, args);
+        }, total, MaxThreads);
+
+    private static Dim3 GroupId(long linear, Dim3 count) =>
+        new((int)(linear % count.X), (int)(linear / count.X % count.Y), (int)(linear / ((long)count.X * count.Y)));
 
     /// <inheritdoc />
     protected override BufferStorage AllocateCore(long bytes) => new CpuMemory(bytes);

@@ -150,7 +150,7 @@ public sealed unsafe class CudaAccelerator : Accelerator
     {
         ArgumentNullException.ThrowIfNull(kernel);
         MakeCurrent();
-        kernels.Get(kernel, specializationValues);
+        kernels.Get(kernel, specializationValues.ToArray());
     }
 
     /// <inheritdoc />
@@ -159,7 +159,9 @@ public sealed unsafe class CudaAccelerator : Accelerator
         if (stream is not CudaStream cuStream || !ReferenceEquals(cuStream.Owner, this))
             throw new ArgumentException($"Kernel {kernel.Name}: the stream does not belong to this accelerator.", nameof(stream));
         MakeCurrent();
-        nint function = kernels.Get(kernel, kernel.SpecializationValues(arguments));
+        Span<int> variant = stackalloc int[kernel.SpecializationCount];
+        kernel.SpecializationValues(arguments, variant);
+        nint function = kernels.Get(kernel, variant);
         int count = DeviceAbi.ArgumentCount(kernel);
         ulong* slots = stackalloc ulong[Math.Max(1, count)];
         void** pointers = stackalloc void*[Math.Max(1, count)];

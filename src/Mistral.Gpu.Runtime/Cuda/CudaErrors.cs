@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Mistral.Gpu.Runtime.Cuda;
@@ -18,5 +19,11 @@ internal static unsafe class CudaErrors
     public static void Check(int code, string call)
     {
         if (code != CuConstants.Success) throw new CudaException(call, code, Describe(code));
+    }
+
+    /// <summary>Throws <see cref="CudaException"/> unless <paramref name="code"/> is CUDA_SUCCESS; the call's text is formatted only then.</summary>
+    public static void Check(int code, [InterpolatedStringHandlerArgument(nameof(code))] ref FailureMessage call)
+    {
+        if (code != CuConstants.Success) throw new CudaException(call.ToStringAndClear(), code, Describe(code));
     }
 }

@@ -9,8 +9,7 @@ namespace Mistral.Gpu.Runtime.Cuda;
 /// </summary>
 internal sealed unsafe class CudaKernelCache(CudaContextHandle context, string architecture) : IDisposable
 {
-    private readonly Dictionary<(KernelDefinition Kernel, string Variant), (CudaModuleHandle Module, nint Function)> loaded = [];
-    private readonly Lock gate = new();
+    private readonly KernelVariants<(CudaModuleHandle Module, nint Function)> loaded = new();
     private string? nvrtcVersion;
 
     /// <summary>The virtual architecture PTX is compiled for ("compute_90").</summary>
@@ -20,20 +19,8 @@ internal sealed unsafe class CudaKernelCache(CudaContextHandle context, string a
 
     /// <summary>The CUfunction for the variant, loaded on first use.</summary>
     /// <exception cref="KernelCompilationException">NVRTC or the driver's PTX JIT rejected the kernel.</exception>
-    public nint Get(KernelDefinition kernel, IReadOnlyList<int> specializationValues)
-    {
-        // Launches may come from several threads (hosts serving many requests); the cache is shared.
-        lock (gate)
-        {
-            var key = (kernel, string.Join(",", specializationValues));
-            if (!loaded.TryGetValue(key, out var entry))
-            {
-                entry = Load(kernel, specializationValues);
-                loaded[key] = entry;
-            }
-            return entry.Function;
-        }
-    }
+    public nint Get(KernelDefinition kernel, ReadOnlySpan<int> specializationValues) =>
+        loaded.GetOrBuild(kernel, specializationValues, this, static (self, k, values) => self.Load(k, values)).Function;
 
     private (CudaModuleHandle, nint) Load(KernelDefinition kernel, IReadOnlyList<int> values)
     {
@@ -97,7 +84,6 @@ internal sealed unsafe class CudaKernelCache(CudaContextHandle context, string a
 
     public void Dispose()
     {
-        foreach (var (module, _) in loaded.Values) module.Dispose();
-        loaded.Clear();
+        foreach (var (module, _) in loaded.TakeAll()) module.Dispose();
     }
 }

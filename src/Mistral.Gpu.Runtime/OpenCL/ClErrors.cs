@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Mistral.Gpu.Runtime.OpenCL;
 
 /// <summary>Turns OpenCL status codes into exceptions that name the call and the error.</summary>
@@ -70,5 +72,11 @@ internal static class ClErrors
     public static void Check(int code, string call)
     {
         if (code != ClConstants.Success) throw new OpenCLException(call, code, Name(code));
+    }
+
+    /// <summary>Throws unless <paramref name="code"/> is CL_SUCCESS; the call's text is formatted only then.</summary>
+    public static void Check(int code, [InterpolatedStringHandlerArgument(nameof(code))] ref FailureMessage call)
+    {
+        if (code != ClConstants.Success) throw new OpenCLException(call.ToStringAndClear(), code, Name(code));
     }
 }

@@ -165,7 +165,7 @@ public sealed unsafe class OpenCLAccelerator : Accelerator
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         ArgumentNullException.ThrowIfNull(kernel);
-        kernels.Get(kernel, specializationValues);
+        kernels.Get(kernel, specializationValues.ToArray());
     }
 
     private readonly Lock launchGate = new();
@@ -175,7 +175,9 @@ public sealed unsafe class OpenCLAccelerator : Accelerator
     {
         if (stream is not OpenCLStream queue || !ReferenceEquals(queue.Owner, this))
             throw new ArgumentException($"Kernel {kernel.Name}: the stream does not belong to this accelerator.", nameof(stream));
-        nint clKernel = kernels.Get(kernel, kernel.SpecializationValues(arguments));
+        Span<int> variant = stackalloc int[kernel.SpecializationCount];
+        kernel.SpecializationValues(arguments, variant);
+        nint clKernel = kernels.Get(kernel, variant);
         var (count, size) = (dims.GroupCount, dims.GroupSize);
         uint workDim = count.Z > 1 || size.Z > 1 ? 3u : count.Y > 1 || size.Y > 1 ? 2u : 1u;
         nuint* global = stackalloc nuint[] { (nuint)count.X * (nuint)size.X, (nuint)count.Y * (nuint)size.Y, (nuint)count.Z * (nuint)size.Z };

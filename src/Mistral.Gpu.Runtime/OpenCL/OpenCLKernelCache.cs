@@ -15,26 +15,12 @@ internal sealed unsafe class OpenCLKernelCache(ClContextHandle context, nint dev
     /// </summary>
     public const string BuildOptions = "-cl-std=CL1.2 -cl-mad-enable";
 
-    private readonly Dictionary<(KernelDefinition Kernel, string Variant), (ClProgramHandle Program, ClKernelHandle Kernel)> compiled = [];
+    private readonly KernelVariants<(ClProgramHandle Program, ClKernelHandle Kernel)> compiled = new();
 
     /// <summary>The cl_kernel for the variant, built on first use.</summary>
     /// <exception cref="KernelCompilationException">The driver rejected the source; the log names the kernel and carries the build log.</exception>
-    public nint Get(KernelDefinition kernel, IReadOnlyList<int> specializationValues)
-    {
-        // Launches may come from several threads (hosts serving many requests); the cache is shared.
-        lock (gate)
-        {
-            var key = (kernel, string.Join(",", specializationValues));
-            if (!compiled.TryGetValue(key, out var entry))
-            {
-                entry = Build(kernel, specializationValues);
-                compiled[key] = entry;
-            }
-            return entry.Kernel.Value;
-        }
-    }
-
-    private readonly Lock gate = new();
+    public nint Get(KernelDefinition kernel, ReadOnlySpan<int> specializationValues) =>
+        compiled.GetOrBuild(kernel, specializationValues, this, static (self, k, values) => self.Build(k, values)).Kernel.Value;
 
     /// <summary>Number of variants built so far.</summary>
     public int Count => compiled.Count;
@@ -94,11 +80,10 @@ internal sealed unsafe class OpenCLKernelCache(ClContextHandle context, nint dev
 
     public void Dispose()
     {
-        foreach (var (program, kernel) in compiled.Values)
+        foreach (var (program, kernel) in compiled.TakeAll())
         {
             kernel.Dispose();
             program.Dispose();
         }
-        compiled.Clear();
     }
 }
