@@ -7,7 +7,7 @@ using System.Runtime.Intrinsics.X86;
 
 namespace Mistral.Gpu.Kernels;
 
-/// <summary>The vector operations the CPU attention bodies use, at one width.</summary>
+/// <summary>The vector operations the CPU group bodies (attention, RMSNorm) use, at one width.</summary>
 /// <typeparam name="TVector">The vector type (<see cref="Vector256{T}"/> or <see cref="Vector512{T}"/> of float).</typeparam>
 internal unsafe interface IFloatLanes<TVector> where TVector : struct
 {
@@ -28,6 +28,12 @@ internal unsafe interface IFloatLanes<TVector> where TVector : struct
 
     /// <summary>a·b + addend, fused (one rounding).</summary>
     static abstract TVector MultiplyAdd(TVector a, TVector b, TVector addend);
+
+    /// <summary>a + b.</summary>
+    static abstract TVector Add(TVector a, TVector b);
+
+    /// <summary>a·b.</summary>
+    static abstract TVector Multiply(TVector a, TVector b);
 
     /// <summary>The sum of the lanes.</summary>
     static abstract float Sum(TVector value);
@@ -53,6 +59,12 @@ internal readonly unsafe struct Lanes256 : IFloatLanes<Vector256<float>>
     public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> addend) => Fma.MultiplyAdd(a, b, addend);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Multiply(Vector256<float> a, Vector256<float> b) => a * b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector256<float> value) => Vector256.Sum(value);
 }
 
@@ -74,6 +86,12 @@ internal readonly unsafe struct Lanes512 : IFloatLanes<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> addend) => Avx512F.FusedMultiplyAdd(a, b, addend);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Multiply(Vector512<float> a, Vector512<float> b) => a * b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector512<float> value) => Vector512.Sum(value);

@@ -6,7 +6,8 @@
 // views are 16-byte aligned), each keeps a partial sum of squares; Warp.ReduceSum folds a warp,
 // one shared slot per warp folds the group, and every lane sums those slots itself (no second
 // barrier). The second pass re-reads the row the lane itself just wrote, from cache, so the row
-// crosses DRAM once in and once out: the kernel is purely bandwidth-bound.
+// crosses DRAM once in and once out: the kernel is purely bandwidth-bound. On the C# CPU backend the fp32 kernel runs
+// RmsNormCpuBody instead of its lanes (one row per core, vector loops).
 using Mistral.Gpu.Language;
 
 namespace Mistral.Gpu.Kernels;
@@ -18,6 +19,7 @@ public static partial class RmsNormKernels
     public const int MaxGroupLanes = 1024;
 
     [Kernel]
+    [CpuGroupBody(typeof(RmsNormCpuBody), nameof(RmsNormCpuBody.RmsNormF32))]
     static void RmsNormF32(KernelContext ctx, View<float> x, ReadOnlyView<float> delta, ReadOnlyView<float> weight, View<float> output,
         int dim, float eps, [Specialize(0, 1)] int fuseResidual, [Specialize(1, 4)] int vectorWidth)
     {

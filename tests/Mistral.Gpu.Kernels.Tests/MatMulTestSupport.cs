@@ -10,7 +10,7 @@ namespace Mistral.Gpu.Kernels.Tests;
 public static class MatMulBackends
 {
     private static readonly Dictionary<string, Accelerator> Created = [];
-    private static readonly Dictionary<string, object> Locks = new() { ["cpu"] = new object(), ["opencl"] = new object() };
+    private static readonly Dictionary<string, object> Locks = new() { ["cpu"] = new object(), ["cpu-lanes"] = new object(), ["opencl"] = new object() };
 
     /// <summary>The backends every case table runs on; OpenCL tests skip (with the reason) where it is missing.</summary>
     public static readonly string[] Names = ["cpu", "opencl"];
@@ -25,7 +25,9 @@ public static class MatMulBackends
             {
                 if (!Created.TryGetValue(backend, out accelerator!))
                 {
-                    accelerator = Accelerators.Create(Accelerators.ParseBackend(backend));
+                    // "cpu-lanes": the CPU backend stepping every kernel's lanes, the reference for its group bodies.
+                    accelerator = backend == "cpu-lanes" ? new Mistral.Gpu.Runtime.Cpu.CpuAccelerator(useGroupBodies: false)
+                        : Accelerators.Create(Accelerators.ParseBackend(backend));
                     Created[backend] = accelerator;
                 }
             }
