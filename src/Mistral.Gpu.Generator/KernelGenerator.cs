@@ -52,10 +52,10 @@ public sealed class KernelGenerator : IIncrementalGenerator
         foreach (var diagnostic in kernel.Diagnostics) output.ReportDiagnostic(diagnostic.ToDiagnostic());
         var byId = new Dictionary<string, HelperModel>();
         foreach (var helper in helpers) byId[helper.Id] = helper;
-        var (cuda, openCL, helperFeatures) = DeviceSourceWriter.Write(kernel, byId);
+        var (cuda, openCL, helperFeatures, helperCpuCopies) = DeviceSourceWriter.Write(kernel, byId);
         string hint = string.Join(".", kernel.ContainingTypes.Select(t => t.Name)) + "." + kernel.MethodName;
         if (kernel.Namespace.Length > 0) hint = kernel.Namespace + "." + hint;
-        output.AddSource(hint + ".g.cs", LauncherWriter.Write(kernel, cuda, openCL, kernel.Features | helperFeatures));
+        output.AddSource(hint + ".g.cs", LauncherWriter.Write(kernel, cuda, openCL, kernel.Features | helperFeatures, kernel.IsIlgpu ? helperCpuCopies : []));
     }
 
     private static void ReportHelpers(SourceProductionContext output, ImmutableArray<HelperModel> helpers)

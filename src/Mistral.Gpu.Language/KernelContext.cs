@@ -47,6 +47,10 @@ public sealed class KernelContext
 
     internal int SharedOrdinal { get; set; }
 
+    /// <summary>The lane the CPU backend is stepping on this thread (read by the CPU copies of ILGPU kernels' helpers).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static KernelContext CurrentLane => Current;
+
     /// <summary>The lane the CPU backend is stepping on this thread.</summary>
     internal static KernelContext Current =>
         current ?? throw new InvalidOperationException(

@@ -22,6 +22,9 @@ public readonly unsafe struct ReadOnlyView<T> where T : unmanaged
     /// <summary>Number of elements in the view.</summary>
     public int Length { get; }
 
+    /// <summary>Number of elements as an int (ILGPU's <c>ArrayView.IntLength</c>, for the CPU copies of ILGPU kernels).</summary>
+    public int IntLength => Length;
+
     /// <summary>The element at <paramref name="index"/>.</summary>
     public T this[int index]
     {

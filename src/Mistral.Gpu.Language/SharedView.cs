@@ -21,6 +21,9 @@ public readonly unsafe struct SharedView<T> where T : unmanaged
     /// <summary>Number of elements.</summary>
     public int Length { get; }
 
+    /// <summary>Number of elements as an int (ILGPU's <c>ArrayView.IntLength</c>, for the CPU copies of ILGPU kernels).</summary>
+    public int IntLength => Length;
+
     /// <summary>The element at <paramref name="index"/>.</summary>
     public ref T this[int index]
     {

@@ -32,9 +32,10 @@ public sealed class OpenCLMemoryReleaseTests(ITestOutputHelper output)
         ulong global = HostOpenCL.DeviceULong(accelerator.NativeDevice, GlobalMemSize);
         ulong maxAlloc = HostOpenCL.DeviceULong(accelerator.NativeDevice, MaxMemAllocSize);
         // Big enough that 1,000 leaked buffers would need at least 4x the device's memory (64 MiB at least).
-        long bytes = (long)Math.Min(maxAlloc, Math.Max((ulong)MinimumBufferBytes, global * 4 / Iterations + 1));
-        bytes = bytes / 4 * 4;
-        Assert.True((double)bytes * Iterations >= 4.0 * global || bytes == (long)maxAlloc,
+        // Whole ints, rounded up so the product still exceeds 4x (down only where the device caps one allocation).
+        long wanted = ((long)Math.Max((ulong)MinimumBufferBytes, global * 4 / Iterations + 1) + 3) / 4 * 4;
+        long bytes = Math.Min((long)maxAlloc / 4 * 4, wanted);
+        Assert.True((double)bytes * Iterations >= 4.0 * global || bytes == (long)maxAlloc / 4 * 4,
             $"{Iterations} x {bytes} bytes does not exceed 4 x the device's {global} bytes");
 
         long baseline = ResidentBytes();

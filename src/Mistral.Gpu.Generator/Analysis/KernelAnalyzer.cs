@@ -15,6 +15,9 @@ namespace Mistral.Gpu.Generator.Analysis;
 /// <summary>Turns one <c>[Kernel]</c> or <c>[KernelHelper]</c> method into its equatable pipeline model.</summary>
 internal static class KernelAnalyzer
 {
+    /// <summary>The KernelContext parameter of an ILGPU kernel's CPU copy (the source has none).</summary>
+    public const string IlgpuLaneName = "__mgpuLane";
+
     public static KernelModel? Kernel(GeneratorAttributeSyntaxContext context, CancellationToken cancellation)
     {
         if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax) return null;
@@ -22,7 +25,7 @@ internal static class KernelAnalyzer
         var diagnostics = new List<DiagnosticInfo>();
 
         CheckShape(method, syntax, diagnostics);
-        var parameters = Parameters(method, syntax, diagnostics);
+        var parameters = Parameters(method, syntax, model, diagnostics);
         cancellation.ThrowIfCancellationRequested();
 
         var cuda = CEmitter.Kernel(CudaDialect.Instance, method, syntax, model, diagnostics);
@@ -30,8 +33,12 @@ internal static class KernelAnalyzer
         var features = cuda.Features;
         bool lockstep = (features & (FeatureFlags.Barrier | FeatureFlags.Warp)) != 0;
         if (lockstep) UniformityAnalysis.Run(syntax, model, diagnostics);
-        string contextName = method.Parameters.FirstOrDefault()?.Name ?? "ctx";
-        string? iterator = lockstep ? CpuIteratorRewriter.Rewrite(syntax, model, contextName) : null;
+        bool ilgpu = Known.IsIlgpuKernel(method);
+        string contextName = ilgpu ? IlgpuLaneName : method.Parameters.FirstOrDefault()?.Name ?? "ctx";
+        // An ILGPU kernel always runs a rewritten copy on the CPU (its intrinsics only run inside ILGPU); a classic one only
+        // when its lanes must step in lock step.
+        string? iterator = ilgpu ? CpuIteratorRewriter.Rewrite(syntax, model, contextName, lockstep, ilgpu: true)
+            : lockstep ? CpuIteratorRewriter.Rewrite(syntax, model, contextName) : null;
 
         return new KernelModel(
             Namespace: method.ContainingNamespace.IsGlobalNamespace ? "" : method.ContainingNamespace.ToDisplayString(),
@@ -43,7 +50,8 @@ internal static class KernelAnalyzer
             Helpers: Calls(openCL),
             Features: features,
             CpuIteratorBody: iterator,
-            CpuGroupBody: CpuGroupBody(method, syntax, diagnostics),
+            IsIlgpu: ilgpu,
+            CpuGroupBody: CpuGroupBody(method, syntax, parameters, diagnostics),
             Usings: Usings(syntax),
             Diagnostics: Deduplicate(diagnostics));
     }
@@ -55,7 +63,7 @@ internal static class KernelAnalyzer
         if (!method.IsStatic)
             diagnostics.Add(Diagnostic(DiagnosticDescriptors.UnsupportedSyntax, syntax.Identifier, $"The instance helper '{method.Name}'", "make it static"));
         var cuda = CEmitter.Helper(CudaDialect.Instance, method, syntax, context.SemanticModel, spaces: "", diagnostics);
-        var openCL = HelperSpaces.All(HelperSpaces.Count(method)).Select(spaces =>
+        var openCL = HelperSpaces.All(HelperSpaces.Count(method, context.SemanticModel)).Select(spaces =>
         {
             var copy = CEmitter.Helper(OpenCLDialect.Instance, method, syntax, context.SemanticModel, spaces, diagnostics: null);
             return new HelperCopy(spaces, copy.Code, Calls(copy));
@@ -67,7 +75,30 @@ internal static class KernelAnalyzer
             cuda.Calls.ToEquatableArray(),
             openCL.ToEquatableArray(),
             cuda.Features,
+            CpuHelperCopy(method, syntax, context.SemanticModel),
             Deduplicate(diagnostics));
+    }
+
+    /// <summary>
+    /// The helper as the CPU copy of an ILGPU kernel calls it: ILGPU views become the CPU backend's views (read-only
+    /// where the helper never writes them) and its body is rewritten like the kernel's.
+    /// </summary>
+    private static string CpuHelperCopy(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel model)
+    {
+        var parameters = method.Parameters.Select(p => $"{CpuParameterType(p, model)} {p.Name}");
+        string body = CpuIteratorRewriter.Rewrite(syntax, model, "global::Mistral.Gpu.Language.KernelContext.CurrentLane", iterator: false, ilgpu: true);
+        return $"private static {CpuIteratorRewriter.CpuTypeName(method.ReturnType)} {CpuIteratorRewriter.CpuHelperName(method)}({string.Join(", ", parameters)})\n{body}";
+    }
+
+    /// <summary>A parameter's type in a CPU copy: views as the CPU backend's views, specializations as int, Half as System.Half.</summary>
+    private static string CpuParameterType(IParameterSymbol parameter, SemanticModel model)
+    {
+        if (Known.IsSpecializedValue(parameter.Type)) return "int";
+        if (!Known.Is(parameter.Type, Known.IlgpuArrayView)) return CpuIteratorRewriter.CpuTypeName(parameter.Type);
+        string element = CpuIteratorRewriter.CpuTypeName(Known.ElementType(parameter.Type)!);
+        return ViewWrites.KindOf(parameter, model) == ViewKind.Global
+            ? $"global::Mistral.Gpu.Language.View<{element}>"
+            : $"global::Mistral.Gpu.Language.ReadOnlyView<{element}>";
     }
 
     /// <summary>The helper copies a function calls, each once, without locations (only the recursion check needs them).</summary>
@@ -91,18 +122,21 @@ internal static class KernelAnalyzer
         }
         if (method.IsGenericMethod)
             diagnostics.Add(Diagnostic(DiagnosticDescriptors.UnsupportedSyntax, syntax.Identifier, $"The generic kernel '{method.Name}'", "write one kernel per element type"));
-        if (method.Parameters.Length == 0 || !Known.Is(method.Parameters[0].Type, Known.KernelContext))
+        // A kernel is either ILGPU's (no KernelContext, ArrayView parameters) or the kernel language's (KernelContext first).
+        bool ilgpu = Known.IsIlgpuKernel(method);
+        bool languageViews = method.Parameters.Any(p => Known.ViewKindOf(p.Type) != ViewKind.None && !Known.Is(p.Type, Known.IlgpuArrayView));
+        if ((!ilgpu && !Known.Is(method.Parameters[0].Type, Known.KernelContext)) || (ilgpu && languageViews))
             diagnostics.Add(Diagnostic(DiagnosticDescriptors.MissingKernelContext, (SyntaxNode?)syntax.ParameterList.Parameters.FirstOrDefault() ?? syntax.ParameterList, method.Name));
     }
 
-    private static EquatableArray<ParameterModel> Parameters(IMethodSymbol method, MethodDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics)
+    private static EquatableArray<ParameterModel> Parameters(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel model, List<DiagnosticInfo> diagnostics)
     {
         var result = new List<ParameterModel>();
-        var all = method.Parameters.Skip(1).ToList();
+        var all = method.Parameters.Skip(Known.IsIlgpuKernel(method) ? 0 : 1).ToList();
         foreach (var parameter in all)
         {
             var at = syntax.ParameterList.Parameters[parameter.Ordinal];
-            var kind = Known.ViewKindOf(parameter.Type);
+            var kind = ViewWrites.KindOf(parameter, model);
             var specialize = parameter.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == Known.SpecializeAttribute);
             var extent = parameter.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == Known.ExtentAttribute);
             string typeName = parameter.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
@@ -116,11 +150,20 @@ internal static class KernelAnalyzer
                 var values = specialize.ConstructorArguments.FirstOrDefault() is { Kind: TypedConstantKind.Array } array
                     ? array.Values.Select(v => v.Value).OfType<int>().ToList()
                     : new List<int>();
-                if (parameter.Type.SpecialType != SpecialType.System_Int32)
+                bool integer = parameter.Type.SpecialType == SpecialType.System_Int32
+                    || Known.IsSpecializedValue(parameter.Type) && Known.ElementType(parameter.Type)?.SpecialType == SpecialType.System_Int32;
+                if (!integer)
                     diagnostics.Add(Diagnostic(DiagnosticDescriptors.InvalidSpecialize, at, parameter.Name, $"is on a {parameter.Type.ToDisplayString()}"));
                 else if (values.Count == 0)
                     diagnostics.Add(Diagnostic(DiagnosticDescriptors.InvalidSpecialize, at, parameter.Name, "lists no supported values"));
                 result.Add(new ParameterModel(parameter.Name, ParameterKind.Specialization, "int", "AsInt32()", string.Join(", ", values), null, null));
+                continue;
+            }
+            if (Known.IsSpecializedValue(parameter.Type))
+            {
+                // Each value is a compiled variant, so the translator must know them all.
+                diagnostics.Add(Diagnostic(DiagnosticDescriptors.InvalidSpecialize, at, parameter.Name, "is a SpecializedValue without [Specialize(...)] listing its values"));
+                result.Add(new ParameterModel(parameter.Name, ParameterKind.Specialization, "int", "AsInt32()", "", null, null));
                 continue;
             }
             if (kind is ViewKind.Global or ViewKind.GlobalReadOnly)
@@ -128,7 +171,7 @@ internal static class KernelAnalyzer
                 var element = Known.ElementType(parameter.Type);
                 if (element is { TypeKind: not TypeKind.Error } && CTypes.Key(element) is null or "bool" or "Float4" or "UInt4")
                     diagnostics.Add(Diagnostic(DiagnosticDescriptors.UnsupportedType, at, parameter.Type.ToDisplayString(), "view elements must be int, uint, long, ulong, short, ushort, byte, float, double, Half or BFloat16"));
-                string elementName = element?.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) ?? "int";
+                string elementName = element is null ? "int" : CpuIteratorRewriter.CpuTypeName(element);
                 string? rewritten = null;
                 if (extent is not null) rewritten = ExtentExpression(extent, parameter, all, at, diagnostics);
                 result.Add(new ParameterModel(parameter.Name, kind == ViewKind.Global ? ParameterKind.View : ParameterKind.ReadOnlyView, elementName,
@@ -164,7 +207,7 @@ internal static class KernelAnalyzer
     /// The fully qualified method a [CpuGroupBody] names, after checking it can be called with the
     /// group and the kernel's arguments: static, returning bool, (CpuGroup, kernel parameters...).
     /// </summary>
-    private static string? CpuGroupBody(IMethodSymbol kernel, MethodDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics)
+    private static string? CpuGroupBody(IMethodSymbol kernel, MethodDeclarationSyntax syntax, EquatableArray<ParameterModel> parameters, List<DiagnosticInfo> diagnostics)
     {
         var attribute = kernel.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == Known.CpuGroupBodyAttribute);
         if (attribute is null || attribute.ConstructorArguments.Length != 2) return null;
@@ -177,7 +220,8 @@ internal static class KernelAnalyzer
             diagnostics.Add(Diagnostic(DiagnosticDescriptors.InvalidCpuGroupBody, at, kernel.Name, label, "is not in a type", name));
             return null;
         }
-        var expected = kernel.Parameters.Skip(1).Select(p => p.Type).ToList();
+        var expected = parameters.Select(CpuTypeName).ToList();
+        var kernelNames = parameters.Select(p => p.Name).ToList();
         var candidates = type.GetMembers(name).OfType<IMethodSymbol>().ToList();
         string? problem = candidates.Count == 0 ? "does not exist" : null;
         foreach (var candidate in candidates)
@@ -186,13 +230,21 @@ internal static class KernelAnalyzer
                 : candidate.ReturnType.SpecialType != SpecialType.System_Boolean ? "does not return bool"
                 : candidate.Parameters.Length != expected.Count + 1 || !Known.Is(candidate.Parameters[0].Type, Known.CpuGroup) ? "does not take (CpuGroup group, ...the kernel's parameters)"
                 : Enumerable.Range(0, expected.Count)
-                    .Where(i => !SymbolEqualityComparer.Default.Equals(expected[i], candidate.Parameters[i + 1].Type) || candidate.Parameters[i + 1].RefKind != RefKind.None)
-                    .Select(i => $"differs from the kernel at parameter '{kernel.Parameters[i + 1].Name}'").FirstOrDefault();
+                    .Where(i => expected[i] != candidate.Parameters[i + 1].Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) || candidate.Parameters[i + 1].RefKind != RefKind.None)
+                    .Select(i => $"differs from the kernel at parameter '{kernelNames[i]}'").FirstOrDefault();
             if (problem is null) return $"{type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)}.{name}";
         }
         diagnostics.Add(Diagnostic(DiagnosticDescriptors.InvalidCpuGroupBody, at, kernel.Name, label, problem!, name));
         return null;
     }
+
+    /// <summary>The type a CPU group body takes for a kernel parameter: the CPU backend's view, or the scalar.</summary>
+    private static string CpuTypeName(ParameterModel parameter) => parameter.Kind switch
+    {
+        ParameterKind.View => $"global::Mistral.Gpu.Language.View<{parameter.ElementType}>",
+        ParameterKind.ReadOnlyView => $"global::Mistral.Gpu.Language.ReadOnlyView<{parameter.ElementType}>",
+        _ => parameter.ElementType,
+    };
 
     /// <summary>
     /// Parses an [Extent] expression and rewrites each parameter name to the validator's local

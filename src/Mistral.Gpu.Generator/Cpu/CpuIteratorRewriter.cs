@@ -12,31 +12,47 @@ namespace Mistral.Gpu.Generator.Cpu;
 /// point, so the CPU backend can step all lanes of a group round-robin:
 /// <c>Group.Barrier();</c> becomes <c>yield return 0;</c>, <c>return;</c> becomes <c>yield break;</c>,
 /// and <c>T y = Warp.Op(x, m);</c> becomes publish, step, read, step (operands evaluated first).
+/// An ILGPU kernel's body is also rewritten onto the CPU lane (CpuIteratorRewriter.Ilgpu.cs), with or without the
+/// iterator, since ILGPU's index and memory intrinsics only run inside ILGPU.
 /// </summary>
-internal sealed class CpuIteratorRewriter : CSharpSyntaxRewriter
+internal sealed partial class CpuIteratorRewriter : CSharpSyntaxRewriter
 {
     private const string Prefix = "__mgpu";
     private readonly SemanticModel model;
     private readonly string context;
+    private readonly bool iterator;
+    private readonly bool ilgpu;
     private int temporaries;
 
-    private CpuIteratorRewriter(SemanticModel model, string context)
+    private CpuIteratorRewriter(SemanticModel model, string context, bool iterator, bool ilgpu)
     {
         this.model = model;
         this.context = context;
+        this.iterator = iterator;
+        this.ilgpu = ilgpu;
     }
 
     /// <summary>The rewritten body, a block, as text.</summary>
-    public static string Rewrite(MethodDeclarationSyntax kernel, SemanticModel model, string context)
+    public static string Rewrite(MethodDeclarationSyntax kernel, SemanticModel model, string context) =>
+        Rewrite(kernel, model, context, iterator: true, ilgpu: false);
+
+    /// <summary>The body rewritten for the CPU lane: an iterator body when <paramref name="iterator"/>, else a plain one.</summary>
+    public static string Rewrite(MethodDeclarationSyntax function, SemanticModel model, string context, bool iterator, bool ilgpu)
     {
-        var rewriter = new CpuIteratorRewriter(model, context);
-        BlockSyntax block = kernel.Body ?? SyntaxFactory.Block(SyntaxFactory.ExpressionStatement(kernel.ExpressionBody!.Expression));
-        var rewritten = (BlockSyntax)rewriter.Visit(block);
-        return rewritten.ToFullString();
+        var rewriter = new CpuIteratorRewriter(model, context, iterator, ilgpu);
+        if (function.Body is null)
+        {
+            // An expression body: rewrite the expression where it stands (the model knows only the original tree).
+            string expression = rewriter.Visit(function.ExpressionBody!.Expression)!.ToString();
+            bool isVoid = function.ReturnType is PredefinedTypeSyntax predefined && predefined.Keyword.IsKind(SyntaxKind.VoidKeyword);
+            return isVoid ? $"{{\n    {expression};\n}}\n" : $"{{\n    return {expression};\n}}\n";
+        }
+        return ((BlockSyntax)rewriter.Visit(function.Body)!).ToFullString();
     }
 
     public override SyntaxNode? VisitBlock(BlockSyntax node)
     {
+        if (!iterator) return base.VisitBlock(node);
         var statements = new List<StatementSyntax>();
         foreach (var statement in node.Statements)
         {
@@ -50,14 +66,14 @@ internal sealed class CpuIteratorRewriter : CSharpSyntaxRewriter
     public override SyntaxNode? VisitExpressionStatement(ExpressionStatementSyntax node)
     {
         // A synchronising statement that is the whole body of an if/for/while (no block to splice into).
-        var lowered = Lower(node);
+        var lowered = iterator ? Lower(node) : null;
         return lowered is null
             ? base.VisitExpressionStatement(node)
             : SyntaxFactory.Block(lowered).WithTriviaFrom(node);
     }
 
     public override SyntaxNode? VisitReturnStatement(ReturnStatementSyntax node) =>
-        SyntaxFactory.ParseStatement("yield break;").WithTriviaFrom(node);
+        iterator ? SyntaxFactory.ParseStatement("yield break;").WithTriviaFrom(node) : base.VisitReturnStatement(node);
 
     /// <summary>The replacement statements for a barrier or warp collective, or null for any other statement.</summary>
     private List<StatementSyntax>? Lower(StatementSyntax statement)
@@ -69,10 +85,10 @@ internal sealed class CpuIteratorRewriter : CSharpSyntaxRewriter
             case LocalDeclarationStatementSyntax { Declaration.Variables.Count: 1 } declaration
                 when declaration.Declaration.Variables[0] is { Initializer.Value: InvocationExpressionSyntax call } variable
                 && Known.IsWarpCollective(Called(call)):
-                return LowerCollective(call, take => $"{declaration.Declaration.Type} {variable.Identifier.Text} = {take};");
+                return LowerCollective(call, take => $"{Text(declaration.Declaration.Type)} {variable.Identifier.Text} = {take};");
             case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax { Right: InvocationExpressionSyntax call } assignment }
                 when Known.IsWarpCollective(Called(call)):
-                return LowerCollective(call, take => $"{assignment.Left} {assignment.OperatorToken.Text} {take};");
+                return LowerCollective(call, take => $"{Text(assignment.Left)} {assignment.OperatorToken.Text} {take};");
             default:
                 return null;
         }
@@ -83,21 +99,23 @@ internal sealed class CpuIteratorRewriter : CSharpSyntaxRewriter
     private List<StatementSyntax> LowerCollective(InvocationExpressionSyntax call, System.Func<string, string> use)
     {
         var collective = Called(call)!;
-        string type = collective.ReturnType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+        string type = CpuTypeName(collective.ReturnType);
         int id = ++temporaries;
         var arguments = call.ArgumentList.Arguments;
         var lowered = new List<StatementSyntax>
         {
-            Parse($"{type} {Prefix}Value{id} = {arguments[0].Expression};"),
+            Parse($"{type} {Prefix}Value{id} = {Text(arguments[0].Expression)};"),
         };
         string take;
-        if (collective.Name.StartsWith("Reduce", System.StringComparison.Ordinal))
+        string? reduction = collective.Name.StartsWith("Reduce", System.StringComparison.Ordinal) ? collective.Name.Substring("Reduce".Length)
+            : Known.IsIlgpuWarpReduction(collective) ? Known.IlgpuReductionKind(collective) : null;
+        if (reduction is not null)
         {
-            take = $"{context}.WarpTakeReduce<{type}>(global::Mistral.Gpu.Language.WarpReduction.{collective.Name.Substring("Reduce".Length)})";
+            take = $"{context}.WarpTakeReduce<{type}>(global::Mistral.Gpu.Language.WarpReduction.{reduction})";
         }
         else
         {
-            lowered.Add(Parse($"int {Prefix}Operand{id} = {arguments[1].Expression};"));
+            lowered.Add(Parse($"int {Prefix}Operand{id} = {Text(arguments[1].Expression)};"));
             string method = collective.Name switch
             {
                 "ShuffleXor" => "WarpTakeXor",
@@ -117,4 +135,7 @@ internal sealed class CpuIteratorRewriter : CSharpSyntaxRewriter
     }
 
     private static StatementSyntax Parse(string text) => SyntaxFactory.ParseStatement(text + "\n");
+
+    /// <summary>A sub-tree of the original, itself rewritten, as text.</summary>
+    private string Text(SyntaxNode node) => Visit(node)!.ToString();
 }

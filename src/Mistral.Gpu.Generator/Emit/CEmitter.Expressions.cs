@@ -113,7 +113,7 @@ internal sealed partial class CEmitter
         {
             case IParameterSymbol parameter when Known.Is(parameter.Type, Known.KernelContext):
                 return UnsupportedSyntax(identifier, $"Using '{parameter.Name}' as a value", "read its members (ctx.GlobalId.X), or pass it straight to a [KernelHelper]");
-            case IParameterSymbol parameter when !isHelper && Known.HasAttribute(parameter, Known.SpecializeAttribute):
+            case IParameterSymbol parameter when !isHelper && (Known.HasAttribute(parameter, Known.SpecializeAttribute) || Known.IsSpecializedValue(parameter.Type)):
                 // A macro of its own namespace, so a helper parameter or local of the same name stays a variable.
                 return SpecializationMacro(parameter.Name);
             case ILocalSymbol or IParameterSymbol:

@@ -41,8 +41,10 @@ internal sealed partial class CEmitter
                 _ => UnsupportedSyntax(access, $"ctx.{symbol.Name}", "read one component: .X, .Y or .Z"),
             };
         }
+        if (IlgpuIndex(access, symbol) is { } index) return index;
         var receiverType = model.GetTypeInfo(access.Expression).Type;
-        if (name == "Length" && Known.ViewKindOf(receiverType) != ViewKind.None) return ViewLength(access.Expression);
+        if (name is "Length" or "IntLength" && Known.ViewKindOf(receiverType) != ViewKind.None) return ViewLength(access.Expression);
+        if (name == "Value" && Known.IsSpecializedValue(receiverType)) return EmitExpression(access.Expression);
         if (CTypes.Key(receiverType) is "Float4" or "UInt4" && name is "X" or "Y" or "Z" or "W")
             return EmitExpression(access.Expression) + "." + name.ToLowerInvariant();
         if (CTypes.Key(receiverType) == "BFloat16" && name == "Bits") return EmitExpression(access.Expression);
@@ -67,13 +69,19 @@ internal sealed partial class CEmitter
 
         switch (owner)
         {
-            case Known.Group when target.Name == "Barrier":
+            case Known.Group or Known.IlgpuGroup when target.Name == "Barrier":
                 if (isHelper) return Unsupported(DiagnosticDescriptors.SyncInHelper, invocation, "Group.Barrier()", method.Name);
                 features |= FeatureFlags.Barrier;
                 return dialect.Barrier;
             case Known.Warp:
                 return EmitWarpCollective(invocation, target, arguments);
-            case Known.Shared:
+            case Known.IlgpuWarp or Known.WarpExtensions when Known.IsWarpCollective(target):
+                return EmitWarpCollective(invocation, target, arguments);
+            case Known.XMath:
+                return EmitMath(invocation, target, arguments, XMathAsKMath(target.Name));
+            case Known.IlgpuAtomic:
+                return EmitAtomic(invocation, target, arguments);
+            case Known.Shared or Known.IlgpuSharedMemory:
                 return isHelper
                     ? Unsupported(DiagnosticDescriptors.SyncInHelper, invocation, "Shared.Allocate", method.Name)
                     : Unsupported(DiagnosticDescriptors.SharedAllocationPlacement, invocation);
@@ -97,11 +105,11 @@ internal sealed partial class CEmitter
     private string Arguments(SeparatedSyntaxList<ArgumentSyntax> arguments, IMethodSymbol target) =>
         string.Join(", ", arguments.Select((a, i) => EmitOperand(a.Expression, i < target.Parameters.Length ? target.Parameters[i].Type : null)));
 
-    private string EmitMath(InvocationExpressionSyntax invocation, IMethodSymbol target, SeparatedSyntaxList<ArgumentSyntax> arguments)
+    private string EmitMath(InvocationExpressionSyntax invocation, IMethodSymbol target, SeparatedSyntaxList<ArgumentSyntax> arguments, string? name = null)
     {
-        string key = $"{target.Name}({CTypes.Key(target.Parameters.FirstOrDefault()?.Type)})";
+        string key = $"{name ?? target.Name}({CTypes.Key(target.Parameters.FirstOrDefault()?.Type)})";
         if (!dialect.Math.TryGetValue(key, out var format))
-            return Unsupported(DiagnosticDescriptors.UnsupportedCall, invocation, "KMath." + key);
+            return Unsupported(DiagnosticDescriptors.UnsupportedCall, invocation, $"{target.ContainingType.Name}.{target.Name}({CTypes.Key(target.Parameters.FirstOrDefault()?.Type)})");
         if (target.Name is "HalfLow" or "HalfHigh") features |= FeatureFlags.Half;
         var values = arguments.Select((a, i) => (object)EmitOperand(a.Expression, target.Parameters[i].Type)).ToArray();
         return string.Format(format, values);
@@ -117,7 +125,7 @@ internal sealed partial class CEmitter
         if (arguments.Count == 0 || arguments[0].Expression is not ElementAccessExpressionSyntax element
             || Known.ViewKindOf(model.GetTypeInfo(element.Expression).Type) is ViewKind.None or ViewKind.GlobalReadOnly)
             return UnsupportedSyntax(invocation, "An atomic on something other than a writable view element", "write Atomic.Add(ref view[i], value) on a View<T> or SharedView<T>");
-        bool shared = Known.ViewKindOf(model.GetTypeInfo(element.Expression).Type) == ViewKind.Shared;
+        bool shared = InGroupMemory(element.Expression);
         var values = new List<object> { "&" + EmitExpression(element) };
         for (int i = 1; i < arguments.Count; i++) values.Add(EmitOperand(arguments[i].Expression, target.Parameters[i].Type));
         while (values.Count < 3) values.Add("");
@@ -155,7 +163,10 @@ internal sealed partial class CEmitter
         if (isHelper) return Unsupported(DiagnosticDescriptors.SyncInHelper, invocation, "Warp." + target.Name, method.Name);
         if (!IsStatementForm(invocation)) Report(DiagnosticDescriptors.WarpNotStatement, invocation, invocation.ToString(), target.Name);
         features |= FeatureFlags.Warp;
-        string function = target.Name switch
+        string collective = Known.IsIlgpuWarpReduction(target) ? "Reduce" + Known.IlgpuReductionKind(target) : target.Name;
+        if (collective == "Reduce")
+            return UnsupportedSyntax(invocation, $"The warp reduction {target.TypeArguments[1].Name}", "reduce with AddFloat/AddInt32, MaxFloat/MaxInt32 or MinFloat/MinInt32");
+        string function = collective switch
         {
             "ShuffleXor" => "mgpu_shfl_xor_",
             "ShuffleDown" => "mgpu_shfl_down_",
@@ -181,6 +192,57 @@ internal sealed partial class CEmitter
         if (dialect.WarpScratch.Length > 0) operands.Insert(0, dialect.WarpScratch);
         return $"{function}{suffix}({string.Join(", ", operands)})";
     }
+
+    /// <summary>
+    /// ILGPU's index properties as the dialect's builtins: <c>Grid.IdxX</c> (group), <c>Group.IdxX</c> (lane in group),
+    /// <c>Grid.GlobalIndex.X</c>, <c>Group.DimX</c>, <c>Grid.DimX</c>, <c>Warp.LaneIdx</c>, <c>Warp.WarpIdx</c>; null for
+    /// any other member.
+    /// </summary>
+    private string? IlgpuIndex(MemberAccessExpressionSyntax access, ISymbol? symbol)
+    {
+        if (symbol is not IPropertySymbol property) return null;
+        string owner = property.ContainingType?.ToDisplayString() ?? "";
+        int axis = property.Name.EndsWith("X", System.StringComparison.Ordinal) ? 0 : property.Name.EndsWith("Y", System.StringComparison.Ordinal) ? 1 : 2;
+        // Grid.GlobalIndex.X, Group.Index.Y, ...: an Index3D component of an index property.
+        if (owner == Known.IlgpuIndex3D && property.Name is "X" or "Y" or "Z" && access.Expression is MemberAccessExpressionSyntax inner
+            && model.GetSymbolInfo(inner).Symbol is IPropertySymbol whole)
+        {
+            string wholeOwner = whole.ContainingType?.ToDisplayString() ?? "";
+            return (wholeOwner, whole.Name) switch
+            {
+                (Known.IlgpuGrid, "GlobalIndex") => $"(int)({dialect.GroupId[axis]} * {dialect.GroupSize[axis]} + {dialect.LaneId[axis]})",
+                (Known.IlgpuGrid, "Index") => $"(int){dialect.GroupId[axis]}",
+                (Known.IlgpuGrid, "Dimension") => $"(int){dialect.GroupCount[axis]}",
+                (Known.IlgpuGroup, "Index") => $"(int){dialect.LaneId[axis]}",
+                (Known.IlgpuGroup, "Dimension") => $"(int){dialect.GroupSize[axis]}",
+                _ => UnsupportedSyntax(access, $"{whole.ContainingType?.Name}.{whole.Name}.{property.Name}", "use Grid.GlobalIndex, Grid.Index, Group.Index or their Dimension"),
+            };
+        }
+        return (owner, property.Name) switch
+        {
+            (Known.IlgpuGrid, "IdxX" or "IdxY" or "IdxZ") => $"(int){dialect.GroupId[axis]}",
+            (Known.IlgpuGrid, "DimX" or "DimY" or "DimZ") => $"(int){dialect.GroupCount[axis]}",
+            (Known.IlgpuGroup, "IdxX" or "IdxY" or "IdxZ") => $"(int){dialect.LaneId[axis]}",
+            (Known.IlgpuGroup, "DimX" or "DimY" or "DimZ") => $"(int){dialect.GroupSize[axis]}",
+            (Known.IlgpuGroup, "LinearIndex") => "mgpu_linear_lane()",
+            (Known.IlgpuGroup, "IsFirstThread") => "(mgpu_linear_lane() == 0)",
+            (Known.IlgpuWarp, "LaneIdx") => "(mgpu_linear_lane() & 31)",
+            (Known.IlgpuWarp, "WarpIdx") => "(mgpu_linear_lane() >> 5)",
+            (Known.IlgpuWarp, "IsFirstLane") => "((mgpu_linear_lane() & 31) == 0)",
+            (Known.IlgpuWarp, "WarpSize") => "32",
+            (Known.IlgpuGrid or Known.IlgpuGroup or Known.IlgpuWarp, _) =>
+                UnsupportedSyntax(access, $"{property.ContainingType!.Name}.{property.Name}", "use Grid.IdxX/DimX/GlobalIndex, Group.IdxX/DimX/LinearIndex, Warp.LaneIdx/WarpIdx/WarpSize"),
+            _ => null,
+        };
+    }
+
+    /// <summary>ILGPU.Algorithms' <c>XMath</c> names where they differ from the dialect table's (KMath's) names.</summary>
+    private static string XMathAsKMath(string name) => name switch
+    {
+        "Ceiling" => "Ceil",
+        "RoundToEven" => "Round",
+        _ => name,
+    };
 
     /// <summary><c>var y = Warp.X(...);</c>, <c>y = Warp.X(...);</c> or <c>y += Warp.X(...);</c>.</summary>
     internal static bool IsStatementForm(InvocationExpressionSyntax invocation) => invocation.Parent switch

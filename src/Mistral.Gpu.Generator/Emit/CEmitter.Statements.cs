@@ -233,7 +233,9 @@ internal sealed partial class CEmitter
                 return IsCompileTimeConstant(cast.Expression);
             case IdentifierNameSyntax identifier:
                 return model.GetSymbolInfo(identifier).Symbol is IParameterSymbol parameter
-                    && Known.HasAttribute(parameter, Known.SpecializeAttribute);
+                    && (Known.HasAttribute(parameter, Known.SpecializeAttribute) || Known.IsSpecializedValue(parameter.Type));
+            case MemberAccessExpressionSyntax { Name.Identifier.Text: "Value" } access:
+                return Known.IsSpecializedValue(model.GetTypeInfo(access.Expression).Type) && IsCompileTimeConstant(access.Expression);
             default:
                 return false;
         }

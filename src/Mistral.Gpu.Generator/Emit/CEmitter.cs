@@ -72,10 +72,10 @@ internal sealed partial class CEmitter
     {
         var parameters = new List<string>();
         var setup = new List<string>();
-        foreach (var parameter in method.Parameters.Skip(1))
+        foreach (var parameter in method.Parameters.Skip(Known.IsIlgpuKernel(method) ? 0 : 1))
         {
             string name = CName(parameter.Name);
-            var kind = Known.ViewKindOf(parameter.Type);
+            var kind = ViewWrites.KindOf(parameter, model);
             if (kind != ViewKind.None)
             {
                 string pointer = PointerType(kind, Known.ElementType(parameter.Type));
@@ -84,7 +84,7 @@ internal sealed partial class CEmitter
                 views[parameter] = new ViewInfo(kind, name + "_length");
                 if (CTypes.IsSixteenBitFloat(Known.ElementType(parameter.Type))) features |= FeatureFlags.Half;
             }
-            else if (!Known.HasAttribute(parameter, Known.SpecializeAttribute))
+            else if (!Known.HasAttribute(parameter, Known.SpecializeAttribute) && !Known.IsSpecializedValue(parameter.Type))
             {
                 parameters.Add($"{CType(parameter.Type)} {name}");
             }
@@ -113,7 +113,7 @@ internal sealed partial class CEmitter
         {
             if (Known.Is(parameter.Type, Known.KernelContext)) continue;
             string name = CName(parameter.Name);
-            var kind = Known.ViewKindOf(parameter.Type);
+            var kind = ViewWrites.KindOf(parameter, model);
             if (kind == ViewKind.GlobalReadOnly)
             {
                 if (either < spaces.Length && spaces[either] == HelperSpaces.Local) kind = ViewKind.SharedReadOnly;

@@ -53,7 +53,7 @@ internal static class CTypes
         string full = type.ToDisplayString();
         return full switch
         {
-            "System.Half" => "Half",
+            "System.Half" or "ILGPU.Half" => "Half",
             "Mistral.Gpu.Language.BFloat16" => "BFloat16",
             "Mistral.Gpu.Language.Float4" => "Float4",
             "Mistral.Gpu.Language.UInt4" => "UInt4",

@@ -32,6 +32,7 @@ internal sealed record KernelModel(
     EquatableArray<HelperCall> Helpers,
     FeatureFlags Features,
     string? CpuIteratorBody,
+    bool IsIlgpu,
     string? CpuGroupBody,
     EquatableArray<string> Usings,
     EquatableArray<DiagnosticInfo> Diagnostics)
@@ -63,6 +64,7 @@ internal sealed record HelperModel(
     EquatableArray<HelperCall> Calls,
     EquatableArray<HelperCopy> OpenCL,
     FeatureFlags Features,
+    string CpuCopy,
     EquatableArray<DiagnosticInfo> Diagnostics);
 
 /// <summary>One address-space copy of a helper's OpenCL text and the copies of other helpers it calls.</summary>

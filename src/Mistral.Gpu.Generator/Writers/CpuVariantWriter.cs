@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using Mistral.Gpu.Generator.Emit;
 using Mistral.Gpu.Generator.Models;
@@ -14,8 +15,13 @@ internal static class CpuVariantWriter
 {
     private const string Language = "global::Mistral.Gpu.Language.";
 
-    public static void Write(CodeWriter w, KernelModel kernel)
+    public static void Write(CodeWriter w, KernelModel kernel, IReadOnlyList<string> helperCpuCopies)
     {
+        if (kernel.IsIlgpu)
+        {
+            WriteIlgpu(w, kernel, helperCpuCopies);
+            return;
+        }
         string arguments = string.Join("", kernel.Parameters.Select(p => ", v_" + p.Name));
         w.Line($"private static void RunGroup({Language}Cpu.CpuGroup group, global::System.ReadOnlySpan<global::Mistral.Gpu.Runtime.KernelArgument> args)");
         w.Open();
@@ -38,6 +44,43 @@ internal static class CpuVariantWriter
         w.Line("for (int lane = 0; lane < group.LaneCount; lane++)");
         w.Line($"    global::{method}(group.EnterLane(lane){arguments});");
         w.Close();
+    }
+
+    /// <summary>
+    /// An ILGPU kernel's CPU entry: its rewritten copy (an iterator when its lanes step in lock step), and a copy of
+    /// each helper it reaches, since ILGPU's intrinsics and views exist only inside ILGPU.
+    /// </summary>
+    private static void WriteIlgpu(CodeWriter w, KernelModel kernel, IReadOnlyList<string> helperCpuCopies)
+    {
+        string arguments = string.Join("", kernel.Parameters.Select(p => ", v_" + p.Name));
+        w.Line($"private static void RunGroup({Language}Cpu.CpuGroup group, global::System.ReadOnlySpan<global::Mistral.Gpu.Runtime.KernelArgument> args)");
+        w.Open();
+        for (int i = 0; i < kernel.Parameters.Count; i++)
+            w.Line($"var v_{kernel.Parameters[i].Name} = args[{i}].{kernel.Parameters[i].KernelArgumentAccessor};");
+        if (kernel.CpuGroupBody is not null)
+            w.Line($"if (group.UseGroupBodies && {kernel.CpuGroupBody}(group{arguments})) return;");
+        if (kernel.NeedsLockstep)
+        {
+            w.Line("var lanes = new global::System.Collections.Generic.IEnumerator<int>[group.LaneCount];");
+            w.Line("for (int lane = 0; lane < lanes.Length; lane++)");
+            w.Line($"    lanes[lane] = Cpu_{kernel.MethodName}(group.EnterLane(lane){arguments});");
+            w.Line("group.RunLockstep(lanes);");
+        }
+        else
+        {
+            w.Line("for (int lane = 0; lane < group.LaneCount; lane++)");
+            w.Line($"    Cpu_{kernel.MethodName}(group.EnterLane(lane){arguments});");
+        }
+        w.Close();
+        w.Line();
+        string returnType = kernel.NeedsLockstep ? "global::System.Collections.Generic.IEnumerator<int>" : "void";
+        w.Line($"private static {returnType} Cpu_{kernel.MethodName}({Language}KernelContext {kernel.ContextName}{string.Join("", kernel.Parameters.Select(p => ", " + ParameterType(p) + " " + p.Name))})");
+        w.Lines(Dedent(kernel.CpuIteratorBody!));
+        foreach (var helper in helperCpuCopies)
+        {
+            w.Line();
+            w.Lines(Dedent(helper));
+        }
     }
 
     private static void WriteIterator(CodeWriter w, KernelModel kernel)

@@ -12,7 +12,7 @@ namespace Mistral.Gpu.Generator.Writers;
 /// </summary>
 internal static class DeviceSourceWriter
 {
-    public static (string Cuda, string OpenCL, FeatureFlags HelperFeatures) Write(KernelModel kernel, IReadOnlyDictionary<string, HelperModel> helpers)
+    public static (string Cuda, string OpenCL, FeatureFlags HelperFeatures, IReadOnlyList<string> HelperCpuCopies) Write(KernelModel kernel, IReadOnlyDictionary<string, HelperModel> helpers)
     {
         var cuda = new List<string>();
         var openCL = new List<string>();
@@ -25,7 +25,8 @@ internal static class DeviceSourceWriter
         foreach (var helper in reached.Values) features |= helper.Features;
         return (Assemble(CudaDialect.Instance, kernel, cuda, kernel.Code.Cuda),
                 Assemble(OpenCLDialect.Instance, kernel, openCL, kernel.Code.OpenCL),
-                features);
+                features,
+                reached.Values.Select(h => h.CpuCopy).ToList());
     }
 
     // Depth-first, callees before callers: C needs a function declared before its first call.
