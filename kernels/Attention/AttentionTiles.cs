@@ -1,3 +1,5 @@
+using ILGPU;
+using ILGPU.Algorithms;
 using Mistral.Gpu.Language;
 
 namespace Mistral.Gpu.Kernels;
@@ -32,7 +34,7 @@ public static class AttentionTiles
     /// whole dot products; rows at or past <paramref name="rows"/> (past the end of the query rows) score 0.
     /// </summary>
     [KernelHelper]
-    internal static void ScoreTile(SharedView<float> queryTile, SharedView<float> keyTile, SharedView<float> scores, int lane, int rows, int headDim)
+    internal static void ScoreTile(ArrayView<float> queryTile, ArrayView<float> keyTile, ArrayView<float> scores, int lane, int rows, int headDim)
     {
         int rowsPerTile = QueryTileElements / headDim;
         for (int e = lane; e < rowsPerTile * KeyTile; e += GroupLanes)
@@ -55,7 +57,7 @@ public static class AttentionTiles
     /// dim + lanesPerRow, …, 0 outside the window, so each exponential is computed once per row.
     /// </summary>
     [KernelHelper]
-    internal static float WeighTile(SharedView<float> scores, SharedView<float> weights, int tileRow, int dim, int lanesPerRow,
+    internal static float WeighTile(ArrayView<float> scores, ArrayView<float> weights, int tileRow, int dim, int lanesPerRow,
         int tileStart, int from, int to, float runningMax)
     {
         float tileMax = NoScore;
@@ -67,7 +69,7 @@ public static class AttentionTiles
             int keyPosition = tileStart + key;
             float weight = 0f;
             if (keyPosition >= from && keyPosition <= to)
-                weight = KMath.Exp(scores[tileRow * (KeyTile + 1) + key] - newMax);
+                weight = XMath.Exp(scores[tileRow * (KeyTile + 1) + key] - newMax);
             weights[tileRow * (KeyTile + 1) + key] = weight;
         }
         return newMax;

@@ -24,7 +24,12 @@
 // for a 7B-shaped 128-token prefill from 111 to 74 ms.)
 // Only key tiles inside [first query − W + 1, last query] are visited: the window is applied by
 // loop bounds, and per row by the clamped range of keys in the tile.
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Runtime;
 using Mistral.Gpu.Language;
+using Group = ILGPU.Group;
+using Half = ILGPU.Half;
 
 namespace Mistral.Gpu.Kernels;
 
@@ -33,42 +38,41 @@ public static partial class FlashAttentionPrefill
 {
     [Kernel]
     static void Tile(
-        KernelContext ctx,
-        [Extent("tokens * nHeads * headDim")] ReadOnlyView<float> q,
-        [Extent("tokens * nKvHeads * headDim")] ReadOnlyView<float> k,
-        [Extent("tokens * nKvHeads * headDim")] ReadOnlyView<float> v,
-        [Extent("(1 - fp16Cache) * cacheSlots * nKvHeads * headDim")] ReadOnlyView<float> kCache,
-        [Extent("(1 - fp16Cache) * cacheSlots * nKvHeads * headDim")] ReadOnlyView<float> vCache,
-        [Extent("fp16Cache * cacheSlots * nKvHeads * headDim")] ReadOnlyView<Half> kCacheHalf,
-        [Extent("fp16Cache * cacheSlots * nKvHeads * headDim")] ReadOnlyView<Half> vCacheHalf,
-        [Extent("tokens * nHeads * headDim")] View<float> output,
+        [Extent("tokens * nHeads * headDim")] ArrayView<float> q,
+        [Extent("tokens * nKvHeads * headDim")] ArrayView<float> k,
+        [Extent("tokens * nKvHeads * headDim")] ArrayView<float> v,
+        [Extent("(1 - fp16Cache) * cacheSlots * nKvHeads * headDim")] ArrayView<float> kCache,
+        [Extent("(1 - fp16Cache) * cacheSlots * nKvHeads * headDim")] ArrayView<float> vCache,
+        [Extent("fp16Cache * cacheSlots * nKvHeads * headDim")] ArrayView<Half> kCacheHalf,
+        [Extent("fp16Cache * cacheSlots * nKvHeads * headDim")] ArrayView<Half> vCacheHalf,
+        [Extent("tokens * nHeads * headDim")] ArrayView<float> output,
         int tokens,
         int startPos,
         int nHeads,
         int nKvHeads,
         int cacheSlots,
         int window,
-        [Specialize(8, 16, 32, 64, 128)] int headDim,
-        [Specialize(0, 1)] int fp16Cache)
+        [Specialize(8, 16, 32, 64, 128)] SpecializedValue<int> headDim,
+        [Specialize(0, 1)] SpecializedValue<int> fp16Cache)
     {
-        SharedView<float> queryTile = Shared.Allocate<float>(AttentionTiles.QueryTileElements);
-        SharedView<float> keyTile = Shared.Allocate<float>(AttentionTiles.KeyTile * (headDim + 1));
-        SharedView<float> valueTile = Shared.Allocate<float>(AttentionTiles.KeyTile * headDim);
-        SharedView<float> scores = Shared.Allocate<float>(AttentionTiles.QueryTileElements / headDim * (AttentionTiles.KeyTile + 1));
-        SharedView<float> weights = Shared.Allocate<float>(AttentionTiles.QueryTileElements / headDim * (AttentionTiles.KeyTile + 1));
+        ArrayView<float> queryTile = SharedMemory.Allocate<float>(AttentionTiles.QueryTileElements);
+        ArrayView<float> keyTile = SharedMemory.Allocate<float>(AttentionTiles.KeyTile * (headDim + 1));
+        ArrayView<float> valueTile = SharedMemory.Allocate<float>(AttentionTiles.KeyTile * headDim);
+        ArrayView<float> scores = SharedMemory.Allocate<float>(AttentionTiles.QueryTileElements / headDim * (AttentionTiles.KeyTile + 1));
+        ArrayView<float> weights = SharedMemory.Allocate<float>(AttentionTiles.QueryTileElements / headDim * (AttentionTiles.KeyTile + 1));
 
-        int lane = ctx.LinearLaneId;
+        int lane = Group.LinearIndex;
         int rowsPerTile = AttentionTiles.QueryTileElements / headDim;
         int lanesPerRow = headDim / AttentionTiles.DimsPerLane;
         int ratio = nHeads / nKvHeads;
-        int kvHead = ctx.GroupId.Y;
+        int kvHead = Grid.IdxY;
         int totalRows = tokens * ratio;
-        int firstRow = ctx.GroupId.X * rowsPerTile;
+        int firstRow = Grid.IdxX * rowsPerTile;
         int lastRow = KMath.Min(firstRow + rowsPerTile, totalRows) - 1;
         int firstPos = startPos + firstRow / ratio;
         int lastPos = startPos + lastRow / ratio;
         int keyStart = KMath.Max(0, firstPos - window + 1);
-        float scale = KMath.Rsqrt((float)headDim);
+        float scale = XMath.Rsqrt((float)headDim);
 
         for (int e = lane; e < AttentionTiles.QueryTileElements; e += AttentionTiles.GroupLanes)
         {
@@ -130,7 +134,7 @@ public static partial class FlashAttentionPrefill
             float newMax = AttentionTiles.WeighTile(scores, weights, tileRow, dim, lanesPerRow, tileStart, KMath.Max(myFirstKey, tileStart), to, runningMax);
             Group.Barrier();
 
-            float rescale = KMath.Exp(runningMax - newMax);
+            float rescale = XMath.Exp(runningMax - newMax);
             runningSum *= rescale;
             acc0 *= rescale;
             acc1 *= rescale;

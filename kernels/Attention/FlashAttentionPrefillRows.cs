@@ -11,7 +11,11 @@
 // warp emulation or idle lanes: the 256-lane Tile kernel ran at ~5 GFLOP/s on PoCL here (1.7 s for 128 tokens
 // after 4096), a loop of one lane per group at the speed of its vectorised loops.
 // On the C# CPU backend AttentionCpuBody.PrefillRows runs the same algorithm with Vector256 instead of the lanes.
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Runtime;
 using Mistral.Gpu.Language;
+using Half = ILGPU.Half;
 
 namespace Mistral.Gpu.Kernels;
 
@@ -23,41 +27,40 @@ public static partial class FlashAttentionPrefill
     [Kernel]
     [CpuGroupBody(typeof(AttentionCpuBody), nameof(AttentionCpuBody.PrefillRows))]
     static void Rows(
-        KernelContext ctx,
-        [Extent("tokens * nHeads * headDim")] ReadOnlyView<float> q,
-        [Extent("tokens * nKvHeads * headDim")] ReadOnlyView<float> k,
-        [Extent("tokens * nKvHeads * headDim")] ReadOnlyView<float> v,
-        [Extent("(1 - fp16Cache) * cacheSlots * nKvHeads * headDim")] ReadOnlyView<float> kCache,
-        [Extent("(1 - fp16Cache) * cacheSlots * nKvHeads * headDim")] ReadOnlyView<float> vCache,
-        [Extent("fp16Cache * cacheSlots * nKvHeads * headDim")] ReadOnlyView<Half> kCacheHalf,
-        [Extent("fp16Cache * cacheSlots * nKvHeads * headDim")] ReadOnlyView<Half> vCacheHalf,
-        [Extent("tokens * nHeads * headDim")] View<float> output,
+        [Extent("tokens * nHeads * headDim")] ArrayView<float> q,
+        [Extent("tokens * nKvHeads * headDim")] ArrayView<float> k,
+        [Extent("tokens * nKvHeads * headDim")] ArrayView<float> v,
+        [Extent("(1 - fp16Cache) * cacheSlots * nKvHeads * headDim")] ArrayView<float> kCache,
+        [Extent("(1 - fp16Cache) * cacheSlots * nKvHeads * headDim")] ArrayView<float> vCache,
+        [Extent("fp16Cache * cacheSlots * nKvHeads * headDim")] ArrayView<Half> kCacheHalf,
+        [Extent("fp16Cache * cacheSlots * nKvHeads * headDim")] ArrayView<Half> vCacheHalf,
+        [Extent("tokens * nHeads * headDim")] ArrayView<float> output,
         int tokens,
         int startPos,
         int nHeads,
         int nKvHeads,
         int cacheSlots,
         int window,
-        [Specialize(8, 16, 32, 64, 128)] int headDim,
-        [Specialize(0, 1)] int fp16Cache)
+        [Specialize(8, 16, 32, 64, 128)] SpecializedValue<int> headDim,
+        [Specialize(0, 1)] SpecializedValue<int> fp16Cache)
     {
-        SharedView<float> query = Shared.Allocate<float>(RowTile * headDim);
-        SharedView<float> acc = Shared.Allocate<float>(RowTile * headDim);
-        SharedView<float> keyBlock = Shared.Allocate<float>(FlashDecoding.KeyBlock * headDim);
-        SharedView<float> valueBlock = Shared.Allocate<float>(FlashDecoding.KeyBlock * headDim);
-        SharedView<float> scores = Shared.Allocate<float>(RowTile * FlashDecoding.KeyBlock);
-        SharedView<float> runningMax = Shared.Allocate<float>(RowTile);
-        SharedView<float> runningSum = Shared.Allocate<float>(RowTile);
+        ArrayView<float> query = SharedMemory.Allocate<float>(RowTile * headDim);
+        ArrayView<float> acc = SharedMemory.Allocate<float>(RowTile * headDim);
+        ArrayView<float> keyBlock = SharedMemory.Allocate<float>(FlashDecoding.KeyBlock * headDim);
+        ArrayView<float> valueBlock = SharedMemory.Allocate<float>(FlashDecoding.KeyBlock * headDim);
+        ArrayView<float> scores = SharedMemory.Allocate<float>(RowTile * FlashDecoding.KeyBlock);
+        ArrayView<float> runningMax = SharedMemory.Allocate<float>(RowTile);
+        ArrayView<float> runningSum = SharedMemory.Allocate<float>(RowTile);
 
         int keyBlockSize = FlashDecoding.KeyBlock;
         int ratio = nHeads / nKvHeads;
-        int kvHead = ctx.GroupId.Y;
-        int firstRow = ctx.GroupId.X * RowTile;
+        int kvHead = Grid.IdxY;
+        int firstRow = Grid.IdxX * RowTile;
         int rows = KMath.Min(RowTile, tokens * ratio - firstRow);
         int firstPos = startPos + firstRow / ratio;
         int lastPos = startPos + (firstRow + rows - 1) / ratio;
         int keyStart = KMath.Max(0, firstPos - window + 1);
-        float scale = KMath.Rsqrt((float)headDim);
+        float scale = XMath.Rsqrt((float)headDim);
 
         for (int r = 0; r < rows; r++)
         {
@@ -115,14 +118,14 @@ public static partial class FlashAttentionPrefill
                 {
                     float weight = 0f;
                     if (j >= from && j <= to)
-                        weight = KMath.Exp(KMath.Max(scores[r * keyBlockSize + j] - newMax, FlashDecoding.MinExponent));
+                        weight = XMath.Exp(KMath.Max(scores[r * keyBlockSize + j] - newMax, FlashDecoding.MinExponent));
                     scores[r * keyBlockSize + j] = weight;
                 }
                 float sum = 0f;
                 for (int j = 0; j < count; j++) sum += scores[r * keyBlockSize + j];
                 if (newMax > oldMax)
                 {
-                    float rescale = KMath.Exp(KMath.Max(oldMax - newMax, FlashDecoding.MinExponent));
+                    float rescale = XMath.Exp(KMath.Max(oldMax - newMax, FlashDecoding.MinExponent));
                     for (int d = 0; d < headDim; d++) acc[r * headDim + d] *= rescale;
                     runningSum[r] = KMath.Fma(runningSum[r], rescale, sum);
                 }

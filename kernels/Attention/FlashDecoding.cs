@@ -16,7 +16,12 @@
 // into shared memory, four accumulators per lane); its rows are the query heads of one KV head.
 // CPU-like devices run FlashDecoding.PartialRows instead (FlashDecodingRows.cs): one lane per group, the same
 // partials; with a single split it writes the output itself and the combine is skipped.
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Runtime;
 using Mistral.Gpu.Language;
+using Group = ILGPU.Group;
+using Half = ILGPU.Half;
 
 namespace Mistral.Gpu.Kernels;
 
@@ -25,15 +30,14 @@ public static partial class FlashDecoding
 {
     [Kernel]
     static void Partial(
-        KernelContext ctx,
-        [Extent("nHeads * headDim")] ReadOnlyView<float> q,
-        [Extent("(1 - fp16Cache) * cacheSlots * nKvHeads * headDim")] ReadOnlyView<float> kCache,
-        [Extent("(1 - fp16Cache) * cacheSlots * nKvHeads * headDim")] ReadOnlyView<float> vCache,
-        [Extent("fp16Cache * cacheSlots * nKvHeads * headDim")] ReadOnlyView<Half> kCacheHalf,
-        [Extent("fp16Cache * cacheSlots * nKvHeads * headDim")] ReadOnlyView<Half> vCacheHalf,
-        [Extent("splits * nHeads")] View<float> partialMax,
-        [Extent("splits * nHeads")] View<float> partialSum,
-        [Extent("splits * nHeads * headDim")] View<float> partialOutput,
+        [Extent("nHeads * headDim")] ArrayView<float> q,
+        [Extent("(1 - fp16Cache) * cacheSlots * nKvHeads * headDim")] ArrayView<float> kCache,
+        [Extent("(1 - fp16Cache) * cacheSlots * nKvHeads * headDim")] ArrayView<float> vCache,
+        [Extent("fp16Cache * cacheSlots * nKvHeads * headDim")] ArrayView<Half> kCacheHalf,
+        [Extent("fp16Cache * cacheSlots * nKvHeads * headDim")] ArrayView<Half> vCacheHalf,
+        [Extent("splits * nHeads")] ArrayView<float> partialMax,
+        [Extent("splits * nHeads")] ArrayView<float> partialSum,
+        [Extent("splits * nHeads * headDim")] ArrayView<float> partialOutput,
         int position,
         int nHeads,
         int nKvHeads,
@@ -41,26 +45,26 @@ public static partial class FlashDecoding
         int window,
         int splits,
         int splitSize,
-        [Specialize(8, 16, 32, 64, 128)] int headDim,
-        [Specialize(0, 1)] int fp16Cache)
+        [Specialize(8, 16, 32, 64, 128)] SpecializedValue<int> headDim,
+        [Specialize(0, 1)] SpecializedValue<int> fp16Cache)
     {
-        SharedView<float> queryTile = Shared.Allocate<float>(AttentionTiles.QueryTileElements);
-        SharedView<float> keyTile = Shared.Allocate<float>(AttentionTiles.KeyTile * (headDim + 1));
-        SharedView<float> valueTile = Shared.Allocate<float>(AttentionTiles.KeyTile * headDim);
-        SharedView<float> scores = Shared.Allocate<float>(AttentionTiles.QueryTileElements / headDim * (AttentionTiles.KeyTile + 1));
-        SharedView<float> weights = Shared.Allocate<float>(AttentionTiles.QueryTileElements / headDim * (AttentionTiles.KeyTile + 1));
+        ArrayView<float> queryTile = SharedMemory.Allocate<float>(AttentionTiles.QueryTileElements);
+        ArrayView<float> keyTile = SharedMemory.Allocate<float>(AttentionTiles.KeyTile * (headDim + 1));
+        ArrayView<float> valueTile = SharedMemory.Allocate<float>(AttentionTiles.KeyTile * headDim);
+        ArrayView<float> scores = SharedMemory.Allocate<float>(AttentionTiles.QueryTileElements / headDim * (AttentionTiles.KeyTile + 1));
+        ArrayView<float> weights = SharedMemory.Allocate<float>(AttentionTiles.QueryTileElements / headDim * (AttentionTiles.KeyTile + 1));
 
-        int lane = ctx.LinearLaneId;
+        int lane = Group.LinearIndex;
         int rowsPerTile = AttentionTiles.QueryTileElements / headDim;
         int lanesPerRow = headDim / AttentionTiles.DimsPerLane;
         int ratio = nHeads / nKvHeads;
-        int kvHead = ctx.GroupId.Y;
-        int split = ctx.GroupId.Z;
-        int firstRow = ctx.GroupId.X * rowsPerTile;
+        int kvHead = Grid.IdxY;
+        int split = Grid.IdxZ;
+        int firstRow = Grid.IdxX * rowsPerTile;
         int windowStart = KMath.Max(0, position - window + 1);
         int firstKey = windowStart + split * splitSize;
         int lastKey = KMath.Min(position, firstKey + splitSize - 1);
-        float scale = KMath.Rsqrt((float)headDim);
+        float scale = XMath.Rsqrt((float)headDim);
 
         for (int e = lane; e < AttentionTiles.QueryTileElements; e += AttentionTiles.GroupLanes)
         {
@@ -108,7 +112,7 @@ public static partial class FlashDecoding
             float newMax = AttentionTiles.WeighTile(scores, weights, tileRow, dim, lanesPerRow, tileStart, tileStart, to, runningMax);
             Group.Barrier();
 
-            float rescale = KMath.Exp(runningMax - newMax);
+            float rescale = XMath.Exp(runningMax - newMax);
             runningSum *= rescale;
             acc0 *= rescale;
             acc1 *= rescale;
@@ -151,17 +155,16 @@ public static partial class FlashDecoding
     [Kernel]
     [CpuGroupBody(typeof(AttentionCpuBody), nameof(AttentionCpuBody.Combine))]
     static void Combine(
-        KernelContext ctx,
-        [Extent("splits * nHeads")] ReadOnlyView<float> partialMax,
-        [Extent("splits * nHeads")] ReadOnlyView<float> partialSum,
-        [Extent("splits * nHeads * headDim")] ReadOnlyView<float> partialOutput,
-        [Extent("nHeads * headDim")] View<float> output,
+        [Extent("splits * nHeads")] ArrayView<float> partialMax,
+        [Extent("splits * nHeads")] ArrayView<float> partialSum,
+        [Extent("splits * nHeads * headDim")] ArrayView<float> partialOutput,
+        [Extent("nHeads * headDim")] ArrayView<float> output,
         int nHeads,
         int splits,
-        [Specialize(8, 16, 32, 64, 128)] int headDim)
+        [Specialize(8, 16, 32, 64, 128)] SpecializedValue<int> headDim)
     {
-        int head = ctx.GroupId.X;
-        int d = ctx.LinearLaneId;
+        int head = Grid.IdxX;
+        int d = Group.LinearIndex;
         float globalMax = AttentionTiles.NoScore;
         for (int s = 0; s < splits; s++) globalMax = KMath.Max(globalMax, partialMax[s * nHeads + head]);
         float denominator = 0f;
@@ -169,7 +172,7 @@ public static partial class FlashDecoding
         for (int s = 0; s < splits; s++)
         {
             int state = s * nHeads + head;
-            float weight = KMath.Exp(partialMax[state] - globalMax);
+            float weight = XMath.Exp(partialMax[state] - globalMax);
             denominator = KMath.Fma(weight, partialSum[state], denominator);
             numerator = KMath.Fma(weight, partialOutput[state * headDim + d], numerator);
         }

@@ -20,7 +20,11 @@
 // lanes. fp16 caches ([Specialize] fp16Cache = 1) are read through kCacheHalf/vCacheHalf; the fp32 views are then
 // 1-element placeholders, and the other way round. An fp16 block's K and V rows are first widened into group
 // memory, so the conversion is paid once per element, not once per query row.
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Runtime;
 using Mistral.Gpu.Language;
+using Half = ILGPU.Half;
 
 namespace Mistral.Gpu.Kernels;
 
@@ -39,7 +43,7 @@ public static partial class FlashDecoding
     /// once vectorised) when n ≥ 32, else 8; then a fixed pairwise tree. b is a row widened into group memory (fp16
     /// cache) or a row of the fp32 cache read in place.</summary>
     [KernelHelper]
-    internal static float RowDot(SharedView<float> a, int aAt, ReadOnlyView<float> b, int bAt, int n)
+    internal static float RowDot(ArrayView<float> a, int aAt, ArrayView<float> b, int bAt, int n)
     {
         float score = 0f;
         if (n >= 32)
@@ -115,7 +119,7 @@ public static partial class FlashDecoding
     /// <summary>acc[accAt + d] += w·v[vAt + d] for d &lt; n: independent iterations, vectorised. v is in group or global
     /// memory, like <see cref="RowDot"/>'s b.</summary>
     [KernelHelper]
-    internal static void AddWeighted(SharedView<float> acc, int accAt, float w, ReadOnlyView<float> v, int vAt, int n)
+    internal static void AddWeighted(ArrayView<float> acc, int accAt, float w, ArrayView<float> v, int vAt, int n)
     {
         for (int d = 0; d < n; d++) acc[accAt + d] = KMath.Fma(w, v[vAt + d], acc[accAt + d]);
     }
@@ -123,16 +127,15 @@ public static partial class FlashDecoding
     [Kernel]
     [CpuGroupBody(typeof(AttentionCpuBody), nameof(AttentionCpuBody.PartialRows))]
     static void PartialRows(
-        KernelContext ctx,
-        [Extent("nHeads * headDim")] ReadOnlyView<float> q,
-        [Extent("(1 - fp16Cache) * cacheSlots * nKvHeads * headDim")] ReadOnlyView<float> kCache,
-        [Extent("(1 - fp16Cache) * cacheSlots * nKvHeads * headDim")] ReadOnlyView<float> vCache,
-        [Extent("fp16Cache * cacheSlots * nKvHeads * headDim")] ReadOnlyView<Half> kCacheHalf,
-        [Extent("fp16Cache * cacheSlots * nKvHeads * headDim")] ReadOnlyView<Half> vCacheHalf,
-        [Extent("splits * nHeads")] View<float> partialMax,
-        [Extent("splits * nHeads")] View<float> partialSum,
-        [Extent("splits * nHeads * headDim")] View<float> partialOutput,
-        [Extent("nHeads * headDim")] View<float> output,
+        [Extent("nHeads * headDim")] ArrayView<float> q,
+        [Extent("(1 - fp16Cache) * cacheSlots * nKvHeads * headDim")] ArrayView<float> kCache,
+        [Extent("(1 - fp16Cache) * cacheSlots * nKvHeads * headDim")] ArrayView<float> vCache,
+        [Extent("fp16Cache * cacheSlots * nKvHeads * headDim")] ArrayView<Half> kCacheHalf,
+        [Extent("fp16Cache * cacheSlots * nKvHeads * headDim")] ArrayView<Half> vCacheHalf,
+        [Extent("splits * nHeads")] ArrayView<float> partialMax,
+        [Extent("splits * nHeads")] ArrayView<float> partialSum,
+        [Extent("splits * nHeads * headDim")] ArrayView<float> partialOutput,
+        [Extent("nHeads * headDim")] ArrayView<float> output,
         int position,
         int nHeads,
         int nKvHeads,
@@ -140,26 +143,26 @@ public static partial class FlashDecoding
         int window,
         int splits,
         int splitSize,
-        [Specialize(8, 16, 32, 64, 128)] int headDim,
-        [Specialize(0, 1)] int fp16Cache)
+        [Specialize(8, 16, 32, 64, 128)] SpecializedValue<int> headDim,
+        [Specialize(0, 1)] SpecializedValue<int> fp16Cache)
     {
-        SharedView<float> query = Shared.Allocate<float>(RowTile * headDim);
-        SharedView<float> acc = Shared.Allocate<float>(RowTile * headDim);
-        SharedView<float> keyBlock = Shared.Allocate<float>(KeyBlock * headDim);
-        SharedView<float> valueBlock = Shared.Allocate<float>(KeyBlock * headDim);
-        SharedView<float> scores = Shared.Allocate<float>(RowTile * KeyBlock);
-        SharedView<float> runningMax = Shared.Allocate<float>(RowTile);
-        SharedView<float> runningSum = Shared.Allocate<float>(RowTile);
+        ArrayView<float> query = SharedMemory.Allocate<float>(RowTile * headDim);
+        ArrayView<float> acc = SharedMemory.Allocate<float>(RowTile * headDim);
+        ArrayView<float> keyBlock = SharedMemory.Allocate<float>(KeyBlock * headDim);
+        ArrayView<float> valueBlock = SharedMemory.Allocate<float>(KeyBlock * headDim);
+        ArrayView<float> scores = SharedMemory.Allocate<float>(RowTile * KeyBlock);
+        ArrayView<float> runningMax = SharedMemory.Allocate<float>(RowTile);
+        ArrayView<float> runningSum = SharedMemory.Allocate<float>(RowTile);
 
         int ratio = nHeads / nKvHeads;
-        int kvHead = ctx.GroupId.Y;
-        int split = ctx.GroupId.Z;
-        int firstHead = kvHead * ratio + ctx.GroupId.X * RowTile;
-        int rows = KMath.Min(RowTile, ratio - ctx.GroupId.X * RowTile);
+        int kvHead = Grid.IdxY;
+        int split = Grid.IdxZ;
+        int firstHead = kvHead * ratio + Grid.IdxX * RowTile;
+        int rows = KMath.Min(RowTile, ratio - Grid.IdxX * RowTile);
         int windowStart = KMath.Max(0, position - window + 1);
         int firstKey = windowStart + split * splitSize;
         int lastKey = KMath.Min(position, firstKey + splitSize - 1);
-        float scale = KMath.Rsqrt((float)headDim);
+        float scale = XMath.Rsqrt((float)headDim);
 
         for (int r = 0; r < rows; r++)
         {
@@ -209,12 +212,12 @@ public static partial class FlashDecoding
                 float oldMax = runningMax[r];
                 float newMax = KMath.Max(oldMax, blockMax);
                 for (int j = 0; j < count; j++)
-                    scores[r * KeyBlock + j] = KMath.Exp(KMath.Max(scores[r * KeyBlock + j] - newMax, MinExponent));
+                    scores[r * KeyBlock + j] = XMath.Exp(KMath.Max(scores[r * KeyBlock + j] - newMax, MinExponent));
                 float sum = 0f;
                 for (int j = 0; j < count; j++) sum += scores[r * KeyBlock + j];
                 if (newMax > oldMax)
                 {
-                    float rescale = KMath.Exp(KMath.Max(oldMax - newMax, MinExponent));
+                    float rescale = XMath.Exp(KMath.Max(oldMax - newMax, MinExponent));
                     for (int d = 0; d < headDim; d++) acc[r * headDim + d] *= rescale;
                     runningSum[r] = KMath.Fma(runningSum[r], rescale, sum);
                 }

@@ -12,6 +12,8 @@
 // The angle reaches ~1e4 rad at long contexts; it is first reduced to [-π, π] with a three-part 2π
 // (Cody-Waite, exact first step thanks to the FMA), so device sin/cos (fast-math approximations
 // included, accurate only near zero) see a small argument: error ~3e-7 at any position below 2^24.
+using ILGPU;
+using ILGPU.Algorithms;
 using Mistral.Gpu.Language;
 
 namespace Mistral.Gpu.Kernels;
@@ -34,7 +36,7 @@ public static partial class RotaryEmbedding
     [KernelHelper]
     static float ReduceAngle(float angle)
     {
-        float turns = KMath.Floor(angle * InverseTwoPi + 0.5f);
+        float turns = XMath.Floor(angle * InverseTwoPi + 0.5f);
         float reduced = KMath.Fma(-turns, TwoPiHigh, angle);
         reduced = KMath.Fma(-turns, TwoPiMiddle, reduced);
         return KMath.Fma(-turns, TwoPiLow, reduced);
@@ -42,10 +44,9 @@ public static partial class RotaryEmbedding
 
     [Kernel]
     static void RotatePairs(
-        KernelContext ctx,
-        [Extent("tokens * nHeads * headDim")] View<float> q,
-        [Extent("tokens * nKvHeads * headDim")] View<float> k,
-        [Extent("headDim / 2")] ReadOnlyView<float> inverseFrequencies,
+        [Extent("tokens * nHeads * headDim")] ArrayView<float> q,
+        [Extent("tokens * nKvHeads * headDim")] ArrayView<float> k,
+        [Extent("headDim / 2")] ArrayView<float> inverseFrequencies,
         int tokens,
         int startPos,
         int nHeads,
@@ -55,15 +56,15 @@ public static partial class RotaryEmbedding
         int pairs = headDim / 2;
         int heads = nHeads + nKvHeads;
         int headRuns = (heads + HeadsPerLane - 1) / HeadsPerLane;
-        int id = ctx.GlobalId.X;
+        int id = Grid.GlobalIndex.X;
         if (id >= tokens * headRuns * pairs) return;
         int pair = id % pairs;
         int run = id / pairs % headRuns;
         int token = id / (pairs * headRuns);
         float angle = (float)(startPos + token) * inverseFrequencies[pair];
         float reduced = ReduceAngle(angle);
-        float cosine = KMath.Cos(reduced);
-        float sine = KMath.Sin(reduced);
+        float cosine = XMath.Cos(reduced);
+        float sine = XMath.Sin(reduced);
         int lastHead = KMath.Min(heads, (run + 1) * HeadsPerLane);
         for (int head = run * HeadsPerLane; head < lastHead; head++)
         {

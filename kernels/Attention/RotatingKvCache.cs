@@ -11,7 +11,10 @@
 //
 // Hardware shape: one lane per element of a [NKvHeads * HeadDim] token row, rows consecutive, so reads
 // are contiguous and writes are contiguous runs of HeadDim; k and v share the index math.
+using ILGPU;
+using ILGPU.Runtime;
 using Mistral.Gpu.Language;
+using Half = ILGPU.Half;
 
 namespace Mistral.Gpu.Kernels;
 
@@ -25,28 +28,27 @@ public static partial class RotatingKvCache
     /// <remarks>Kernels pass their fp16Cache specialization, a compile-time constant, so only one branch is compiled. (A helper
     /// parameter must not share a specialization's name: that name is a #define in the device source.)</remarks>
     [KernelHelper]
-    internal static float Load(ReadOnlyView<float> cache, ReadOnlyView<Half> cacheHalf, int at, int isHalf) =>
+    internal static float Load(ArrayView<float> cache, ArrayView<Half> cacheHalf, int at, int isHalf) =>
         isHalf == 1 ? (float)cacheHalf[at] : cache[at];
 
     [Kernel]
     static void Write(
-        KernelContext ctx,
-        [Extent("(firstToken + count) * nKvHeads * headDim")] ReadOnlyView<float> k,
-        [Extent("(firstToken + count) * nKvHeads * headDim")] ReadOnlyView<float> v,
-        [Extent("(1 - fp16Cache) * cacheSlots * nKvHeads * headDim")] View<float> kCache,
-        [Extent("(1 - fp16Cache) * cacheSlots * nKvHeads * headDim")] View<float> vCache,
-        [Extent("fp16Cache * cacheSlots * nKvHeads * headDim")] View<Half> kCacheHalf,
-        [Extent("fp16Cache * cacheSlots * nKvHeads * headDim")] View<Half> vCacheHalf,
+        [Extent("(firstToken + count) * nKvHeads * headDim")] ArrayView<float> k,
+        [Extent("(firstToken + count) * nKvHeads * headDim")] ArrayView<float> v,
+        [Extent("(1 - fp16Cache) * cacheSlots * nKvHeads * headDim")] ArrayView<float> kCache,
+        [Extent("(1 - fp16Cache) * cacheSlots * nKvHeads * headDim")] ArrayView<float> vCache,
+        [Extent("fp16Cache * cacheSlots * nKvHeads * headDim")] ArrayView<Half> kCacheHalf,
+        [Extent("fp16Cache * cacheSlots * nKvHeads * headDim")] ArrayView<Half> vCacheHalf,
         int firstToken,
         int count,
         int startPos,
         int nKvHeads,
         int headDim,
         int cacheSlots,
-        [Specialize(0, 1)] int fp16Cache)
+        [Specialize(0, 1)] SpecializedValue<int> fp16Cache)
     {
         int rowLength = nKvHeads * headDim;
-        int id = ctx.GlobalId.X;
+        int id = Grid.GlobalIndex.X;
         if (id >= count * rowLength) return;
         int token = firstToken + id / rowLength;
         int element = id % rowLength;

@@ -4,6 +4,7 @@
 //
 // Eight chains per lane hide the FMA latency (4 cycles on most CPUs and GPUs) without registers to spare;
 // a = 1 - 2^-20 and a small b keep every value normal, so no denormal slow path distorts the count.
+using ILGPU;
 using Mistral.Gpu.Language;
 
 namespace Mistral.Gpu.Kernels;
@@ -16,9 +17,9 @@ public static partial class FmaThroughputKernels
 
     [Kernel]
     [CpuGroupBody(typeof(FmaThroughputCpuBody), nameof(FmaThroughputCpuBody.FmaThroughput))]
-    static void FmaThroughput(KernelContext ctx, View<float> sums, int iterations, float a, float b)
+    static void FmaThroughput(ArrayView<float> sums, int iterations, float a, float b)
     {
-        int lane = ctx.GlobalId.X;
+        int lane = Grid.GlobalIndex.X;
         float x0 = 1f + lane * 0.0001f;
         float x1 = x0 + 0.125f;
         float x2 = x0 + 0.25f;
@@ -38,6 +39,6 @@ public static partial class FmaThroughputKernels
             x6 = KMath.Fma(x6, a, b);
             x7 = KMath.Fma(x7, a, b);
         }
-        if (lane < sums.Length) sums[lane] = x0 + x1 + x2 + x3 + x4 + x5 + x6 + x7;
+        if (lane < sums.IntLength) sums[lane] = x0 + x1 + x2 + x3 + x4 + x5 + x6 + x7;
     }
 }

@@ -7,6 +7,7 @@
 // warp's loads coalesce into full cache lines. On a CPU (the CPU backend, or PoCL) a group's lanes
 // run one after another on one core, so each lane must stream its own contiguous block
 // (laneStride = vectorsPerLane, stepStride 1) for the hardware prefetcher to keep up.
+using ILGPU;
 using Mistral.Gpu.Language;
 
 namespace Mistral.Gpu.Kernels;
@@ -16,9 +17,9 @@ public static partial class MemoryReadKernels
 {
     [Kernel]
     [CpuGroupBody(typeof(MemoryReadCpuBody), nameof(MemoryReadCpuBody.MemoryRead))]
-    static void MemoryRead(KernelContext ctx, ReadOnlyView<uint> data, View<uint> sums, int vectorsPerLane, int laneStride, int stepStride)
+    static void MemoryRead(ArrayView<uint> data, ArrayView<uint> sums, int vectorsPerLane, int laneStride, int stepStride)
     {
-        int lane = ctx.GlobalId.X;
+        int lane = Grid.GlobalIndex.X;
         int first = lane * laneStride;
         uint acc = 0u;
         for (int i = 0; i < vectorsPerLane; i++)

@@ -4,7 +4,10 @@
 // One group per row: lanes stride the row keeping (best value, lowest index), a warp butterfly of
 // shuffles merges lanes with the same tie rule, one shared slot per warp merges warps. NaN never
 // compares greater or equal, so it is never taken; -inf is taken by index like any value.
+using ILGPU;
 using Mistral.Gpu.Language;
+using Group = ILGPU.Group;
+using Warp = ILGPU.Warp;
 
 namespace Mistral.Gpu.Kernels;
 
@@ -15,11 +18,11 @@ public static partial class ArgmaxKernels
     public const int NoIndex = int.MaxValue;
 
     [Kernel]
-    static void Argmax(KernelContext ctx, ReadOnlyView<float> logits, View<int> result, int vocab)
+    static void Argmax(ArrayView<float> logits, ArrayView<int> result, int vocab)
     {
-        int row = ctx.GroupId.X;
-        int lane = ctx.LinearLaneId;
-        int lanes = ctx.GroupSize.X;
+        int row = Grid.IdxX;
+        int lane = Group.LinearIndex;
+        int lanes = Group.DimX;
         int rowStart = row * vocab;
         float best = float.NegativeInfinity;
         int bestIndex = 2147483647;
@@ -44,12 +47,12 @@ public static partial class ArgmaxKernels
             }
         }
 
-        SharedView<float> warpBest = Shared.Allocate<float>(32);
-        SharedView<int> warpIndex = Shared.Allocate<int>(32);
-        if (ctx.WarpLaneId == 0)
+        ArrayView<float> warpBest = SharedMemory.Allocate<float>(32);
+        ArrayView<int> warpIndex = SharedMemory.Allocate<int>(32);
+        if (Warp.LaneIdx == 0)
         {
-            warpBest[ctx.WarpId] = best;
-            warpIndex[ctx.WarpId] = bestIndex;
+            warpBest[Warp.WarpIdx] = best;
+            warpIndex[Warp.WarpIdx] = bestIndex;
         }
         Group.Barrier();
         if (lane == 0)

@@ -3,7 +3,10 @@
 // An out-of-range id never reads outside the table: its row is written as zeros, so a bad token id
 // shows up as a zero hidden state instead of memory corruption. Groups tile the row (x) per token (y);
 // 128-bit copies when dim % 4 == 0 and the views are 16-byte aligned.
+using ILGPU;
+using ILGPU.Runtime;
 using Mistral.Gpu.Language;
+using Group = ILGPU.Group;
 
 namespace Mistral.Gpu.Kernels;
 
@@ -14,11 +17,11 @@ public static partial class EmbeddingKernels
     public const int GroupLanes = 256;
 
     [Kernel]
-    static void Embedding(KernelContext ctx, ReadOnlyView<float> table, ReadOnlyView<int> tokens, View<float> output,
-        int dim, int vocab, [Specialize(1, 4)] int vectorWidth)
+    static void Embedding(ArrayView<float> table, ArrayView<int> tokens, ArrayView<float> output,
+        int dim, int vocab, [Specialize(1, 4)] SpecializedValue<int> vectorWidth)
     {
-        int t = ctx.GroupId.Y;
-        int j = ctx.GroupId.X * ctx.GroupSize.X + ctx.LaneId.X;
+        int t = Grid.IdxY;
+        int j = Grid.IdxX * Group.DimX + Group.IdxX;
         int id = tokens[t];
         bool valid = id >= 0 && id < vocab;
         if (vectorWidth == 4)

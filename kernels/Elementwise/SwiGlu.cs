@@ -3,6 +3,9 @@
 // One pass, one lane per 4 elements (128-bit loads and stores when count % 4 == 0 and the views are
 // 16-byte aligned): 12 bytes in and 4 out per element, so it runs at DRAM bandwidth. exp(-g)
 // overflowing to +inf for very negative g gives g / inf = -0, the right limit; no clamping needed.
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Runtime;
 using Mistral.Gpu.Language;
 
 namespace Mistral.Gpu.Kernels;
@@ -14,9 +17,9 @@ public static partial class SwiGluKernels
     public const int GroupLanes = 256;
 
     [Kernel]
-    static void SwiGlu(KernelContext ctx, View<float> gate, ReadOnlyView<float> up, View<float> output, int count, [Specialize(1, 4)] int vectorWidth)
+    static void SwiGlu([MayAlias] ArrayView<float> gate, ArrayView<float> up, ArrayView<float> output, int count, [Specialize(1, 4)] SpecializedValue<int> vectorWidth)
     {
-        int i = ctx.GlobalId.X;
+        int i = Grid.GlobalIndex.X;
         if (vectorWidth == 4)
         {
             if (i < count / 4)
@@ -35,6 +38,6 @@ public static partial class SwiGluKernels
     [KernelHelper]
     static float Silu(float g)
     {
-        return g / (1f + KMath.Exp(-g));
+        return g / (1f + XMath.Exp(-g));
     }
 }

@@ -7,7 +7,13 @@
 // token tile), fp32 accumulation, a warp reduction per token. GroupId.Y picks a tile of tokenTile tokens (1 for
 // GEMV, 4 for GEMM), so one weight load feeds up to 4 tokens; tokens past the end read the last token
 // (valid memory) and are not written.
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Algorithms.ScanReduceOperations;
+using ILGPU.Runtime;
 using Mistral.Gpu.Language;
+using Group = ILGPU.Group;
+using Warp = ILGPU.Warp;
 
 namespace Mistral.Gpu.Kernels;
 
@@ -22,13 +28,13 @@ public static partial class DenseMatMul
 
     /// <summary>fp32 weights; vectorWidth 4 needs K % 4 == 0 and 16-byte aligned views.</summary>
     [Kernel]
-    static void F32(KernelContext ctx, ReadOnlyView<float> w, ReadOnlyView<float> x, View<float> y, int n, int k, int tokens,
-        [Specialize(1, 4)] int tokenTile, [Specialize(1, 4)] int vectorWidth)
+    static void F32(ArrayView<float> w, ArrayView<float> x, ArrayView<float> y, int n, int k, int tokens,
+        [Specialize(1, 4)] SpecializedValue<int> tokenTile, [Specialize(1, 4)] SpecializedValue<int> vectorWidth)
     {
-        int rowsPerGroup = ctx.GroupSize.X / 32;
-        int row = ctx.GroupId.X * rowsPerGroup + ctx.WarpId;
+        int rowsPerGroup = Group.DimX / 32;
+        int row = Grid.IdxX * rowsPerGroup + Warp.WarpIdx;
         int r = row < n ? row : n - 1;
-        int t0 = ctx.GroupId.Y * tokenTile;
+        int t0 = Grid.IdxY * tokenTile;
         int ta = t0 < tokens ? t0 : tokens - 1;
         int tb = t0 + 1 < tokens ? t0 + 1 : tokens - 1;
         int tc = t0 + 2 < tokens ? t0 + 2 : tokens - 1;
@@ -40,7 +46,7 @@ public static partial class DenseMatMul
         if (vectorWidth == 4)
         {
             int vectors = k / 4;
-            for (int c = ctx.WarpLaneId; c < vectors; c += 32)
+            for (int c = Warp.LaneIdx; c < vectors; c += 32)
             {
                 Float4 wv = w.LoadFloat4(r * vectors + c);
                 a0 += Dot4(wv, x.LoadFloat4(ta * vectors + c));
@@ -54,7 +60,7 @@ public static partial class DenseMatMul
         }
         else
         {
-            for (int i = ctx.WarpLaneId; i < k; i += 32)
+            for (int i = Warp.LaneIdx; i < k; i += 32)
             {
                 float wi = w[r * k + i];
                 a0 += wi * x[ta * k + i];
@@ -67,28 +73,28 @@ public static partial class DenseMatMul
             }
         }
         // One warp per row: each token's sum is a warp reduction (shuffles on CUDA), and lane 0 writes the tile.
-        float s0 = Warp.ReduceSum(a0);
+        float s0 = WarpExtensions.AllReduce<float, AddFloat>(a0);
         float s1 = 0f;
         float s2 = 0f;
         float s3 = 0f;
         if (tokenTile == 4)
         {
-            s1 = Warp.ReduceSum(a1);
-            s2 = Warp.ReduceSum(a2);
-            s3 = Warp.ReduceSum(a3);
+            s1 = WarpExtensions.AllReduce<float, AddFloat>(a1);
+            s2 = WarpExtensions.AllReduce<float, AddFloat>(a2);
+            s3 = WarpExtensions.AllReduce<float, AddFloat>(a3);
         }
-        if (ctx.WarpLaneId == 0 && row < n) StoreTokens(y, n, row, t0, tokens, tokenTile, s0, s1, s2, s3);
+        if (Warp.LaneIdx == 0 && row < n) StoreTokens(y, n, row, t0, tokens, tokenTile, s0, s1, s2, s3);
     }
 
     /// <summary>fp16 weights (rows padded to 8 halves, packed in uint pairs); xVector 1 needs K % 8 == 0 and a 16-byte aligned x.</summary>
     [Kernel]
-    static void F16(KernelContext ctx, ReadOnlyView<uint> w, ReadOnlyView<float> x, View<float> y, int n, int k, int tokens,
-        [Specialize(1, 4)] int tokenTile, [Specialize(0, 1)] int xVector)
+    static void F16(ArrayView<uint> w, ArrayView<float> x, ArrayView<float> y, int n, int k, int tokens,
+        [Specialize(1, 4)] SpecializedValue<int> tokenTile, [Specialize(0, 1)] SpecializedValue<int> xVector)
     {
-        int rowsPerGroup = ctx.GroupSize.X / 32;
-        int row = ctx.GroupId.X * rowsPerGroup + ctx.WarpId;
+        int rowsPerGroup = Group.DimX / 32;
+        int row = Grid.IdxX * rowsPerGroup + Warp.WarpIdx;
         int r = row < n ? row : n - 1;
-        int t0 = ctx.GroupId.Y * tokenTile;
+        int t0 = Grid.IdxY * tokenTile;
         int ta = t0 < tokens ? t0 : tokens - 1;
         int tb = t0 + 1 < tokens ? t0 + 1 : tokens - 1;
         int tc = t0 + 2 < tokens ? t0 + 2 : tokens - 1;
@@ -98,7 +104,7 @@ public static partial class DenseMatMul
         float a1 = 0f;
         float a2 = 0f;
         float a3 = 0f;
-        for (int c = ctx.WarpLaneId; c < chunks; c += 32)
+        for (int c = Warp.LaneIdx; c < chunks; c += 32)
         {
             UInt4 wv = w.LoadUInt4(r * chunks + c);
             if (xVector == 1)
@@ -124,17 +130,17 @@ public static partial class DenseMatMul
             }
         }
         // One warp per row: each token's sum is a warp reduction (shuffles on CUDA), and lane 0 writes the tile.
-        float s0 = Warp.ReduceSum(a0);
+        float s0 = WarpExtensions.AllReduce<float, AddFloat>(a0);
         float s1 = 0f;
         float s2 = 0f;
         float s3 = 0f;
         if (tokenTile == 4)
         {
-            s1 = Warp.ReduceSum(a1);
-            s2 = Warp.ReduceSum(a2);
-            s3 = Warp.ReduceSum(a3);
+            s1 = WarpExtensions.AllReduce<float, AddFloat>(a1);
+            s2 = WarpExtensions.AllReduce<float, AddFloat>(a2);
+            s3 = WarpExtensions.AllReduce<float, AddFloat>(a3);
         }
-        if (ctx.WarpLaneId == 0 && row < n) StoreTokens(y, n, row, t0, tokens, tokenTile, s0, s1, s2, s3);
+        if (Warp.LaneIdx == 0 && row < n) StoreTokens(y, n, row, t0, tokens, tokenTile, s0, s1, s2, s3);
     }
 
     /// <summary>Lanes (rows) per group of the CPU-shaped kernels.</summary>
@@ -148,14 +154,14 @@ public static partial class DenseMatMul
     /// </summary>
     [Kernel]
     [CpuGroupBody(typeof(DenseCpuBody), nameof(DenseCpuBody.F32Rows))]
-    static void F32Rows(KernelContext ctx, ReadOnlyView<float> w, ReadOnlyView<float> x, View<float> y, int n, int k, int tokens,
-        [Specialize(1, 4)] int tokenTile)
+    static void F32Rows(ArrayView<float> w, ArrayView<float> x, ArrayView<float> y, int n, int k, int tokens,
+        [Specialize(1, 4)] SpecializedValue<int> tokenTile)
     {
-        SharedView<float> part = Shared.Allocate<float>(2048);
-        int row = ctx.GlobalId.X;
+        ArrayView<float> part = SharedMemory.Allocate<float>(2048);
+        int row = Grid.GlobalIndex.X;
         int r = row < n ? row : n - 1;
-        int t0 = ctx.GroupId.Y * tokenTile;
-        int pb = ctx.LinearLaneId * 16;
+        int t0 = Grid.IdxY * tokenTile;
+        int pb = Group.LinearIndex * 16;
         int full = k / 16 * 16;
         for (int tt = 0; tt < tokenTile; tt++)
         {
@@ -177,14 +183,14 @@ public static partial class DenseMatMul
     /// </summary>
     [Kernel]
     [CpuGroupBody(typeof(DenseCpuBody), nameof(DenseCpuBody.F16Rows))]
-    static void F16Rows(KernelContext ctx, ReadOnlyView<uint> w, ReadOnlyView<float> x, View<float> y, int n, int k, int tokens,
-        [Specialize(1, 4)] int tokenTile)
+    static void F16Rows(ArrayView<uint> w, ArrayView<float> x, ArrayView<float> y, int n, int k, int tokens,
+        [Specialize(1, 4)] SpecializedValue<int> tokenTile)
     {
-        SharedView<float> part = Shared.Allocate<float>(2048);
-        int row = ctx.GlobalId.X;
+        ArrayView<float> part = SharedMemory.Allocate<float>(2048);
+        int row = Grid.GlobalIndex.X;
         int r = row < n ? row : n - 1;
-        int t0 = ctx.GroupId.Y * tokenTile;
-        int pb = ctx.LinearLaneId * 16;
+        int t0 = Grid.IdxY * tokenTile;
+        int pb = Group.LinearIndex * 16;
         int stride = (k + 7) / 8 * 4;
         int full = k / 16 * 16;
         for (int tt = 0; tt < tokenTile; tt++)
@@ -212,7 +218,7 @@ public static partial class DenseMatMul
 
     /// <summary>Writes a tile of up to four tokens' results for one row (tokens past the end are not written).</summary>
     [KernelHelper]
-    internal static void StoreTokens(View<float> y, int n, int row, int t0, int tokens, int tileTokens, float s0, float s1, float s2, float s3)
+    internal static void StoreTokens(ArrayView<float> y, int n, int row, int t0, int tokens, int tileTokens, float s0, float s1, float s2, float s3)
     {
         if (t0 < tokens) y[t0 * n + row] = s0;
         if (tileTokens > 1 && t0 + 1 < tokens) y[(t0 + 1) * n + row] = s1;
@@ -222,7 +228,7 @@ public static partial class DenseMatMul
 
     /// <summary>The 16 partials of one lane, in order.</summary>
     [KernelHelper]
-    static float SumSixteen(SharedView<float> part, int at)
+    static float SumSixteen(ArrayView<float> part, int at)
     {
         float total = 0f;
         for (int j = 0; j < 16; j++) total += part[at + j];
@@ -245,7 +251,7 @@ public static partial class DenseMatMul
 
     /// <summary>x[rowStart + kk .. +3] with zeros at and past <paramref name="k"/> (the padded tail of a ragged row).</summary>
     [KernelHelper]
-    static Float4 LoadGuarded(ReadOnlyView<float> x, int rowStart, int kk, int k)
+    static Float4 LoadGuarded(ArrayView<float> x, int rowStart, int kk, int k)
     {
         float v0 = 0f;
         float v1 = 0f;

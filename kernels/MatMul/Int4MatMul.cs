@@ -7,14 +7,20 @@
 //  * GPU ("Warp" kernels): one warp per output row; lane l loads 16-byte chunks l, l+32, ... of the row
 //    with one 128-bit load each (32 weights), so a warp instruction reads 512 consecutive bytes (fully
 //    coalesced) and every weight byte is read once per launch; dequantised in registers, fp32 partial
-//    per chunk times its scale, Warp.ReduceSum at the end. The GEMM keeps a tile of 8 tokens' x in shared
+//    per chunk times its scale, a warp AllReduce at the end. The GEMM keeps a tile of 8 tokens' x in shared
 //    memory per 1024-wide K slice, so each dequantised chunk feeds 8 tokens; a warp reduction per token.
 //  * CPU-like devices (the C# CPU backend, PoCL): one lane per output row walking its row with 32-bit word
 //    loads and no warp collectives, since there lanes are a loop on one core and warp collectives are
 //    emulated with barriers; the token tile of 4 reuses each decoded word four times.
 // Every chunk is summed in the same order in all kernels: per 32-bit word the 8 products in k order, the
 // four words of a chunk added in order, then times the chunk's scale.
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Algorithms.ScanReduceOperations;
+using ILGPU.Runtime;
 using Mistral.Gpu.Language;
+using Group = ILGPU.Group;
+using Warp = ILGPU.Warp;
 
 namespace Mistral.Gpu.Kernels;
 
@@ -41,16 +47,16 @@ public static partial class Int4MatMul
 
     /// <summary>GEMV, one warp per row, 128-bit weight loads.</summary>
     [Kernel]
-    static void GemvWarp(KernelContext ctx, ReadOnlyView<uint> packed, ReadOnlyView<uint> scales, ReadOnlyView<float> x, View<float> y,
-        int n, int k, [Specialize(32, 128)] int groupSize)
+    static void GemvWarp(ArrayView<uint> packed, ArrayView<uint> scales, ArrayView<float> x, ArrayView<float> y,
+        int n, int k, [Specialize(32, 128)] SpecializedValue<int> groupSize)
     {
-        int rowsPerGroup = ctx.GroupSize.X / 32;
-        int row = ctx.GroupId.X * rowsPerGroup + ctx.WarpId;
+        int rowsPerGroup = Group.DimX / 32;
+        int row = Grid.IdxX * rowsPerGroup + Warp.WarpIdx;
         int r = row < n ? row : n - 1;
         int chunks = k / 32;
         int scalesPerRow = k / groupSize;
         float acc = 0f;
-        for (int c = ctx.WarpLaneId; c < chunks; c += 32)
+        for (int c = Warp.LaneIdx; c < chunks; c += 32)
         {
             UInt4 w = packed.LoadUInt4(r * chunks + c);
             int si = r * scalesPerRow + c * 32 / groupSize;
@@ -66,22 +72,22 @@ public static partial class Int4MatMul
             float p = WordDot(w.X, x0, x1) + WordDot(w.Y, x2, x3) + WordDot(w.Z, x4, x5) + WordDot(w.W, x6, x7);
             acc += p * s;
         }
-        float total = Warp.ReduceSum(acc);
-        if (ctx.WarpLaneId == 0 && row < n) y[row] = total;
+        float total = WarpExtensions.AllReduce<float, AddFloat>(acc);
+        if (Warp.LaneIdx == 0 && row < n) y[row] = total;
     }
 
     /// <summary>GEMM, one warp per row and 8 tokens per group, x tiles in shared memory.</summary>
     [Kernel]
-    static void GemmWarp(KernelContext ctx, ReadOnlyView<uint> packed, ReadOnlyView<uint> scales, ReadOnlyView<float> x, View<float> y,
-        int n, int k, int tokens, [Specialize(32, 128)] int groupSize)
+    static void GemmWarp(ArrayView<uint> packed, ArrayView<uint> scales, ArrayView<float> x, ArrayView<float> y,
+        int n, int k, int tokens, [Specialize(32, 128)] SpecializedValue<int> groupSize)
     {
-        SharedView<float> xs = Shared.Allocate<float>(8192);
-        int lane = ctx.LinearLaneId;
-        int lanes = ctx.GroupSize.X;
+        ArrayView<float> xs = SharedMemory.Allocate<float>(8192);
+        int lane = Group.LinearIndex;
+        int lanes = Group.DimX;
         int rowsPerGroup = lanes / 32;
-        int row = ctx.GroupId.X * rowsPerGroup + ctx.WarpId;
+        int row = Grid.IdxX * rowsPerGroup + Warp.WarpIdx;
         int r = row < n ? row : n - 1;
-        int t0 = ctx.GroupId.Y * 8;
+        int t0 = Grid.IdxY * 8;
         int chunks = k / 32;
         int scalesPerRow = k / groupSize;
         float a0 = 0f;
@@ -104,13 +110,13 @@ public static partial class Int4MatMul
                 xs[e] = v;
             }
             Group.Barrier();
-            int c = sliceStart / 32 + ctx.WarpLaneId;
+            int c = sliceStart / 32 + Warp.LaneIdx;
             if (c < chunks)
             {
                 UInt4 w = packed.LoadUInt4(r * chunks + c);
                 int si = r * scalesPerRow + c * 32 / groupSize;
                 float s = ScaleAt(scales[si >> 1], si);
-                int xb = ctx.WarpLaneId * 32;
+                int xb = Warp.LaneIdx * 32;
                 // Word by word, token by token, into per-chunk partials (the same sum order as the GEMV). Written as
                 // a loop over the four words: the fully unrolled 8 x 32 form is miscompiled by PoCL 3.1 (LLVM 15) at -O2.
                 float p0 = 0f;
@@ -145,15 +151,15 @@ public static partial class Int4MatMul
             }
         }
         // One warp per row: each token's sum is a warp reduction, and lane 0 writes the tile of eight.
-        float s0 = Warp.ReduceSum(a0);
-        float s1 = Warp.ReduceSum(a1);
-        float s2 = Warp.ReduceSum(a2);
-        float s3 = Warp.ReduceSum(a3);
-        float s4 = Warp.ReduceSum(a4);
-        float s5 = Warp.ReduceSum(a5);
-        float s6 = Warp.ReduceSum(a6);
-        float s7 = Warp.ReduceSum(a7);
-        if (ctx.WarpLaneId == 0 && row < n)
+        float s0 = WarpExtensions.AllReduce<float, AddFloat>(a0);
+        float s1 = WarpExtensions.AllReduce<float, AddFloat>(a1);
+        float s2 = WarpExtensions.AllReduce<float, AddFloat>(a2);
+        float s3 = WarpExtensions.AllReduce<float, AddFloat>(a3);
+        float s4 = WarpExtensions.AllReduce<float, AddFloat>(a4);
+        float s5 = WarpExtensions.AllReduce<float, AddFloat>(a5);
+        float s6 = WarpExtensions.AllReduce<float, AddFloat>(a6);
+        float s7 = WarpExtensions.AllReduce<float, AddFloat>(a7);
+        if (Warp.LaneIdx == 0 && row < n)
         {
             DenseMatMul.StoreTokens(y, n, row, t0, tokens, 4, s0, s1, s2, s3);
             DenseMatMul.StoreTokens(y, n, row, t0 + 4, tokens, 4, s4, s5, s6, s7);
@@ -162,12 +168,12 @@ public static partial class Int4MatMul
 
     /// <summary>GEMV (tokenTile 1) and GEMM (tokenTile 4) for CPU-like devices: one lane per row, 32-bit word loads, no collectives.</summary>
     [Kernel]
-    static void Rows(KernelContext ctx, ReadOnlyView<uint> packed, ReadOnlyView<uint> scales, ReadOnlyView<float> x, View<float> y,
-        int n, int k, int tokens, [Specialize(32, 128)] int groupSize, [Specialize(1, 4)] int tokenTile)
+    static void Rows(ArrayView<uint> packed, ArrayView<uint> scales, ArrayView<float> x, ArrayView<float> y,
+        int n, int k, int tokens, [Specialize(32, 128)] SpecializedValue<int> groupSize, [Specialize(1, 4)] SpecializedValue<int> tokenTile)
     {
-        int row = ctx.GlobalId.X;
+        int row = Grid.GlobalIndex.X;
         if (row >= n) return;
-        int t0 = ctx.GroupId.Y * tokenTile;
+        int t0 = Grid.IdxY * tokenTile;
         int tb = t0 + 1 < tokens ? t0 + 1 : tokens - 1;
         int tc = t0 + 2 < tokens ? t0 + 2 : tokens - 1;
         int td = t0 + 3 < tokens ? t0 + 3 : tokens - 1;
@@ -210,15 +216,15 @@ public static partial class Int4MatMul
     /// the "- 8" of every nibble is folded into one product with the word's x sum. Needs K % 128 == 0 and K &lt;= 16384.
     /// </summary>
     [Kernel]
-    static void RowsVector(KernelContext ctx, ReadOnlyView<uint> packed, ReadOnlyView<uint> scales, ReadOnlyView<float> x, View<float> y,
-        int n, int k, int tokens, [Specialize(32, 128)] int groupSize, [Specialize(1, 4)] int tokenTile)
+    static void RowsVector(ArrayView<uint> packed, ArrayView<uint> scales, ArrayView<float> x, ArrayView<float> y,
+        int n, int k, int tokens, [Specialize(32, 128)] SpecializedValue<int> groupSize, [Specialize(1, 4)] SpecializedValue<int> tokenTile)
     {
-        SharedView<float> xs = Shared.Allocate<float>(65536);
-        SharedView<float> xsum = Shared.Allocate<float>(8192);
-        SharedView<float> part = Shared.Allocate<float>(8192);
-        int lane = ctx.LinearLaneId;
-        int lanes = ctx.GroupSize.X;
-        int t0 = ctx.GroupId.Y * tokenTile;
+        ArrayView<float> xs = SharedMemory.Allocate<float>(65536);
+        ArrayView<float> xsum = SharedMemory.Allocate<float>(8192);
+        ArrayView<float> part = SharedMemory.Allocate<float>(8192);
+        int lane = Group.LinearIndex;
+        int lanes = Group.DimX;
+        int t0 = Grid.IdxY * tokenTile;
         int words = k / 8;
 
         // xs[tt][128b + 16i + j] = x[t][128b + 8j + i] * 16^-i ; xsum[tt][16b + j] = sum_i x[t][128b + 8j + i]
@@ -240,7 +246,7 @@ public static partial class Int4MatMul
         }
         Group.Barrier();
 
-        int row = ctx.GlobalId.X;
+        int row = Grid.GlobalIndex.X;
         int r = row < n ? row : n - 1;
         int scalesPerRow = k / groupSize;
         int pb = lane * 16;
@@ -304,7 +310,7 @@ public static partial class Int4MatMul
 
     /// <summary>sum_i (n_i 16^i)(x_i 16^-i) - 8 sum_i x_i: the 8 products of one word with its permuted, pre-scaled x.</summary>
     [KernelHelper]
-    static float BlockDot(float n0, float n1, float n2, float n3, float n4, float n5, float n6, float n7, SharedView<float> xs, int at, float xSum)
+    static float BlockDot(float n0, float n1, float n2, float n3, float n4, float n5, float n6, float n7, ArrayView<float> xs, int at, float xSum)
     {
         return n0 * xs[at] + n1 * xs[at + 16] + n2 * xs[at + 32] + n3 * xs[at + 48]
             + n4 * xs[at + 64] + n5 * xs[at + 80] + n6 * xs[at + 96] + n7 * xs[at + 112] - 8f * xSum;
@@ -312,7 +318,7 @@ public static partial class Int4MatMul
 
     /// <summary>The 16 per-word partials of one lane, in order.</summary>
     [KernelHelper]
-    static float SumPartials(SharedView<float> part, int at)
+    static float SumPartials(ArrayView<float> part, int at)
     {
         float total = 0f;
         for (int j = 0; j < 16; j++) total += part[at + j];
@@ -321,10 +327,10 @@ public static partial class Int4MatMul
 
     /// <summary>Dequantises the whole matrix to fp32 [N][K] (for tests and debugging).</summary>
     [Kernel]
-    static void Dequantize(KernelContext ctx, ReadOnlyView<uint> packed, ReadOnlyView<uint> scales, View<float> output,
-        int n, int k, [Specialize(32, 128)] int groupSize)
+    static void Dequantize(ArrayView<uint> packed, ArrayView<uint> scales, ArrayView<float> output,
+        int n, int k, [Specialize(32, 128)] SpecializedValue<int> groupSize)
     {
-        int e = ctx.GlobalId.X;
+        int e = Grid.GlobalIndex.X;
         if (e >= n * k) return;
         int row = e / k;
         int kk = e - row * k;
@@ -357,7 +363,7 @@ public static partial class Int4MatMul
 
     /// <summary>The 8 products of one packed word with x[at..at+7] read from global memory.</summary>
     [KernelHelper]
-    static float WordDotAt(uint w, ReadOnlyView<float> x, int at)
+    static float WordDotAt(uint w, ArrayView<float> x, int at)
     {
         return Nibble(w, 0) * x[at] + Nibble(w, 1) * x[at + 1] + Nibble(w, 2) * x[at + 2] + Nibble(w, 3) * x[at + 3]
             + Nibble(w, 4) * x[at + 4] + Nibble(w, 5) * x[at + 5] + Nibble(w, 6) * x[at + 6] + Nibble(w, 7) * x[at + 7];
@@ -365,7 +371,7 @@ public static partial class Int4MatMul
 
     /// <summary>The 8 products of one packed word with xs[at..at+7] in shared memory.</summary>
     [KernelHelper]
-    static float WordDotShared(uint w, SharedView<float> xs, int at)
+    static float WordDotShared(uint w, ArrayView<float> xs, int at)
     {
         return Nibble(w, 0) * xs[at] + Nibble(w, 1) * xs[at + 1] + Nibble(w, 2) * xs[at + 2] + Nibble(w, 3) * xs[at + 3]
             + Nibble(w, 4) * xs[at + 4] + Nibble(w, 5) * xs[at + 5] + Nibble(w, 6) * xs[at + 6] + Nibble(w, 7) * xs[at + 7];

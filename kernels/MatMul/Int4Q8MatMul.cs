@@ -11,6 +11,9 @@
 // q[8j], q[8j+2], q[8j+4], q[8j+6] (the k of word j's low nibbles, w & 0x0F0F0F0F); words 16..31 hold
 // q[8j+1], q[8j+3], q[8j+5], q[8j+7] (its high nibbles). So 64 weight bytes and 64 activation bytes line up
 // byte for byte, which is what a 512-bit vpmaddubsw needs. Needs K % 128 == 0.
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Runtime;
 using Mistral.Gpu.Language;
 
 namespace Mistral.Gpu.Kernels;
@@ -29,17 +32,17 @@ public static partial class Int4MatMul
     /// <summary>x (fp32 [tokens, K]) to int8 groups of 32: one lane per group of 32 values of one token.</summary>
     [Kernel]
     [CpuGroupBody(typeof(Int4Q8CpuBody), nameof(Int4Q8CpuBody.QuantizeQ8))]
-    static void QuantizeQ8(KernelContext ctx, [Extent("tokens * k")] ReadOnlyView<float> x, [Extent("tokens * k / 4")] View<uint> xq,
-        [Extent("tokens * k / 32")] View<float> xScale, [Extent("tokens * k / 32")] View<int> xSum, int k, int tokens)
+    static void QuantizeQ8([Extent("tokens * k")] ArrayView<float> x, [Extent("tokens * k / 4")] ArrayView<uint> xq,
+        [Extent("tokens * k / 32")] ArrayView<float> xScale, [Extent("tokens * k / 32")] ArrayView<int> xSum, int k, int tokens)
     {
-        int task = ctx.GlobalId.X;
+        int task = Grid.GlobalIndex.X;
         int groups = k / 32;
         if (task >= tokens * groups) return;
         int t = task / groups;
         int g = task - t * groups;
         int at = t * k + 32 * g;
         float amax = 0f;
-        for (int i = 0; i < 32; i++) amax = KMath.Max(amax, KMath.Abs(x[at + i]));
+        for (int i = 0; i < 32; i++) amax = KMath.Max(amax, XMath.Abs(x[at + i]));
         float scale = amax / 127f;
         float inverse = amax > 0f ? 127f / amax : 0f;
         int sum = 0;
@@ -74,13 +77,13 @@ public static partial class Int4MatMul
     /// </summary>
     [Kernel]
     [CpuGroupBody(typeof(Int4Q8CpuBody), nameof(Int4Q8CpuBody.Q8Rows))]
-    static void Q8Rows(KernelContext ctx, [Extent("n * k / 8")] ReadOnlyView<uint> packed, [Extent("(n * (k / groupSize) + 1) / 2")] ReadOnlyView<uint> scales,
-        [Extent("tokens * k / 4")] ReadOnlyView<uint> xq, [Extent("tokens * k / 32")] ReadOnlyView<float> xScale, [Extent("tokens * k / 32")] ReadOnlyView<int> xSum,
-        [Extent("tokens * n")] View<float> y, int n, int k, int tokens, [Specialize(32, 128)] int groupSize, [Specialize(1, 4, 64)] int tokenTile)
+    static void Q8Rows([Extent("n * k / 8")] ArrayView<uint> packed, [Extent("(n * (k / groupSize) + 1) / 2")] ArrayView<uint> scales,
+        [Extent("tokens * k / 4")] ArrayView<uint> xq, [Extent("tokens * k / 32")] ArrayView<float> xScale, [Extent("tokens * k / 32")] ArrayView<int> xSum,
+        [Extent("tokens * n")] ArrayView<float> y, int n, int k, int tokens, [Specialize(32, 128)] SpecializedValue<int> groupSize, [Specialize(1, 4, 64)] SpecializedValue<int> tokenTile)
     {
-        int row = ctx.GlobalId.X;
+        int row = Grid.GlobalIndex.X;
         if (row >= n) return;
-        int t0 = ctx.GroupId.Y * tokenTile;
+        int t0 = Grid.IdxY * tokenTile;
         int words = k / 8;
         int groups = k / 32;
         int scalesPerRow = k / groupSize;

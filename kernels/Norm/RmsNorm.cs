@@ -3,12 +3,19 @@
 // with the sum of squares accumulated in fp32 whatever the storage type (fp32, fp16, bf16).
 //
 // Hardware shape: one group per row. Lanes stride the row (128-bit loads when dim % 4 == 0 and the
-// views are 16-byte aligned), each keeps a partial sum of squares; Warp.ReduceSum folds a warp,
+// views are 16-byte aligned), each keeps a partial sum of squares; a warp AllReduce folds a warp,
 // one shared slot per warp folds the group, and every lane sums those slots itself (no second
 // barrier). The second pass re-reads the row the lane itself just wrote, from cache, so the row
 // crosses DRAM once in and once out: the kernel is purely bandwidth-bound. On the C# CPU backend the fp32 kernel runs
 // RmsNormCpuBody instead of its lanes (one row per core, vector loops).
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Algorithms.ScanReduceOperations;
+using ILGPU.Runtime;
 using Mistral.Gpu.Language;
+using Group = ILGPU.Group;
+using Warp = ILGPU.Warp;
+using Half = ILGPU.Half;
 
 namespace Mistral.Gpu.Kernels;
 
@@ -20,12 +27,12 @@ public static partial class RmsNormKernels
 
     [Kernel]
     [CpuGroupBody(typeof(RmsNormCpuBody), nameof(RmsNormCpuBody.RmsNormF32))]
-    static void RmsNormF32(KernelContext ctx, View<float> x, ReadOnlyView<float> delta, ReadOnlyView<float> weight, View<float> output,
-        int dim, float eps, [Specialize(0, 1)] int fuseResidual, [Specialize(1, 4)] int vectorWidth)
+    static void RmsNormF32(ArrayView<float> x, ArrayView<float> delta, ArrayView<float> weight, ArrayView<float> output,
+        int dim, float eps, [Specialize(0, 1)] SpecializedValue<int> fuseResidual, [Specialize(1, 4)] SpecializedValue<int> vectorWidth)
     {
-        int row = ctx.GroupId.X;
-        int lane = ctx.LinearLaneId;
-        int lanes = ctx.GroupSize.X;
+        int row = Grid.IdxX;
+        int lane = Group.LinearIndex;
+        int lanes = Group.DimX;
         int rowStart = row * dim;
         float sumSquares = 0f;
         if (vectorWidth == 4)
@@ -58,14 +65,14 @@ public static partial class RmsNormKernels
             }
         }
 
-        float warpSum = Warp.ReduceSum(sumSquares);
-        SharedView<float> warpSums = Shared.Allocate<float>(32);
-        if (ctx.WarpLaneId == 0) warpSums[ctx.WarpId] = warpSum;
+        float warpSum = WarpExtensions.AllReduce<float, AddFloat>(sumSquares);
+        ArrayView<float> warpSums = SharedMemory.Allocate<float>(32);
+        if (Warp.LaneIdx == 0) warpSums[Warp.WarpIdx] = warpSum;
         Group.Barrier();
         float total = 0f;
         int warps = lanes / 32;
         for (int w = 0; w < warps; w++) total += warpSums[w];
-        float scale = KMath.Rsqrt(total / (float)dim + eps);
+        float scale = XMath.Rsqrt(total / (float)dim + eps);
 
         if (vectorWidth == 4)
         {
@@ -88,12 +95,12 @@ public static partial class RmsNormKernels
     }
 
     [Kernel]
-    static void RmsNormF16(KernelContext ctx, View<Half> x, ReadOnlyView<Half> delta, ReadOnlyView<float> weight, View<Half> output,
-        int dim, float eps, [Specialize(0, 1)] int fuseResidual)
+    static void RmsNormF16(ArrayView<Half> x, ArrayView<Half> delta, ArrayView<float> weight, ArrayView<Half> output,
+        int dim, float eps, [Specialize(0, 1)] SpecializedValue<int> fuseResidual)
     {
-        int row = ctx.GroupId.X;
-        int lane = ctx.LinearLaneId;
-        int lanes = ctx.GroupSize.X;
+        int row = Grid.IdxX;
+        int lane = Group.LinearIndex;
+        int lanes = Group.DimX;
         int rowStart = row * dim;
         float sumSquares = 0f;
         for (int i = lane; i < dim; i += lanes)
@@ -109,14 +116,14 @@ public static partial class RmsNormKernels
             sumSquares += h * h;
         }
 
-        float warpSum = Warp.ReduceSum(sumSquares);
-        SharedView<float> warpSums = Shared.Allocate<float>(32);
-        if (ctx.WarpLaneId == 0) warpSums[ctx.WarpId] = warpSum;
+        float warpSum = WarpExtensions.AllReduce<float, AddFloat>(sumSquares);
+        ArrayView<float> warpSums = SharedMemory.Allocate<float>(32);
+        if (Warp.LaneIdx == 0) warpSums[Warp.WarpIdx] = warpSum;
         Group.Barrier();
         float total = 0f;
         int warps = lanes / 32;
         for (int w = 0; w < warps; w++) total += warpSums[w];
-        float scale = KMath.Rsqrt(total / (float)dim + eps);
+        float scale = XMath.Rsqrt(total / (float)dim + eps);
 
         for (int i = lane; i < dim; i += lanes)
         {
@@ -125,12 +132,12 @@ public static partial class RmsNormKernels
     }
 
     [Kernel]
-    static void RmsNormBf16(KernelContext ctx, View<BFloat16> x, ReadOnlyView<BFloat16> delta, ReadOnlyView<float> weight, View<BFloat16> output,
-        int dim, float eps, [Specialize(0, 1)] int fuseResidual)
+    static void RmsNormBf16(ArrayView<BFloat16> x, ArrayView<BFloat16> delta, ArrayView<float> weight, ArrayView<BFloat16> output,
+        int dim, float eps, [Specialize(0, 1)] SpecializedValue<int> fuseResidual)
     {
-        int row = ctx.GroupId.X;
-        int lane = ctx.LinearLaneId;
-        int lanes = ctx.GroupSize.X;
+        int row = Grid.IdxX;
+        int lane = Group.LinearIndex;
+        int lanes = Group.DimX;
         int rowStart = row * dim;
         float sumSquares = 0f;
         for (int i = lane; i < dim; i += lanes)
@@ -145,14 +152,14 @@ public static partial class RmsNormKernels
             sumSquares += h * h;
         }
 
-        float warpSum = Warp.ReduceSum(sumSquares);
-        SharedView<float> warpSums = Shared.Allocate<float>(32);
-        if (ctx.WarpLaneId == 0) warpSums[ctx.WarpId] = warpSum;
+        float warpSum = WarpExtensions.AllReduce<float, AddFloat>(sumSquares);
+        ArrayView<float> warpSums = SharedMemory.Allocate<float>(32);
+        if (Warp.LaneIdx == 0) warpSums[Warp.WarpIdx] = warpSum;
         Group.Barrier();
         float total = 0f;
         int warps = lanes / 32;
         for (int w = 0; w < warps; w++) total += warpSums[w];
-        float scale = KMath.Rsqrt(total / (float)dim + eps);
+        float scale = XMath.Rsqrt(total / (float)dim + eps);
 
         for (int i = lane; i < dim; i += lanes)
         {

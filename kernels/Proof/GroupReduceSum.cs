@@ -2,8 +2,10 @@
 //
 // The classic shared-memory tree: each lane loads one element, then log2(256) halving steps add
 // the upper half onto the lower half, with a barrier between steps so every lane sees the writes
-// of the step before. It proves Shared.Allocate, Group.Barrier and the CPU lock-step iterator.
+// of the step before. It proves SharedMemory.Allocate, Group.Barrier and the CPU lock-step iterator.
+using ILGPU;
 using Mistral.Gpu.Language;
+using Group = ILGPU.Group;
 
 namespace Mistral.Gpu.Kernels.Proof;
 
@@ -13,16 +15,15 @@ public static partial class ProofKernels
     public const int ReduceGroupSize = 256;
 
     /// <summary>One partial sum per group of <see cref="ReduceGroupSize"/> lanes, by a shared-memory tree.</summary>
-    /// <param name="ctx">The lane.</param>
     /// <param name="x">The values.</param>
     /// <param name="partialSums">One sum per group.</param>
     /// <param name="n">Number of values.</param>
     [Kernel]
-    public static void GroupReduceSum(KernelContext ctx, [Extent("n")] ReadOnlyView<float> x, [Extent("(n + 255) / 256")] View<float> partialSums, int n)
+    public static void GroupReduceSum([Extent("n")] ArrayView<float> x, [Extent("(n + 255) / 256")] ArrayView<float> partialSums, int n)
     {
-        var partial = Shared.Allocate<float>(ReduceGroupSize);
-        int lane = ctx.LaneId.X;
-        int i = ctx.GlobalId.X;
+        var partial = SharedMemory.Allocate<float>(ReduceGroupSize);
+        int lane = Group.IdxX;
+        int i = Grid.GlobalIndex.X;
         partial[lane] = i < n ? x[i] : 0f;
         Group.Barrier();
         for (int stride = ReduceGroupSize / 2; stride > 0; stride >>= 1)
@@ -30,6 +31,6 @@ public static partial class ProofKernels
             if (lane < stride) partial[lane] += partial[lane + stride];
             Group.Barrier();
         }
-        if (lane == 0) partialSums[ctx.GroupId.X] = partial[0];
+        if (lane == 0) partialSums[Grid.IdxX] = partial[0];
     }
 }

@@ -3,22 +3,23 @@
 // Lanes collide on the same bin, so the increment must be an atomic read-modify-write; on a GPU
 // this is one atom.global.add per element (fine for a proof; a production histogram would first
 // count per group in shared memory).
+using ILGPU;
 using Mistral.Gpu.Language;
+using Atomic = ILGPU.Atomic;
 
 namespace Mistral.Gpu.Kernels.Proof;
 
 public static partial class ProofKernels
 {
     /// <summary>Counts how often each bin index occurs; out-of-range values are ignored.</summary>
-    /// <param name="ctx">The lane.</param>
     /// <param name="values">Bin indices.</param>
     /// <param name="counts">Counts per bin (accumulated into; zero it first).</param>
     /// <param name="n">Number of values.</param>
     /// <param name="bins">Number of bins.</param>
     [Kernel]
-    public static void Histogram(KernelContext ctx, [Extent("n")] ReadOnlyView<int> values, [Extent("bins")] View<int> counts, int n, int bins)
+    public static void Histogram([Extent("n")] ArrayView<int> values, [Extent("bins")] ArrayView<int> counts, int n, int bins)
     {
-        int i = ctx.GlobalId.X;
+        int i = Grid.GlobalIndex.X;
         if (i < n)
         {
             int bin = values[i];

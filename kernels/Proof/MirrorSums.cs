@@ -1,10 +1,12 @@
-// MirrorSums: one [KernelHelper] over ReadOnlyView parameters reads group memory and global memory alike.
+// MirrorSums: one [KernelHelper] over ArrayView parameters reads group memory and global memory alike.
 //   fromShared[i] = x[i] + x[m],  m the element mirrored within i's group of 64 (0 past n), read from a staged tile;
 //   fromGlobal[i] = x[i] + x[i],  read in place.
-// A SharedView converts to a ReadOnlyView. CUDA's pointers take both spaces; OpenCL C 1.2's do not, so the generator
+// ILGPU has one view type for both spaces. CUDA's pointers take both spaces; OpenCL C 1.2's do not, so the translator
 // writes a copy of each helper per address space of its view arguments: mgpu_gl_PairSum, which calls ElementAt and
 // mgpu_l_ElementAt, and PairSum itself for the all-global call.
+using ILGPU;
 using Mistral.Gpu.Language;
+using Group = ILGPU.Group;
 
 namespace Mistral.Gpu.Kernels.Proof;
 
@@ -18,7 +20,7 @@ public static partial class ProofKernels
     /// <param name="i">Element index.</param>
     /// <returns>The element.</returns>
     [KernelHelper]
-    public static float ElementAt(ReadOnlyView<float> v, int i) => v[i];
+    public static float ElementAt(ArrayView<float> v, int i) => v[i];
 
     /// <summary>a[i] + b[j], each view in either address space.</summary>
     /// <param name="a">The first view.</param>
@@ -27,20 +29,19 @@ public static partial class ProofKernels
     /// <param name="j">Index into b.</param>
     /// <returns>The sum.</returns>
     [KernelHelper]
-    public static float PairSum(ReadOnlyView<float> a, int i, ReadOnlyView<float> b, int j) => ElementAt(a, i) + ElementAt(b, j);
+    public static float PairSum(ArrayView<float> a, int i, ArrayView<float> b, int j) => ElementAt(a, i) + ElementAt(b, j);
 
     /// <summary>Mirrored pair sums through a staged tile and through global memory, by one helper.</summary>
-    /// <param name="ctx">The lane.</param>
     /// <param name="x">The values.</param>
     /// <param name="fromShared">x[i] + the mirrored element of i's group, read from group memory.</param>
     /// <param name="fromGlobal">x[i] + x[i], read from global memory.</param>
     /// <param name="n">Number of values.</param>
     [Kernel]
-    public static void MirrorSums(KernelContext ctx, [Extent("n")] ReadOnlyView<float> x, [Extent("n")] View<float> fromShared, [Extent("n")] View<float> fromGlobal, int n)
+    public static void MirrorSums([Extent("n")] ArrayView<float> x, [Extent("n")] ArrayView<float> fromShared, [Extent("n")] ArrayView<float> fromGlobal, int n)
     {
-        SharedView<float> tile = Shared.Allocate<float>(MirrorGroupSize);
-        int lane = ctx.LaneId.X;
-        int i = ctx.GlobalId.X;
+        ArrayView<float> tile = SharedMemory.Allocate<float>(MirrorGroupSize);
+        int lane = Group.IdxX;
+        int i = Grid.GlobalIndex.X;
         tile[lane] = i < n ? x[i] : 0f;
         Group.Barrier();
         if (i < n)

@@ -5,14 +5,16 @@
 // zero padding past the matrix edges keeps ragged sizes correct without branches in the inner loop.
 // `tile` is a [Specialize] constant so the inner loop unrolls and the shared arrays are sized at
 // compile time. Launch with groups of (tile, tile) lanes over ceil(n/tile) x ceil(m/tile) groups.
+using ILGPU;
+using ILGPU.Runtime;
 using Mistral.Gpu.Language;
+using Group = ILGPU.Group;
 
 namespace Mistral.Gpu.Kernels.Proof;
 
 public static partial class ProofKernels
 {
     /// <summary>Dense matrix product through shared-memory tiles.</summary>
-    /// <param name="ctx">The lane.</param>
     /// <param name="a">A, m rows of k.</param>
     /// <param name="b">B, k rows of n.</param>
     /// <param name="c">C, m rows of n.</param>
@@ -21,14 +23,14 @@ public static partial class ProofKernels
     /// <param name="k">Columns of A, rows of B.</param>
     /// <param name="tile">Tile edge (group size tile x tile).</param>
     [Kernel]
-    public static void TiledMatMul(KernelContext ctx, [Extent("m * k")] ReadOnlyView<float> a, [Extent("k * n")] ReadOnlyView<float> b,
-        [Extent("m * n")] View<float> c, int m, int n, int k, [Specialize(16)] int tile)
+    public static void TiledMatMul([Extent("m * k")] ArrayView<float> a, [Extent("k * n")] ArrayView<float> b,
+        [Extent("m * n")] ArrayView<float> c, int m, int n, int k, [Specialize(16)] SpecializedValue<int> tile)
     {
-        var aTile = Shared.Allocate<float>(tile * tile);
-        var bTile = Shared.Allocate<float>(tile * tile);
-        int tx = ctx.LaneId.X, ty = ctx.LaneId.Y;
-        int row = ctx.GroupId.Y * tile + ty;
-        int col = ctx.GroupId.X * tile + tx;
+        var aTile = SharedMemory.Allocate<float>(tile * tile);
+        var bTile = SharedMemory.Allocate<float>(tile * tile);
+        int tx = Group.IdxX, ty = Group.IdxY;
+        int row = Grid.IdxY * tile + ty;
+        int col = Grid.IdxX * tile + tx;
         float sum = 0f;
         for (int t = 0; t < k; t += tile)
         {

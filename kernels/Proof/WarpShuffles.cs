@@ -3,7 +3,11 @@
 //
 // One kernel for all of them keeps several collectives back to back in one body, the shape in which
 // emulated shuffles once raced between concurrently running groups on PoCL.
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Algorithms.ScanReduceOperations;
 using Mistral.Gpu.Language;
+using Warp = ILGPU.Warp;
 
 namespace Mistral.Gpu.Kernels.Proof;
 
@@ -13,14 +17,13 @@ public static partial class ProofKernels
     public const int ShuffleOutputsPerLane = 10;
 
     /// <summary>Each warp collective on <c>x[lane]</c> (and its bits as an int), results per lane.</summary>
-    /// <param name="ctx">The lane.</param>
     /// <param name="x">One value per lane of the grid.</param>
     /// <param name="output"><see cref="ShuffleOutputsPerLane"/> values per lane.</param>
     /// <param name="lanes">Lanes in the grid (every lane takes part: a collective needs the whole warp).</param>
     [Kernel]
-    public static void WarpShuffles(KernelContext ctx, [Extent("lanes")] ReadOnlyView<float> x, [Extent("lanes * 10")] View<float> output, int lanes)
+    public static void WarpShuffles([Extent("lanes")] ArrayView<float> x, [Extent("lanes * 10")] ArrayView<float> output, int lanes)
     {
-        int i = ctx.GlobalId.X;
+        int i = Grid.GlobalIndex.X;
         float v = x[i];
         int bits = (int)(v * 1000f);
         float xor5 = Warp.ShuffleXor(v, 5);
@@ -28,11 +31,11 @@ public static partial class ProofKernels
         float up7 = Warp.ShuffleUp(v, 7);
         float from13 = Warp.Shuffle(v, 13);
         int xorBits = Warp.ShuffleXor(bits, 17);
-        float sum = Warp.ReduceSum(v);
-        float max = Warp.ReduceMax(v);
-        float min = Warp.ReduceMin(v);
-        int intSum = Warp.ReduceSum(bits);
-        int intMax = Warp.ReduceMax(bits);
+        float sum = WarpExtensions.AllReduce<float, AddFloat>(v);
+        float max = WarpExtensions.AllReduce<float, MaxFloat>(v);
+        float min = WarpExtensions.AllReduce<float, MinFloat>(v);
+        int intSum = WarpExtensions.AllReduce<int, AddInt32>(bits);
+        int intMax = WarpExtensions.AllReduce<int, MaxInt32>(bits);
         int o = i * 10;
         output[o] = xor5;
         output[o + 1] = down3;

@@ -15,12 +15,12 @@ public readonly struct BFloat16 : IEquatable<BFloat16>
     public static BFloat16 FromBits(ushort bits) => new(bits);
 
     /// <summary>Widens exactly to float32.</summary>
-    public static explicit operator float(BFloat16 value) => BitConverter.UInt32BitsToSingle((uint)value.Bits << 16);
+    public static explicit operator float(BFloat16 value) => ILGPU.Interop.IntAsFloat((uint)value.Bits << 16);
 
     /// <summary>Rounds a float32 to the nearest bfloat16, ties to even.</summary>
     public static explicit operator BFloat16(float value)
     {
-        uint bits = BitConverter.SingleToUInt32Bits(value);
+        uint bits = ILGPU.Interop.FloatAsInt(value);
         if ((bits & 0x7FFFFFFF) > 0x7F800000) return new((ushort)((bits >> 16) | 0x40));
         uint rounding = 0x7FFF + ((bits >> 16) & 1);
         return new((ushort)((bits + rounding) >> 16));

@@ -4,6 +4,9 @@ namespace Mistral.Gpu.Language;
 /// Math for kernels, each mapped to a device intrinsic (CUDA <c>expf</c>/<c>rsqrtf</c>/<c>fmaf</c>,
 /// OpenCL <c>exp</c>/<c>rsqrt</c>/<c>fma</c>, ...). On the CPU it runs the <see cref="MathF"/> equivalent.
 /// GPU results may differ from the CPU in the last bits (fast exp/rsqrt), never more than a few ulp.
+/// In ILGPU kernels prefer ILGPU.Algorithms' <c>XMath</c> where it has the function; this class holds what it lacks
+/// (byte dot products, fp16 widening of packed words, bit casts, NaN-ignoring max/min, fused multiply-add), written so
+/// that ILGPU compiles each member too (bit casts through <c>ILGPU.Interop</c>).
 /// </summary>
 public static class KMath
 {
@@ -74,22 +77,22 @@ public static class KMath
     public static float Ceil(float x) => MathF.Ceiling(x);
 
     /// <summary>Reinterprets the bits of a uint as a float.</summary>
-    public static float AsFloat(uint bits) => BitConverter.UInt32BitsToSingle(bits);
+    public static float AsFloat(uint bits) => ILGPU.Interop.IntAsFloat(bits);
 
     /// <summary>Reinterprets the bits of an int as a float.</summary>
-    public static float AsFloat(int bits) => BitConverter.Int32BitsToSingle(bits);
+    public static float AsFloat(int bits) => ILGPU.Interop.IntAsFloat((uint)bits);
 
     /// <summary>Reinterprets the bits of a float as a uint.</summary>
-    public static uint AsUInt(float value) => BitConverter.SingleToUInt32Bits(value);
+    public static uint AsUInt(float value) => ILGPU.Interop.FloatAsInt(value);
 
     /// <summary>Reinterprets the bits of a float as an int.</summary>
-    public static int AsInt(float value) => BitConverter.SingleToInt32Bits(value);
+    public static int AsInt(float value) => (int)ILGPU.Interop.FloatAsInt(value);
 
     /// <summary>The IEEE half in the low 16 bits of <paramref name="packed"/>, widened to float.</summary>
-    public static float HalfLow(uint packed) => (float)BitConverter.UInt16BitsToHalf((ushort)packed);
+    public static float HalfLow(uint packed) => (float)ILGPU.Interop.IntAsFloat((ushort)packed);
 
     /// <summary>The IEEE half in the high 16 bits of <paramref name="packed"/>, widened to float.</summary>
-    public static float HalfHigh(uint packed) => (float)BitConverter.UInt16BitsToHalf((ushort)(packed >> 16));
+    public static float HalfHigh(uint packed) => (float)ILGPU.Interop.IntAsFloat((ushort)(packed >> 16));
 
     /// <summary>
     /// <c>c + Σ_i a_i · b_i</c> over the four bytes of each word, <paramref name="a"/>'s bytes unsigned

@@ -46,4 +46,10 @@ public readonly unsafe struct SharedView<T> where T : unmanaged
     /// helper per address space where the dialect needs one, as OpenCL does).
     /// </summary>
     public static implicit operator ReadOnlyView<T>(SharedView<T> view) => new(view.pointer, view.Length);
+
+    /// <summary>
+    /// A writable view of the same group memory, for the CPU copies of ILGPU kernels' helpers: ILGPU has one view type
+    /// for global and group memory, so a helper that writes its view parameter takes either.
+    /// </summary>
+    public static implicit operator View<T>(SharedView<T> view) => new(view.pointer, view.Length);
 }

@@ -1,5 +1,10 @@
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Algorithms.ScanReduceOperations;
 using Mistral.Gpu.Language;
 using Mistral.Gpu.Runtime.Cpu;
+using Group = ILGPU.Group;
+using Warp = ILGPU.Warp;
 using Mistral.Gpu.Runtime.OpenCL;
 using Xunit;
 
@@ -10,25 +15,25 @@ public static partial class MyKernels
 {
     /// <summary>y[i] = a * x[i] + y[i], then one partial sum of y per group of 256.</summary>
     [Kernel]
-    public static void AxpyAndSum(KernelContext ctx, [Extent("n")] ReadOnlyView<float> x, [Extent("n")] View<float> y,
-        [Extent("(n + 255) / 256")] View<float> sums, float a, int n)
+    public static void AxpyAndSum([Extent("n")] ArrayView<float> x, [Extent("n")] ArrayView<float> y,
+        [Extent("(n + 255) / 256")] ArrayView<float> sums, float a, int n)
     {
-        var partial = Shared.Allocate<float>(256 / Warp.Size);      // group-shared, size known at compile time
-        int i = ctx.GlobalId.X;
+        var partial = SharedMemory.Allocate<float>(256 / KernelShape.WarpSize);   // group memory, size known at compile time
+        int i = Grid.GlobalIndex.X;
         float v = 0f;
         if (i < n)
         {
-            v = KMath.Fma(a, x[i], y[i]);                           // fmaf on CUDA, fma on OpenCL
+            v = KMath.Fma(a, x[i], y[i]);                                       // fmaf on CUDA, fma on OpenCL
             y[i] = v;
         }
-        float warpSum = Warp.ReduceSum(v);                          // shuffles on CUDA, emulated elsewhere
-        if (ctx.WarpLaneId == 0) partial[ctx.WarpId] = warpSum;
-        Group.Barrier();                                            // every lane reaches it: no lane-dependent branch around it
-        if (ctx.LinearLaneId == 0)
+        float warpSum = WarpExtensions.AllReduce<float, AddFloat>(v);           // shuffles on CUDA, emulated in OpenCL C 1.2
+        if (Warp.LaneIdx == 0) partial[Warp.WarpIdx] = warpSum;
+        Group.Barrier();                                                        // every lane reaches it: no lane-dependent branch around it
+        if (Group.LinearIndex == 0)
         {
             float total = 0f;
-            for (int w = 0; w < 256 / Warp.Size; w++) total += partial[w];
-            sums[ctx.GroupId.X] = total;
+            for (int w = 0; w < 256 / KernelShape.WarpSize; w++) total += partial[w];
+            sums[Grid.IdxX] = total;
         }
     }
 }

@@ -1,7 +1,9 @@
 // Saxpy: result[i] = a * x[i] + y[i] for i < n.
 //
-// One lane per element with a bounds check, so any group size covers any n. The generator turns
-// this method into CUDA C, OpenCL C and a CPU variant, plus SaxpyKernels.SaxpyKernel.Launch.
+// An ILGPU kernel: one lane per element with a bounds check, so any group size covers any n. The generator
+// turns this method into CUDA C, OpenCL C and a CPU copy, plus SaxpyKernels.SaxpyKernel.Launch; ILGPU compiles
+// the same method for its own accelerators.
+using ILGPU;
 using Mistral.Gpu.Language;
 
 namespace Mistral.Gpu.Samples.CustomKernel;
@@ -11,9 +13,9 @@ public static partial class SaxpyKernels
 {
     /// <summary>Scaled vector add: <c>result = a * x + y</c> over the first <paramref name="n"/> elements.</summary>
     [Kernel]
-    public static void Saxpy(KernelContext ctx, float a, [Extent("n")] ReadOnlyView<float> x, [Extent("n")] ReadOnlyView<float> y, [Extent("n")] View<float> result, int n)
+    public static void Saxpy(float a, [Extent("n")] ArrayView<float> x, [Extent("n")] ArrayView<float> y, [Extent("n")] ArrayView<float> result, int n)
     {
-        int i = ctx.GlobalId.X;
+        int i = Grid.GlobalIndex.X;
         if (i < n) result[i] = a * x[i] + y[i];
     }
 }

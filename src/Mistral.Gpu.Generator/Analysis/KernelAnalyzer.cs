@@ -266,7 +266,9 @@ internal static class KernelAnalyzer
             {
                 case IdentifierNameSyntax identifier:
                     var named = all.FirstOrDefault(p => p.Name == identifier.Identifier.Text);
-                    if (named is null || named.Type.SpecialType is not (SpecialType.System_Int32 or SpecialType.System_UInt32 or SpecialType.System_Int64))
+                    bool integer = named is not null && (named.Type.SpecialType is SpecialType.System_Int32 or SpecialType.System_UInt32 or SpecialType.System_Int64
+                        || Known.IsSpecializedValue(named.Type) && Known.ElementType(named.Type)?.SpecialType == SpecialType.System_Int32);
+                    if (named is null || !integer)
                     {
                         diagnostics.Add(Diagnostic(DiagnosticDescriptors.InvalidExtent, attributeSyntax, text, view.Name,
                             named is null ? $"names '{identifier}', which is not a parameter" : $"names '{identifier}', which is not an integer parameter"));

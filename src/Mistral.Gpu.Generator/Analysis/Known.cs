@@ -23,6 +23,7 @@ internal static class Known
     public const string SpecializeAttribute = Language + ".SpecializeAttribute";
     public const string ExtentAttribute = Language + ".ExtentAttribute";
     public const string CpuGroupBodyAttribute = Language + ".CpuGroupBodyAttribute";
+    public const string MayAliasAttribute = Language + ".MayAliasAttribute";
     public const string CpuGroup = Language + ".Cpu.CpuGroup";
     public const string KernelContext = Language + ".KernelContext";
     public const string KMath = Language + ".KMath";

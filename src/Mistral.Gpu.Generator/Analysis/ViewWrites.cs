@@ -20,12 +20,12 @@ internal static class ViewWrites
 
     /// <summary>
     /// A parameter's view kind: an ILGPU view is Global when its function writes it and GlobalReadOnly otherwise; the
-    /// kernel language's views say their kind in their type.
+    /// kernel language's views say their kind in their type. A view marked [MayAlias] is Global: no restrict promise.
     /// </summary>
     public static ViewKind KindOf(IParameterSymbol parameter, SemanticModel model)
     {
         var kind = Known.ViewKindOf(parameter.Type);
-        if (kind != ViewKind.Global || !Known.Is(parameter.Type, Known.IlgpuArrayView)) return kind;
+        if (kind != ViewKind.Global || !Known.Is(parameter.Type, Known.IlgpuArrayView) || Known.HasAttribute(parameter, Known.MayAliasAttribute)) return kind;
         foreach (var reference in parameter.ContainingSymbol.DeclaringSyntaxReferences)
         {
             if (reference.GetSyntax() is not MethodDeclarationSyntax declaration) continue;

@@ -77,7 +77,12 @@ internal sealed partial class CpuIteratorRewriter
         if (Known.IsSharedAllocate(target) && Known.IsMemberOf(target, Known.IlgpuSharedMemory))
             return Expression($"{Language}Shared.Allocate<{CpuTypeName(called.TypeArguments[0])}>({arguments})", node);
         if (Known.IsMemberOf(target, Known.IlgpuAtomic))
-            return Expression($"{Language}Atomic.{target.Name}({arguments})", node);
+        {
+            // ILGPU's CompareExchange takes (target, compare, value); the CPU's (Interlocked's) takes (target, value, comparand).
+            var parts = node.ArgumentList.Arguments.Select(a => Text(a)).ToList();
+            if (target.Name == "CompareExchange" && parts.Count == 3) (parts[1], parts[2]) = (parts[2], parts[1]);
+            return Expression($"{Language}Atomic.{target.Name}({string.Join(", ", parts)})", node);
+        }
         if (Known.IsHelper(target))
         {
             // Extension-form helpers take their receiver first.
@@ -90,8 +95,14 @@ internal sealed partial class CpuIteratorRewriter
 
     public override SyntaxNode? VisitIdentifierName(IdentifierNameSyntax node)
     {
-        if (ilgpu && model.GetSymbolInfo(node).Symbol is ITypeSymbol type && Known.Is(type, Known.IlgpuHalf))
+        if (!ilgpu) return base.VisitIdentifierName(node);
+        var symbol = model.GetSymbolInfo(node).Symbol;
+        if (symbol is ITypeSymbol type && Known.Is(type, Known.IlgpuHalf))
             return SyntaxFactory.ParseTypeName("global::System.Half").WithTriviaFrom(node);
+        // The copy lives in the generated launcher class: a constant of the source's class is named through it.
+        bool qualified = node.Parent is MemberAccessExpressionSyntax access && access.Name == node;
+        if (!qualified && symbol is IFieldSymbol { IsStatic: true } field && field.ContainingType is { } owner)
+            return SyntaxFactory.ParseExpression($"{owner.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)}.{field.Name}").WithTriviaFrom(node);
         return base.VisitIdentifierName(node);
     }
 

@@ -24,8 +24,8 @@ internal static class DiagnosticDescriptors
         "Kernel '{0}' is declared in '{1}', which is not a 'static partial class'; declare every containing type as 'static partial class' so the launcher can be nested in it");
 
     public static readonly DiagnosticDescriptor MissingKernelContext = Error("MGPU003",
-        "The first kernel parameter must be the KernelContext",
-        "Kernel '{0}' must take 'KernelContext ctx' as its first parameter; add it and read indices from it");
+        "A kernel mixes ILGPU's API with the kernel language's views or context",
+        "Kernel '{0}' mixes two kernel APIs: write it as an ILGPU kernel (ArrayView<T> parameters, indices from Grid/Group/Warp, no KernelContext), or take 'KernelContext ctx' first with View<T>/ReadOnlyView<T> parameters");
 
     public static readonly DiagnosticDescriptor UnsupportedType = Error("MGPU004",
         "Unsupported type in a kernel",

@@ -186,6 +186,9 @@ internal sealed partial class CEmitter
         var type = model.GetTypeInfo(operand).Type;
         if (target is null || type is null || SymbolEqualityComparer.Default.Equals(type, target) || CTypes.Key(target) is null)
             return EmitExpression(operand);
+        // A SpecializedValue<T> read as its T is the macro itself, already of that type.
+        if (Known.IsSpecializedValue(type) && SymbolEqualityComparer.Default.Equals(Known.ElementType(type), target))
+            return EmitExpression(operand);
         var constant = model.GetConstantValue(operand);
         if (constant.HasValue && constant.Value is not string)
             return CLiterals.Format(constant.Value, target, dialect);

@@ -129,6 +129,8 @@ internal sealed partial class CEmitter
         var values = new List<object> { "&" + EmitExpression(element) };
         for (int i = 1; i < arguments.Count; i++) values.Add(EmitOperand(arguments[i].Expression, target.Parameters[i].Type));
         while (values.Count < 3) values.Add("");
+        // ILGPU's CompareExchange takes (target, compare, value); the table's order is (target, value, comparand).
+        if (target.Name == "CompareExchange" && Known.IsMemberOf(target, Known.IlgpuAtomic)) (values[1], values[2]) = (values[2], values[1]);
         return string.Format(format.Replace("{s}", shared ? dialect.SharedSuffix : dialect.GlobalSuffix), values.ToArray());
     }
 
@@ -266,7 +268,7 @@ internal sealed partial class CEmitter
             if (Known.Is(parameter.Type, Known.KernelContext)) continue;
             if (Known.ViewKindOf(parameter.Type) != ViewKind.None)
             {
-                if (Known.ViewKindOf(parameter.Type) == ViewKind.GlobalReadOnly && !HasOnePointerSpace(dialect))
+                if (HelperSpaces.TakesEitherSpace(parameter, model) && !HasOnePointerSpace(dialect))
                     key.Append(InGroupMemory(argument) ? HelperSpaces.Local : HelperSpaces.Global);
                 values.Add(EmitExpression(argument));
                 values.Add(ViewLength(argument));

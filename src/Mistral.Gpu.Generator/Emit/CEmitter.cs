@@ -114,9 +114,9 @@ internal sealed partial class CEmitter
             if (Known.Is(parameter.Type, Known.KernelContext)) continue;
             string name = CName(parameter.Name);
             var kind = ViewWrites.KindOf(parameter, model);
-            if (kind == ViewKind.GlobalReadOnly)
+            if (HelperSpaces.TakesEitherSpace(parameter, model))
             {
-                if (either < spaces.Length && spaces[either] == HelperSpaces.Local) kind = ViewKind.SharedReadOnly;
+                if (either < spaces.Length && spaces[either] == HelperSpaces.Local) kind = kind == ViewKind.Global ? ViewKind.Shared : ViewKind.SharedReadOnly;
                 either++;
             }
             if (parameter.RefKind != RefKind.None)
@@ -126,7 +126,10 @@ internal sealed partial class CEmitter
             }
             if (kind != ViewKind.None)
             {
-                parameters.Add($"{PointerType(kind, Known.ElementType(parameter.Type))} {name}, int {name}_length");
+                // An ILGPU view a helper only reads is const, not restrict: the helper cannot know that its caller's
+                // views do not overlap (the kernel's own parameters carry that promise, and helpers are inlined into it).
+                bool restrict = !Known.Is(parameter.Type, Known.IlgpuArrayView);
+                parameters.Add($"{PointerType(kind, Known.ElementType(parameter.Type), restrict)} {name}, int {name}_length");
                 views[parameter] = new ViewInfo(kind, name + "_length");
             }
             else
@@ -161,14 +164,14 @@ internal sealed partial class CEmitter
     }
 
     /// <summary><c>const __global float* restrict</c>: qualifiers from the table, in C order.</summary>
-    private string PointerType(ViewKind kind, ITypeSymbol? element)
+    private string PointerType(ViewKind kind, ITypeSymbol? element, bool restrict = true)
     {
         var parts = new List<string>();
         if (kind is ViewKind.GlobalReadOnly or ViewKind.SharedReadOnly) parts.Add("const");
         string space = kind is ViewKind.Shared or ViewKind.SharedReadOnly ? dialect.SharedSpace : dialect.GlobalSpace;
         if (space.Length > 0) parts.Add(space);
         parts.Add(CType(element) + "*");
-        if (kind == ViewKind.GlobalReadOnly && dialect.Restrict.Length > 0) parts.Add(dialect.Restrict);
+        if (kind == ViewKind.GlobalReadOnly && restrict && dialect.Restrict.Length > 0) parts.Add(dialect.Restrict);
         return string.Join(" ", parts);
     }
 

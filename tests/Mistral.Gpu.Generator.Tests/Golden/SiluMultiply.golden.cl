@@ -5,7 +5,7 @@ MGPU_INLINE float Silu(float g)
     return g / (1.0f + exp(-g));
 }
 
-MGPU_INLINE float GatedValue(const __global float* restrict gate, int gate_length, const __global float* restrict up, int up_length, int i)
+MGPU_INLINE float GatedValue(const __global float* gate, int gate_length, const __global float* up, int up_length, int i)
 {
     return Silu(gate[i]) * up[i];
 }

@@ -5,7 +5,7 @@ static __device__ __forceinline__ float Silu(float g)
     return g / (1.0f + expf(-g));
 }
 
-static __device__ __forceinline__ float GatedValue(const float* __restrict__ gate, int gate_length, const float* __restrict__ up, int up_length, int i)
+static __device__ __forceinline__ float GatedValue(const float* gate, int gate_length, const float* up, int up_length, int i)
 {
     return Silu(gate[i]) * up[i];
 }
