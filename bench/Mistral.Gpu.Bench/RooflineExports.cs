@@ -5,6 +5,7 @@ using BenchmarkDotNet.Reports;
 using Summary = BenchmarkDotNet.Reports.Summary;
 using Mistral.Gpu.Bench;
 using Mistral.Gpu.Roofline;
+using Mistral.Gpu.Roofline.Charts;
 
 // Registered for the whole assembly so the suite's own config stays as it is: BenchmarkDotNet merges
 // assembly-level config attributes into every benchmark class's config.
@@ -22,7 +23,7 @@ public sealed class RooflineExportsAttribute : Attribute, IConfigSource
 
 /// <summary>
 /// Writes each backend's kernel rows as a roofline report — <c>roofline-{backend}.md/.csv/.json</c> and
-/// <c>.svg</c> in the results folder — with bytes, FLOPs, GB/s, GFLOP/s and the fraction of the bandwidth
+/// the chart as <c>.png</c> and <c>.svg</c> in the results folder — with bytes, FLOPs, GB/s, GFLOP/s and the fraction of the bandwidth
 /// the PeakBandwidth row measured on the same backend (labelled "measured").
 /// </summary>
 public sealed class RooflineExporter : IExporter
@@ -44,9 +45,8 @@ public sealed class RooflineExporter : IExporter
         {
             string stem = "roofline-" + backend;
             files.AddRange(KernelReportFormats.WriteAll(report, summary.ResultsDirectoryPath, stem));
-            string svg = Path.Combine(summary.ResultsDirectoryPath, stem + ".svg");
-            File.WriteAllText(svg, RooflineSvg.Render($"Mistral.Gpu kernels, {backend}", report.Peaks, report.Kernels));
-            files.Add(svg);
+            files.AddRange(ChartFiles.Save(RooflineChart.Create($"Mistral.Gpu kernels, {backend}", report.Peaks, report.Kernels),
+                Path.Combine(summary.ResultsDirectoryPath, stem)));
         }
         return files;
     }

@@ -51,6 +51,8 @@ public sealed class PackageTests(ITestOutputHelper output)
         Assert.Equal(story.Prompt + tokenizer.Decode(story.GeneratedIds.AsSpan(0, 40)), chat.StdOut.TrimEnd('\n'));
         Assert.Contains("Mistral.Gpu: stories260k", chat.StdErr);
         Assert.Contains("finish: length; tokens: 5 in, 40 out", chat.StdErr);
+        // Microsoft.Extensions.AI's logging middleware around our client wrote its debug lines.
+        Assert.Contains("Microsoft.Extensions.AI.LoggingChatClient", chat.StdErr);
 
         // The custom kernel, generated in the app from the package's analyzer, on the default backend and on the CPU.
         foreach (string? backend in new[] { null, "cpu" })
@@ -112,13 +114,21 @@ public sealed class PackageTests(ITestOutputHelper output)
         new XDocument(config).Save(Path.Combine(apps, "nuget.config"));
     }
 
-    /// <summary>A console project referencing one package, with the sample's sources copied in.</summary>
+    /// <summary>
+    /// A console project referencing one of our packages plus the sample's own package references (at
+    /// the repository's central versions), with the sample's sources copied in.
+    /// </summary>
     private static string WriteApp(string apps, string name, string package, string version, string sampleFolder)
     {
         string folder = Path.Combine(apps, name);
         Directory.CreateDirectory(folder);
         foreach (string source in Directory.GetFiles(sampleFolder, "*.cs"))
             File.Copy(source, Path.Combine(folder, Path.GetFileName(source)));
+        var centralVersions = XDocument.Load(Path.Combine(TestPaths.Repository, "Directory.Packages.props")).Descendants("PackageVersion")
+            .ToDictionary(p => (string)p.Attribute("Include")!, p => (string)p.Attribute("Version")!);
+        var sampleReferences = XDocument.Load(Directory.GetFiles(sampleFolder, "*.csproj").Single()).Descendants("PackageReference")
+            .Select(p => (string)p.Attribute("Include")!)
+            .Select(id => new XElement("PackageReference", new XAttribute("Include", id), new XAttribute("Version", centralVersions[id])));
         var project = new XElement("Project", new XAttribute("Sdk", "Microsoft.NET.Sdk"),
             new XElement("PropertyGroup",
                 new XElement("OutputType", "Exe"),
@@ -128,6 +138,7 @@ public sealed class PackageTests(ITestOutputHelper output)
                 new XElement("TreatWarningsAsErrors", "true")),
             new XElement("ItemGroup",
                 new XElement("PackageReference", new XAttribute("Include", package), new XAttribute("Version", version)),
+                sampleReferences,
                 new XElement("None", new XAttribute("Include", "DefaultModel/**"), new XAttribute("CopyToOutputDirectory", "PreserveNewest"))));
         new XDocument(project).Save(Path.Combine(folder, $"{name}.csproj"));
         return folder;

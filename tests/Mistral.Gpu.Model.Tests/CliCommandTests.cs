@@ -177,6 +177,36 @@ public sealed class CliCommandTests
     }
 
     [Fact]
+    public void Bench_json_writes_its_charts_beside_it_and_compare_draws_the_runs_without_overwriting()
+    {
+        using var temp = new TempDirectory();
+        string json = temp.File("run.json");
+        var bench = Cli.Run("bench", "--model", "synthetic:tiny", "--contexts", "64,128", "--repetitions", "1", "--warmup", "0", "--json", json);
+        Assert.True(bench.ExitCode == 0, bench.StdErr);
+        Assert.Equal(["run.decode.png", "run.decode.svg", "run.json"], Directory.GetFiles(temp.Path).Select(Path.GetFileName).Order());
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(temp.File("run.decode.png"))[..4]);
+
+        string copy = temp.File("again.json");
+        File.Copy(json, copy);
+        string stem = temp.File("compare");
+        var compare = Cli.Run("bench", "compare", json, copy, "--chart", stem);
+        Assert.True(compare.ExitCode == 0, compare.StdErr);
+        Assert.Contains("decode @ 128", compare.StdOut);
+        Assert.True(File.Exists(stem + ".png") && File.Exists(stem + ".svg"), compare.StdErr);
+
+        File.WriteAllText(stem + ".svg", "keep me");
+        File.Delete(stem + ".png");
+        var refused = Cli.Run("bench", "compare", json, copy, "--chart", stem);
+        AssertOneLineError(refused, stem + ".svg already exists");
+        Assert.Contains("--force", refused.StdErr);
+        Assert.False(File.Exists(stem + ".png"));
+        Assert.Equal("keep me", File.ReadAllText(stem + ".svg"));
+        AssertOneLineError(Cli.Run("bench", "compare", json, copy, "--chart", temp.File("missing/compare")), "does not exist");
+        Assert.True(Cli.Run("bench", "compare", json, copy, "--chart", stem, "--force").ExitCode == 0);
+        Assert.StartsWith("<", File.ReadAllText(stem + ".svg"));
+    }
+
+    [Fact]
     public void Kernels_dump_refuses_a_file_or_an_unwritable_place_in_one_line()
     {
         using var temp = new TempDirectory();

@@ -43,16 +43,18 @@ public sealed class ProtoBuilder
         new ProtoBuilder().StringField(1, text).FloatField(2, score).VarintField(3, type);
 
     /// <summary>
-    /// A small BPE model: &lt;unk&gt; &lt;s&gt; &lt;/s&gt;, all 256 byte pieces, then the given normal pieces
-    /// (score = -index, so earlier pieces merge first unless scores are given).
+    /// A small BPE model: &lt;unk&gt; &lt;s&gt; &lt;/s&gt;, then <paramref name="controlPieces"/> (as a v3
+    /// tokenizer lays out [INST], [/INST], ...), all 256 byte pieces, then the given pieces with their scores.
     /// </summary>
     public static ProtoBuilder Model(IEnumerable<(string Text, float Score, int Type)> normalPieces,
-        bool addDummyPrefix = true, bool removeExtraWhitespaces = true, int modelType = 2)
+        bool addDummyPrefix = true, bool removeExtraWhitespaces = true, int modelType = 2, IEnumerable<string>? controlPieces = null)
     {
         var model = new ProtoBuilder()
             .MessageField(1, Piece("<unk>", 0, 2))
             .MessageField(1, Piece("<s>", 0, 3))
             .MessageField(1, Piece("</s>", 0, 3));
+        foreach (string control in controlPieces ?? [])
+            model.MessageField(1, Piece(control, 0, 3));
         for (int b = 0; b < 256; b++)
             model.MessageField(1, Piece($"<0x{b:X2}>", 0, 6));
         foreach ((string text, float score, int type) in normalPieces)

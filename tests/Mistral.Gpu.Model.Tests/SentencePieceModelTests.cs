@@ -43,15 +43,15 @@ public class SentencePieceModelTests
         // Appended garbage uses field 9 (unknown to ModelProto) so the wire-level error is what fails.
         return new TheoryData<string, byte[], string>
         {
-            { "truncated varint", [.. valid, 0x48, 0x80], "truncated varint" },
-            { "overlong varint", [.. valid, 0x48, .. Enumerable.Repeat((byte)0xFF, 11)], "longer than 10 bytes" },
-            { "length beyond buffer", [.. valid, 0x0A, 0x7F, 0x01], "runs past the end" },
+            { "truncated varint", [.. valid, 0x48, 0x80], "ended unexpectedly" },
+            { "overlong varint", [.. valid, 0x48, .. Enumerable.Repeat((byte)0xFF, 11)], "malformed varint" },
+            { "length beyond buffer", [.. valid, 0x0A, 0x7F, 0x01], "ended unexpectedly" },
             { "group wire type", [.. valid, 0x0B], "wire type 3" },
             { "wire type 7", [.. valid, 0x0F], "wire type 7" },
-            { "field number 0", [.. valid, 0x00, 0x00], "field number 0" },
-            { "truncated fixed32", [.. valid, 0x4D, 0x01], "truncated fixed32" },
+            { "field number 0", [.. valid, 0x00, 0x00], "invalid tag (zero)" },
+            { "truncated fixed32", [.. valid, 0x4D, 0x01], "ended unexpectedly" },
             { "truncated file", valid[..(valid.Length / 2)], "malformed protobuf" },
-            { "pieces as varint", [.. valid, 0x08, 0x01], "length-delimited" },
+            { "pieces as varint", [.. valid, 0x08, 0x01], "must be wire type 2" },
             { "invalid UTF-8 piece", [.. valid, .. new ProtoBuilder().MessageField(1, new ProtoBuilder().BytesField(1, [0xC3, 0x28])).ToArray()], "UTF-8" },
             { "duplicate piece", [.. valid, .. new ProtoBuilder().MessageField(1, ProtoBuilder.Piece("▁a", 0, Normal)).ToArray()], "defined twice" },
             { "empty piece", [.. valid, .. new ProtoBuilder().MessageField(1, ProtoBuilder.Piece("", 0, Normal)).ToArray()], "no text" },
@@ -103,20 +103,25 @@ public class SentencePieceModelTests
         Assert.Equal([first + 5, first + 0, first + 4], preferBc.Encode("abc", addBos: false));
     }
 
-    [Fact]
-    public void User_defined_pieces_stay_whole_and_unknown_chars_use_bytes()
+    [Theory]
+    [InlineData(0f, 0f)]
+    [InlineData(-1f, -2f)]
+    public void User_defined_pieces_stay_whole_and_unknown_chars_use_bytes(float spaceScore, float letterScore)
     {
         int first = ProtoBuilder.FirstNormalId;
-        SentencePieceTokenizer tokenizer = Tokenizer(("▁", 0, Normal), ("x", 0, Normal), ("[TOOL]", 0, UserDefined));
+        SentencePieceTokenizer tokenizer = Tokenizer(("▁", spaceScore, Normal), ("x", letterScore, Normal), ("[TOOL]", 0, UserDefined));
         Assert.Equal([first, first + 2, first + 1, 3 + 0xC3, 3 + 0xA9], tokenizer.Encode("[TOOL]xé", addBos: false));
         Assert.Equal("[TOOL]xé", tokenizer.Decode([1, first, first + 2, first + 1, 3 + 0xC3, 3 + 0xA9]));
     }
 
-    [Fact]
-    public void Normalizer_flags_are_honoured()
+    /// <summary>Tied scores go through our merger, distinct ones through Microsoft.ML.Tokenizers: both must honour the flags.</summary>
+    [Theory]
+    [InlineData(0f, 0f)]
+    [InlineData(-2f, -3f)]
+    public void Normalizer_flags_are_honoured(float spaceScore, float letterScore)
     {
         int first = ProtoBuilder.FirstNormalId;
-        (string, float, int)[] pieces = [("▁", 0, Normal), ("a", 0, Normal), ("▁a", 1, Normal)];
+        (string, float, int)[] pieces = [("▁", spaceScore, Normal), ("a", letterScore, Normal), ("▁a", 1, Normal)];
         var keepSpaces = new SentencePieceTokenizer(SentencePieceModel.Parse(
             ProtoBuilder.Model(pieces, addDummyPrefix: false, removeExtraWhitespaces: false).ToArray(), "keep.model"));
         Assert.Equal([first + 1, first + 0, first + 2], keepSpaces.Encode("a  a", addBos: false));

@@ -3,13 +3,23 @@
 // the best available. stories260k is a base model (it continues stories; it never learnt the
 // instruct format), so the prompt is continued as plain text; an instruct model would keep the
 // default MistralPromptFormat.Instruct and take a whole conversation.
+// The client sits inside Microsoft.Extensions.AI's pipeline (AsBuilder().UseLogging()...Build()), as a
+// host would wire any IChatClient; the log goes to stderr so stdout holds only the story.
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
 using Mistral.Gpu.Extensions.AI;
 
 string prompt = args.Length > 0 ? args[0] : "Once upon a time";
 string modelDirectory = args.Length > 1 ? args[1] : Path.Combine(AppContext.BaseDirectory, "DefaultModel", "stories260k");
 
-using IChatClient client = MistralChatClient.Load(modelDirectory, new MistralChatClientOptions { PromptFormat = MistralPromptFormat.Completion });
+using ILoggerFactory logging = LoggerFactory.Create(builder => builder
+    .SetMinimumLevel(LogLevel.Debug)
+    .AddSimpleConsole(console => console.SingleLine = true)
+    .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
+using IChatClient client = MistralChatClient.Load(modelDirectory, new MistralChatClientOptions { PromptFormat = MistralPromptFormat.Completion })
+    .AsBuilder()
+    .UseLogging(logging)
+    .Build();
 var metadata = client.GetService<ChatClientMetadata>()!;
 Console.Error.WriteLine($"{metadata.ProviderName}: {metadata.DefaultModelId}");
 

@@ -9,10 +9,14 @@ namespace Mistral.Gpu.Model.Chat;
 /// happens to read "&lt;s&gt;" is tokenized as ordinary characters, so a user cannot forge control tokens.
 /// Each segment is tokenized on its own (with the tokenizer's dummy-prefix space), as mistral-common does.
 /// A system prompt is prepended to the first user message, separated by a blank line.
+/// With a v3 tokenizer (<c>tokenizer.model.v3</c>, where <c>[INST]</c> and <c>[/INST]</c> are control
+/// pieces) those two are inserted as ids too, around the user's text:
+/// <c>&lt;s&gt;[INST]▁{user}[/INST]{assistant}&lt;/s&gt;</c>, as mistral-common's v3 tokenizer builds it.
 /// </summary>
 public sealed class InstructTemplate
 {
     private readonly SentencePieceTokenizer _tokenizer;
+    private readonly (int Begin, int End)? _controlInst;
 
     /// <summary>Creates the template over <paramref name="tokenizer"/>.</summary>
     /// <param name="tokenizer">A tokenizer with BOS and EOS ids.</param>
@@ -22,7 +26,12 @@ public sealed class InstructTemplate
         if (tokenizer.BosId < 0 || tokenizer.EosId < 0)
             throw new ArgumentException("the instruct format needs a tokenizer with BOS and EOS ids", nameof(tokenizer));
         _tokenizer = tokenizer;
+        if (ControlId(tokenizer, "[INST]") is { } begin && ControlId(tokenizer, "[/INST]") is { } end)
+            _controlInst = (begin, end);
     }
+
+    /// <summary>Whether <c>[INST]</c>/<c>[/INST]</c> are control ids of the tokenizer (v3) rather than text (v1).</summary>
+    public bool HasControlInstTokens => _controlInst is not null;
 
     /// <summary>The text a user turn becomes before tokenization.</summary>
     /// <param name="content">The user's message (with any system prompt already prepended).</param>
@@ -59,7 +68,10 @@ public sealed class InstructTemplate
             if (message.Role == ChatRole.User)
             {
                 string content = i == start && !string.IsNullOrEmpty(system) ? $"{system}\n\n{message.Content}" : message.Content;
-                ids.AddRange(_tokenizer.Encode(UserSegment(content), addBos: false));
+                if (_controlInst is var (begin, end))
+                    ids.AddRange([begin, .. _tokenizer.Encode(content, addBos: false), end]);
+                else
+                    ids.AddRange(_tokenizer.Encode(UserSegment(content), addBos: false));
             }
             else
             {
@@ -69,4 +81,7 @@ public sealed class InstructTemplate
         }
         return ids.ToArray();
     }
+
+    private static int? ControlId(SentencePieceTokenizer tokenizer, string piece) =>
+        tokenizer.TryGetId(piece, out int id) && tokenizer.IsControl(id) ? id : null;
 }

@@ -8,6 +8,7 @@ public sealed class SentencePieceModel
 {
     internal SentencePieceModel(
         string source,
+        ReadOnlyMemory<byte> data,
         IReadOnlyList<VocabularyPiece> pieces,
         SentencePieceModelType modelType,
         bool byteFallback,
@@ -21,6 +22,7 @@ public sealed class SentencePieceModel
         bool escapeWhitespaces)
     {
         Source = source;
+        Data = data;
         Pieces = pieces;
         ModelType = modelType;
         ByteFallback = byteFallback;
@@ -36,6 +38,9 @@ public sealed class SentencePieceModel
 
     /// <summary>Where the model was read from (for messages).</summary>
     public string Source { get; }
+
+    /// <summary>The serialized ModelProto this was parsed from, handed as is to Microsoft.ML.Tokenizers.</summary>
+    internal ReadOnlyMemory<byte> Data { get; }
 
     /// <summary>The vocabulary; a piece's id is its index.</summary>
     public IReadOnlyList<VocabularyPiece> Pieces { get; }
@@ -58,7 +63,7 @@ public sealed class SentencePieceModel
     /// <summary>Id of padding (TrainerSpec.pad_id, default -1 = none).</summary>
     public int PadId { get; }
 
-    /// <summary>Normalizer rule name (e.g. "identity"). Character-mapping rules are not applied here; Llama/Mistral models use identity.</summary>
+    /// <summary>Normalizer rule name (e.g. "identity"; Llama and Mistral models use identity).</summary>
     public string NormalizerName { get; }
 
     /// <summary>Whether a space is prepended to non-empty input (NormalizerSpec.add_dummy_prefix, default true).</summary>
@@ -79,6 +84,18 @@ public sealed class SentencePieceModel
         if (!File.Exists(path))
             throw new FileNotFoundException($"tokenizer model not found: {path}", path);
         return Parse(File.ReadAllBytes(path), path);
+    }
+
+    /// <summary>Reads and validates a serialized ModelProto from <paramref name="stream"/> (read to its end, not disposed).</summary>
+    /// <param name="stream">The model's bytes, e.g. a <c>tokenizer.model</c> built in memory.</param>
+    /// <param name="source">Name used in error messages.</param>
+    /// <exception cref="InvalidDataException">The bytes are not a valid sentencepiece model.</exception>
+    public static SentencePieceModel Load(Stream stream, string source)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return Parse(copy.ToArray(), source);
     }
 
     /// <summary>Parses a serialized ModelProto.</summary>

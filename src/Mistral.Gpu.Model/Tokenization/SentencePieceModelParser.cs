@@ -1,14 +1,17 @@
 using System.Text;
+using Google.Protobuf;
 using Mistral.Gpu.Model.Checkpoints;
 
 namespace Mistral.Gpu.Model.Tokenization;
 
 /// <summary>
-/// Decodes a sentencepiece ModelProto by hand. Field numbers are those of sentencepiece_model.proto:
-/// ModelProto {1 pieces, 2 trainer_spec, 3 normalizer_spec}; SentencePiece {1 piece, 2 score, 3 type};
-/// TrainerSpec {3 model_type, 35 byte_fallback, 40 unk_id, 41 bos_id, 42 eos_id, 43 pad_id};
-/// NormalizerSpec {1 name, 3 add_dummy_prefix, 4 remove_extra_whitespaces, 5 escape_whitespaces}.
-/// Everything else is skipped by wire type.
+/// Reads the fields of a sentencepiece ModelProto that the tokenizer needs with Google.Protobuf's
+/// wire reader, and checks what Microsoft.ML.Tokenizers takes on trust (unique pieces, ids inside
+/// the vocabulary, the byte-piece layout), so a corrupt file is one <see cref="InvalidDataException"/>
+/// naming it. Field numbers are those of sentencepiece_model.proto: ModelProto {1 pieces,
+/// 2 trainer_spec, 3 normalizer_spec}; SentencePiece {1 piece, 2 score, 3 type}; TrainerSpec
+/// {3 model_type, 35 byte_fallback, 40 unk_id, 41 bos_id, 42 eos_id, 43 pad_id}; NormalizerSpec
+/// {1 name, 3 add_dummy_prefix, 4 remove_extra_whitespaces, 5 escape_whitespaces}.
 /// </summary>
 internal static class SentencePieceModelParser
 {
@@ -38,59 +41,75 @@ internal static class SentencePieceModelParser
         var pieces = new List<VocabularyPiece>();
         var trainer = new TrainerFields();
         var normalizer = new NormalizerFields();
-        var reader = new ProtobufReader(data, source);
-        while (!reader.AtEnd)
+        try
         {
-            (int field, int wire) = reader.ReadKey();
-            switch (field)
+            var input = new CodedInputStream(data.ToArray());
+            while (input.ReadTag() is var tag and not 0)
             {
-                case 1 when wire == ProtobufReader.WireLengthDelimited:
-                    pieces.Add(ReadPiece(reader.ReadLengthDelimited(), source, pieces.Count));
-                    break;
-                case 2 when wire == ProtobufReader.WireLengthDelimited:
-                    ReadTrainer(reader.ReadLengthDelimited(), source, trainer);
-                    break;
-                case 3 when wire == ProtobufReader.WireLengthDelimited:
-                    ReadNormalizer(reader.ReadLengthDelimited(), source, normalizer);
-                    break;
-                case 1 or 2 or 3:
-                    throw reader.Error($"ModelProto field {field} must be length-delimited, found wire type {wire}");
-                default:
-                    reader.Skip(wire);
-                    break;
+                switch (WireFormat.GetTagFieldNumber(tag))
+                {
+                    case 1:
+                        pieces.Add(ReadPiece(Message(input, tag, "ModelProto.pieces", source), source, pieces.Count));
+                        break;
+                    case 2:
+                        ReadTrainer(Message(input, tag, "ModelProto.trainer_spec", source), source, trainer);
+                        break;
+                    case 3:
+                        ReadNormalizer(Message(input, tag, "ModelProto.normalizer_spec", source), source, normalizer);
+                        break;
+                    default:
+                        input.SkipLastField();
+                        break;
+                }
             }
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw FormatErrors.Invalid(source, $"malformed protobuf ({e.Message})", e);
         }
 
         Validate(source, pieces, trainer);
-        return new SentencePieceModel(source, pieces, trainer.ModelType, trainer.ByteFallback,
+        return new SentencePieceModel(source, data, pieces, trainer.ModelType, trainer.ByteFallback,
             trainer.UnkId, trainer.BosId, trainer.EosId, trainer.PadId,
             normalizer.Name, normalizer.AddDummyPrefix, normalizer.RemoveExtraWhitespaces, normalizer.EscapeWhitespaces);
     }
 
-    private static VocabularyPiece ReadPiece(ReadOnlyMemory<byte> message, string source, int id)
+    /// <summary>The bytes of a length-delimited field as its own reader; any other wire type is corruption.</summary>
+    private static CodedInputStream Message(CodedInputStream input, uint tag, string field, string source)
+    {
+        Expect(tag, WireFormat.WireType.LengthDelimited, field, source);
+        return new CodedInputStream(input.ReadBytes().ToByteArray());
+    }
+
+    private static void Expect(uint tag, WireFormat.WireType wireType, string field, string source)
+    {
+        if (WireFormat.GetTagWireType(tag) != wireType)
+            throw FormatErrors.Invalid(source, $"malformed protobuf: {field} must be wire type {(int)wireType} ({wireType}), found wire type {(int)WireFormat.GetTagWireType(tag)}");
+    }
+
+    private static VocabularyPiece ReadPiece(CodedInputStream input, string source, int id)
     {
         string? text = null;
         float score = 0;
         int type = (int)SentencePieceType.Normal;
-        var reader = new ProtobufReader(message, source);
-        while (!reader.AtEnd)
+        while (input.ReadTag() is var tag and not 0)
         {
-            (int field, int wire) = reader.ReadKey();
-            switch (field, wire)
+            switch (WireFormat.GetTagFieldNumber(tag))
             {
-                case (1, ProtobufReader.WireLengthDelimited):
-                    text = DecodeUtf8(reader.ReadLengthDelimited(), source, $"piece {id}");
+                case 1:
+                    Expect(tag, WireFormat.WireType.LengthDelimited, $"piece {id}: SentencePiece.piece", source);
+                    text = DecodeUtf8(input.ReadBytes(), source, $"piece {id}");
                     break;
-                case (2, ProtobufReader.WireFixed32):
-                    score = reader.ReadFloat();
+                case 2:
+                    Expect(tag, WireFormat.WireType.Fixed32, $"piece {id}: SentencePiece.score", source);
+                    score = input.ReadFloat();
                     break;
-                case (3, ProtobufReader.WireVarint):
-                    type = reader.ReadInt32();
+                case 3:
+                    Expect(tag, WireFormat.WireType.Varint, $"piece {id}: SentencePiece.type", source);
+                    type = input.ReadInt32();
                     break;
-                case (1 or 2 or 3, _):
-                    throw reader.Error($"piece {id}: field {field} has the wrong wire type {wire}");
                 default:
-                    reader.Skip(wire);
+                    input.SkipLastField();
                     break;
             }
         }
@@ -101,56 +120,53 @@ internal static class SentencePieceModelParser
         return new VocabularyPiece(text, score, (SentencePieceType)type);
     }
 
-    private static void ReadTrainer(ReadOnlyMemory<byte> message, string source, TrainerFields trainer)
+    private static void ReadTrainer(CodedInputStream input, string source, TrainerFields trainer)
     {
-        var reader = new ProtobufReader(message, source);
-        while (!reader.AtEnd)
+        while (input.ReadTag() is var tag and not 0)
         {
-            (int field, int wire) = reader.ReadKey();
-            if (field is 3 or 35 or 40 or 41 or 42 or 43 && wire != ProtobufReader.WireVarint)
-                throw reader.Error($"TrainerSpec field {field} must be a varint, found wire type {wire}");
+            int field = WireFormat.GetTagFieldNumber(tag);
+            if (field is 3 or 35 or 40 or 41 or 42 or 43)
+                Expect(tag, WireFormat.WireType.Varint, $"TrainerSpec field {field}", source);
             switch (field)
             {
                 case 3:
-                    int modelType = reader.ReadInt32();
+                    int modelType = input.ReadInt32();
                     if (modelType is < (int)SentencePieceModelType.Unigram or > (int)SentencePieceModelType.Char)
                         throw FormatErrors.Invalid(source, $"TrainerSpec.model_type {modelType} is not a known model type");
                     trainer.ModelType = (SentencePieceModelType)modelType;
                     break;
-                case 35: trainer.ByteFallback = reader.ReadBool(); break;
-                case 40: trainer.UnkId = reader.ReadInt32(); break;
-                case 41: trainer.BosId = reader.ReadInt32(); break;
-                case 42: trainer.EosId = reader.ReadInt32(); break;
-                case 43: trainer.PadId = reader.ReadInt32(); break;
-                default: reader.Skip(wire); break;
+                case 35: trainer.ByteFallback = input.ReadBool(); break;
+                case 40: trainer.UnkId = input.ReadInt32(); break;
+                case 41: trainer.BosId = input.ReadInt32(); break;
+                case 42: trainer.EosId = input.ReadInt32(); break;
+                case 43: trainer.PadId = input.ReadInt32(); break;
+                default: input.SkipLastField(); break;
             }
         }
     }
 
-    private static void ReadNormalizer(ReadOnlyMemory<byte> message, string source, NormalizerFields normalizer)
+    private static void ReadNormalizer(CodedInputStream input, string source, NormalizerFields normalizer)
     {
-        var reader = new ProtobufReader(message, source);
-        while (!reader.AtEnd)
+        while (input.ReadTag() is var tag and not 0)
         {
-            (int field, int wire) = reader.ReadKey();
-            switch (field, wire)
+            int field = WireFormat.GetTagFieldNumber(tag);
+            if (field is 3 or 4 or 5)
+                Expect(tag, WireFormat.WireType.Varint, $"NormalizerSpec field {field}", source);
+            switch (field)
             {
-                case (1, ProtobufReader.WireLengthDelimited):
-                    normalizer.Name = DecodeUtf8(reader.ReadLengthDelimited(), source, "NormalizerSpec.name");
+                case 1:
+                    Expect(tag, WireFormat.WireType.LengthDelimited, "NormalizerSpec.name", source);
+                    normalizer.Name = DecodeUtf8(input.ReadBytes(), source, "NormalizerSpec.name");
                     break;
-                case (3, ProtobufReader.WireVarint): normalizer.AddDummyPrefix = reader.ReadBool(); break;
-                case (4, ProtobufReader.WireVarint): normalizer.RemoveExtraWhitespaces = reader.ReadBool(); break;
-                case (5, ProtobufReader.WireVarint): normalizer.EscapeWhitespaces = reader.ReadBool(); break;
-                case (1 or 3 or 4 or 5, _):
-                    throw reader.Error($"NormalizerSpec field {field} has the wrong wire type {wire}");
-                default:
-                    reader.Skip(wire);
-                    break;
+                case 3: normalizer.AddDummyPrefix = input.ReadBool(); break;
+                case 4: normalizer.RemoveExtraWhitespaces = input.ReadBool(); break;
+                case 5: normalizer.EscapeWhitespaces = input.ReadBool(); break;
+                default: input.SkipLastField(); break;
             }
         }
     }
 
-    private static string DecodeUtf8(ReadOnlyMemory<byte> bytes, string source, string what)
+    private static string DecodeUtf8(ByteString bytes, string source, string what)
     {
         try
         {
@@ -168,14 +184,25 @@ internal static class SentencePieceModelParser
             throw FormatErrors.Invalid(source, "the model has no vocabulary pieces");
 
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        int firstByteId = -1, byteCount = 0;
         for (int id = 0; id < pieces.Count; id++)
         {
             VocabularyPiece piece = pieces[id];
             if (!seen.TryAdd(piece.Text, id))
                 throw FormatErrors.Invalid(source, $"piece '{piece.Text}' is defined twice (ids {seen[piece.Text]} and {id})");
-            if (piece.Type == SentencePieceType.Byte && !ByteValueOfPiece.TryParse(piece.Text, out _))
+            if (piece.Type != SentencePieceType.Byte)
+                continue;
+            if (!ByteValueOfPiece.TryParse(piece.Text, out byte value))
                 throw FormatErrors.Invalid(source, $"byte piece {id} is '{piece.Text}', not of the form <0xXX>");
+            if (byteCount == 0)
+                firstByteId = id;
+            // Microsoft.ML.Tokenizers finds byte b at id(<0x00>) + b, as every sentencepiece trainer lays them out.
+            if (id != firstByteId + byteCount || value != byteCount)
+                throw FormatErrors.Invalid(source, $"byte piece {id} is '{piece.Text}'; byte pieces must be <0x00> ... <0xFF> at consecutive ids");
+            byteCount++;
         }
+        if (trainer.ByteFallback && byteCount != 256)
+            throw FormatErrors.Invalid(source, $"byte_fallback is on but the vocabulary has {byteCount} of the 256 byte pieces");
 
         if (trainer.UnkId < 0 || trainer.UnkId >= pieces.Count)
             throw FormatErrors.Invalid(source, $"unk_id {trainer.UnkId} is outside the vocabulary of {pieces.Count} pieces");

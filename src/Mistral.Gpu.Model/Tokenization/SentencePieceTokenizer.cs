@@ -5,23 +5,23 @@ namespace Mistral.Gpu.Model.Tokenization;
 
 /// <summary>
 /// Encodes text to token ids and back with a sentencepiece BPE model (the <c>tokenizer.model</c>
-/// Llama and Mistral ship), following sentencepiece's semantics: normalize with the model's flags,
-/// split into characters (user-defined pieces kept whole), merge by piece score, and turn characters
-/// outside the vocabulary into byte pieces (byte fallback) or unk.
+/// Llama and Mistral ship). Encoding is Microsoft.ML.Tokenizers' (normalize with the model's flags,
+/// keep user-defined pieces whole, merge by piece score, byte fallback); decoding is ours, one id at
+/// a time to bytes, because the library's decoder drops the first piece's leading space whether or
+/// not a BOS came before it and cannot hold back half a UTF-8 character, which streaming needs.
 /// </summary>
 public sealed class SentencePieceTokenizer
 {
     private const string UnknownSurface = " \u2047 ";
+    private const char SpaceSymbol = '\u2581';
 
-    private readonly Dictionary<string, int> _mergeable = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _anyPiece = new(StringComparer.Ordinal);
-    private readonly int[] _byteIds = Enumerable.Repeat(-1, 256).ToArray();
-    private readonly string[] _userDefinedLongestFirst;
     private readonly byte[]?[] _textBytes;
+    private readonly SentencePieceEncoder _encoder;
 
     /// <summary>Builds a tokenizer over a parsed model.</summary>
     /// <param name="model">A BPE sentencepiece model.</param>
-    /// <exception cref="InvalidDataException">The model is not BPE.</exception>
+    /// <exception cref="InvalidDataException">The model is not BPE, or Microsoft.ML.Tokenizers cannot use it.</exception>
     public SentencePieceTokenizer(SentencePieceModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -30,32 +30,18 @@ public sealed class SentencePieceTokenizer
         Model = model;
 
         _textBytes = new byte[model.Pieces.Count][];
-        var userDefined = new List<string>();
         for (int id = 0; id < model.Pieces.Count; id++)
         {
             VocabularyPiece piece = model.Pieces[id];
             _anyPiece[piece.Text] = id;
-            switch (piece.Type)
+            _textBytes[id] = piece.Type switch
             {
-                case SentencePieceType.Normal:
-                    _mergeable[piece.Text] = id;
-                    _textBytes[id] = Encoding.UTF8.GetBytes(piece.Text.Replace(SentencePieceNormalizer.SpaceSymbol, ' '));
-                    break;
-                case SentencePieceType.UserDefined:
-                    _mergeable[piece.Text] = id;
-                    userDefined.Add(piece.Text);
-                    _textBytes[id] = Encoding.UTF8.GetBytes(piece.Text.Replace(SentencePieceNormalizer.SpaceSymbol, ' '));
-                    break;
-                case SentencePieceType.Byte:
-                    if (ByteValueOfPiece.TryParse(piece.Text, out byte value) && _byteIds[value] < 0)
-                        _byteIds[value] = id;
-                    break;
-                case SentencePieceType.Unknown:
-                    _textBytes[id] = Encoding.UTF8.GetBytes(UnknownSurface);
-                    break;
-            }
+                SentencePieceType.Normal or SentencePieceType.UserDefined => Encoding.UTF8.GetBytes(piece.Text.Replace(SpaceSymbol, ' ')),
+                SentencePieceType.Unknown => Encoding.UTF8.GetBytes(UnknownSurface),
+                _ => null,
+            };
         }
-        _userDefinedLongestFirst = userDefined.OrderByDescending(p => p.Length).ToArray();
+        _encoder = new SentencePieceEncoder(model);
     }
 
     /// <summary>The parsed model.</summary>
@@ -75,7 +61,21 @@ public sealed class SentencePieceTokenizer
 
     /// <summary>Loads <c>tokenizer.model</c> from <paramref name="path"/>.</summary>
     /// <param name="path">The sentencepiece model file.</param>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a usable sentencepiece BPE model; the message starts with its path.</exception>
     public static SentencePieceTokenizer Load(string path) => new(SentencePieceModel.Load(path));
+
+    /// <summary>Loads a serialized ModelProto from <paramref name="stream"/>, e.g. one built in memory from GGUF metadata.</summary>
+    /// <param name="stream">The model's bytes (read to its end, not disposed).</param>
+    /// <param name="source">Name used in error messages.</param>
+    /// <exception cref="InvalidDataException">The bytes are not a usable sentencepiece BPE model; the message starts with <paramref name="source"/>.</exception>
+    public static SentencePieceTokenizer Load(Stream stream, string source) => new(SentencePieceModel.Load(stream, source));
+
+    /// <summary>Loads a serialized ModelProto held in memory.</summary>
+    /// <param name="data">The model's bytes.</param>
+    /// <param name="source">Name used in error messages.</param>
+    /// <exception cref="InvalidDataException">The bytes are not a usable sentencepiece BPE model; the message starts with <paramref name="source"/>.</exception>
+    public static SentencePieceTokenizer Parse(ReadOnlyMemory<byte> data, string source) => new(SentencePieceModel.Parse(data, source));
 
     /// <summary>The piece text of <paramref name="id"/> (U+2581 for spaces, <c>&lt;0xXX&gt;</c> for bytes).</summary>
     /// <param name="id">A token id.</param>
@@ -107,11 +107,7 @@ public sealed class SentencePieceTokenizer
         if (addBos)
             ids.Add(BosId >= 0 ? BosId : throw new InvalidOperationException($"{Model.Source}: the model has no BOS token"));
 
-        string normalized = SentencePieceNormalizer.Normalize(text, Model);
-        List<string> symbols = BpeMerger.Merge(SplitInitialSymbols(normalized),
-            merged => _mergeable.TryGetValue(merged, out int id) ? Model.Pieces[id].Score : null);
-        foreach (string symbol in symbols)
-            AppendSymbol(symbol, ids);
+        _encoder.Append(text, ids);
 
         if (addEos)
             ids.Add(EosId >= 0 ? EosId : throw new InvalidOperationException($"{Model.Source}: the model has no EOS token"));
@@ -120,7 +116,7 @@ public sealed class SentencePieceTokenizer
 
     /// <summary>
     /// Decodes ids to text: byte pieces become raw bytes, U+2581 a space, control tokens nothing; the
-    /// leading space of the first piece after BOS (the dummy prefix) is dropped.
+    /// leading space of the first text piece after BOS (the dummy prefix) is dropped.
     /// </summary>
     /// <param name="ids">Token ids.</param>
     public string Decode(ReadOnlySpan<int> ids)
@@ -155,55 +151,6 @@ public sealed class SentencePieceTokenizer
 
     /// <summary>Whether a decoded piece right after BOS should lose its leading (dummy-prefix) space.</summary>
     internal bool StripsSpaceAfterBos => Model.AddDummyPrefix;
-
-    private List<string> SplitInitialSymbols(string normalized)
-    {
-        var symbols = new List<string>();
-        int i = 0;
-        while (i < normalized.Length)
-        {
-            string? userDefined = null;
-            foreach (string candidate in _userDefinedLongestFirst)
-            {
-                if (string.CompareOrdinal(normalized, i, candidate, 0, candidate.Length) == 0)
-                {
-                    userDefined = candidate;
-                    break;
-                }
-            }
-            if (userDefined is not null)
-            {
-                symbols.Add(userDefined);
-                i += userDefined.Length;
-                continue;
-            }
-            // One symbol per Unicode scalar: a surrogate pair stays together.
-            int length = char.IsHighSurrogate(normalized[i]) && i + 1 < normalized.Length && char.IsLowSurrogate(normalized[i + 1]) ? 2 : 1;
-            symbols.Add(normalized.Substring(i, length));
-            i += length;
-        }
-        return symbols;
-    }
-
-    private void AppendSymbol(string symbol, List<int> ids)
-    {
-        if (_mergeable.TryGetValue(symbol, out int id))
-        {
-            ids.Add(id);
-            return;
-        }
-        if (Model.ByteFallback)
-        {
-            byte[] bytes = Encoding.UTF8.GetBytes(symbol);
-            if (bytes.All(b => _byteIds[b] >= 0))
-            {
-                foreach (byte b in bytes)
-                    ids.Add(_byteIds[b]);
-                return;
-            }
-        }
-        ids.Add(UnkId);
-    }
 
     private int CheckId(int id)
     {

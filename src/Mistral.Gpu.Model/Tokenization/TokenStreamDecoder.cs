@@ -11,7 +11,7 @@ public sealed class TokenStreamDecoder
 {
     private readonly SentencePieceTokenizer _tokenizer;
     private readonly List<byte> _pending = [];
-    private bool _previousWasBos;
+    private bool _afterBos;
 
     internal TokenStreamDecoder(SentencePieceTokenizer tokenizer)
     {
@@ -22,8 +22,12 @@ public sealed class TokenStreamDecoder
     /// <param name="id">The next token id.</param>
     public string Append(int id)
     {
-        bool strip = _previousWasBos && _tokenizer.StripsSpaceAfterBos;
-        _previousWasBos = id == _tokenizer.BosId;
+        bool strip = _afterBos && _tokenizer.StripsSpaceAfterBos;
+        // Control ids between BOS and the first text (a v3 [INST]) decode to nothing and keep the strip pending.
+        if (id == _tokenizer.BosId)
+            _afterBos = true;
+        else if (!_tokenizer.IsControl(id))
+            _afterBos = false;
         _tokenizer.AppendBytes(id, strip, _pending);
         int complete = CompletePrefixLength(_pending);
         if (complete == 0)
@@ -45,7 +49,7 @@ public sealed class TokenStreamDecoder
     public void Reset()
     {
         _pending.Clear();
-        _previousWasBos = false;
+        _afterBos = false;
     }
 
     /// <summary>

@@ -13,7 +13,7 @@ namespace Mistral.Gpu.Cli.Commands;
 /// <c>mistral-gpu bench</c>: prefill and decode tokens/s of a Mistral model (a checkpoint, or
 /// random int4 weights at Mistral 7B's exact shapes), memory by purpose, decode speed across
 /// contexts, an optional per-kernel profile of one decode step against the device's ceilings, and
-/// a JSON record plus roofline SVG for <c>bench compare</c>.
+/// a JSON record plus its charts (PNG and SVG), for <c>bench compare</c>.
 /// </summary>
 internal static class BenchCommand
 {
@@ -28,7 +28,7 @@ internal static class BenchCommand
         var context = new Option<int>("--context") { Description = "Position of the main decode measurement", DefaultValueFactory = _ => 512 };
         var contexts = new Option<string>("--contexts") { Description = "Comma-separated contexts for the decode-speed sweep (empty: none)", DefaultValueFactory = _ => "512,4096,16384" };
         var profile = new Option<bool>("--profile") { Description = "Per-kernel breakdown of one decode step from device events" };
-        var json = new Option<FileInfo?>("--json") { Description = "Save the run as JSON (and the roofline as FILE.roofline.svg beside it, with --profile)", HelpName = "FILE" };
+        var json = new Option<FileInfo?>("--json") { Description = "Save the run as JSON, with charts beside it: FILE.decode.png/.svg (tokens/s against context) and, with --profile, FILE.roofline.png/.svg", HelpName = "FILE" };
         var measure = new Option<bool>("--measure-bandwidth") { Description = "Measure read bandwidth even when the datasheet peak is known" };
         var probeMiB = new Option<int>("--probe-mib") { Description = "MiB read per bandwidth-probe launch (0: 512 on a CPU, 1024 on a GPU)" };
         var kvCache = ModelOptions.KvCache();

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Mistral.Gpu.Roofline;
+using Mistral.Gpu.Roofline.Charts;
 using Spectre.Console;
 
 namespace Mistral.Gpu.Cli.Commands;
@@ -11,15 +12,25 @@ internal static class BenchCompareCommand
     {
         var files = new Argument<FileInfo[]>("runs") { Description = "Two or more JSON files saved by bench --json; the first is the baseline", Arity = ArgumentArity.OneOrMore };
         var markdown = new Option<bool>("--markdown") { Description = "Print the table as Markdown (to paste in an issue)" };
+        var chart = new Option<string?>("--chart") { Description = "Also draw the runs as grouped bars into STEM.png and STEM.svg", HelpName = "STEM" };
+        var force = new Option<bool>("--force") { Description = "With --chart, overwrite files that already exist" };
         var command = new Command("compare", "Compare saved bench runs side by side with ratios to the first.");
         command.Arguments.Add(files);
         command.Options.Add(markdown);
+        command.Options.Add(chart);
+        command.Options.Add(force);
         command.SetAction(parse =>
         {
             var paths = parse.GetValue(files) ?? [];
             if (paths.Length < 2)
             {
                 Console.Error.WriteLine("error: bench compare needs at least two files saved by bench --json.");
+                return ModelOptions.ErrorExitCode;
+            }
+            string? chartStem = parse.GetValue(chart) is { } stem ? Path.GetFullPath(stem) : null;
+            if (chartStem is not null && ChartProblem(chartStem, parse.GetValue(force)) is { } problem)
+            {
+                Console.Error.WriteLine($"error: --chart {problem}");
                 return ModelOptions.ErrorExitCode;
             }
             var runs = new List<(string, BenchRun)>();
@@ -32,6 +43,8 @@ internal static class BenchCompareCommand
                 }
             }
             var table = CompareTable.Build(runs);
+            if (chartStem is not null)
+                Console.Error.WriteLine($"Saved {string.Join(" and ", ChartFiles.Save(CompareChart.Create(runs), chartStem))}");
             if (parse.GetValue(markdown))
             {
                 Console.Write(table.ToMarkdown());
@@ -47,6 +60,22 @@ internal static class BenchCompareCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Why the chart files for <paramref name="stem"/> cannot be written (null when they can): its folder must exist, and nothing is overwritten without --force.</summary>
+    private static string? ChartProblem(string stem, bool force)
+    {
+        string folder = Path.GetDirectoryName(stem) ?? ".";
+        if (!Directory.Exists(folder))
+            return $"{stem}: the folder {folder} does not exist; create it first.";
+        foreach (string path in ChartFiles.Paths(stem))
+        {
+            if (Directory.Exists(path))
+                return $"{path} is a folder, so the chart cannot be written there.";
+            if (File.Exists(path) && !force)
+                return $"{path} already exists; pass --force to overwrite it.";
+        }
+        return null;
     }
 
     /// <summary>The file name, or the relative path when two files share a name (runs/h100/run.json vs runs/a100/run.json).</summary>

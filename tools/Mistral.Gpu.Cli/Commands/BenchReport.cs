@@ -1,11 +1,12 @@
 using System.Globalization;
 using Mistral.Gpu.Kernels;
 using Mistral.Gpu.Roofline;
+using Mistral.Gpu.Roofline.Charts;
 using Spectre.Console;
 
 namespace Mistral.Gpu.Cli.Commands;
 
-/// <summary>How <c>bench</c> shows a run on the console and saves it (JSON, and the roofline SVG beside it).</summary>
+/// <summary>How <c>bench</c> shows a run on the console and saves it (JSON, and its charts beside it).</summary>
 internal static class BenchReport
 {
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
@@ -62,12 +63,15 @@ internal static class BenchReport
         AnsiConsole.Write(table);
     }
 
-    /// <summary>The files a save writes: the JSON, and with a profile the roofline SVG and the kernel table as Markdown and CSV beside it.</summary>
+    /// <summary>
+    /// The files a save writes: the JSON, the decode-speed chart (PNG and SVG) beside it, and with a
+    /// profile the roofline chart (PNG and SVG) and the kernel table as Markdown and CSV.
+    /// </summary>
     public static IReadOnlyList<string> OutputPaths(string path, bool profile)
     {
-        if (!profile) return [path];
         string stem = Path.Combine(Path.GetDirectoryName(path) ?? ".", Path.GetFileNameWithoutExtension(path));
-        return [path, stem + ".roofline.svg", stem + ".kernels.md", stem + ".kernels.csv"];
+        IEnumerable<string> paths = [path, .. ChartFiles.Paths(stem + ".decode")];
+        return profile ? [.. paths, .. ChartFiles.Paths(stem + ".roofline"), stem + ".kernels.md", stem + ".kernels.csv"] : [.. paths];
     }
 
     /// <summary>
@@ -97,25 +101,26 @@ internal static class BenchReport
                 : $"--json: {existing[0]} and {existing.Count - 1} more file(s) it writes already exist; pass --force to overwrite them.");
     }
 
-    /// <summary>Writes the JSON and, when the run has a profile, the roofline SVG and the kernel table as Markdown/CSV beside it.</summary>
+    /// <summary>Writes the JSON and the charts beside it, and with a profile the kernel table as Markdown/CSV.</summary>
     public static void Save(BenchRun run, string path)
     {
         // Not BenchRunFile.Save, which creates missing folders: the folder was checked to exist before the run.
         File.WriteAllText(path, BenchRunFile.ToJson(run));
         AnsiConsole.MarkupLineInterpolated($"Saved [bold]{path}[/]");
+        string stem = Path.Combine(Path.GetDirectoryName(path) ?? ".", Path.GetFileNameWithoutExtension(path));
+        if (DecodeByContextChart.Create(run) is { } decode)
+            AnsiConsole.MarkupLineInterpolated($"Saved [bold]{string.Join(" and ", ChartFiles.Save(decode, stem + ".decode"))}[/] (decode tokens/s against context)");
         if (run.Profile is not { } profile)
         {
             AnsiConsole.MarkupLine("No roofline chart: add --profile to measure the kernels it plots.");
             return;
         }
-        var paths = OutputPaths(path, profile: true);
-        string svg = paths[1];
-        File.WriteAllText(svg, RooflineSvg.Render(
-            $"{run.Settings.Model} decode step, {run.Device.Name} ({run.Device.Backend})", run.Peaks, profile.Kernels));
+        var roofline = RooflineChart.Create($"Roofline of one decode step: {run.Device.Name} ({run.Device.Backend})", run.Peaks, profile.Kernels);
+        var charts = ChartFiles.Save(roofline, stem + ".roofline");
         var report = new KernelReport { Device = run.Device, Peaks = run.Peaks, Kernels = profile.Kernels };
-        File.WriteAllText(paths[2], KernelReportFormats.ToMarkdown(report));
-        File.WriteAllText(paths[3], KernelReportFormats.ToCsv(report));
-        AnsiConsole.MarkupLineInterpolated($"Saved [bold]{svg}[/], {paths[2]} and {paths[3]}");
+        File.WriteAllText(stem + ".kernels.md", KernelReportFormats.ToMarkdown(report));
+        File.WriteAllText(stem + ".kernels.csv", KernelReportFormats.ToCsv(report));
+        AnsiConsole.MarkupLineInterpolated($"Saved [bold]{string.Join(" and ", charts)}[/] (roofline), {stem}.kernels.md and {stem}.kernels.csv");
     }
 
     private static string Num(double value, string format) => value.ToString(format, Invariant);
