@@ -3,7 +3,7 @@ using Xunit;
 namespace Mistral.Gpu.Generator.Tests;
 
 /// <summary>
-/// One test per diagnostic id: a small kernel with one unsupported construct, whose line is marked
+/// One test per diagnostic id: a small ILGPU kernel with one unsupported construct, whose line is marked
 /// with <c>/*!*/</c>; the id must be reported on that line.
 /// </summary>
 public sealed class DiagnosticTests
@@ -12,7 +12,15 @@ public sealed class DiagnosticTests
 
     private static string InClass(string members) => $$"""
         using System;
+        using ILGPU;
+        using ILGPU.Algorithms;
+        using ILGPU.Algorithms.ScanReduceOperations;
+        using ILGPU.Runtime;
         using Mistral.Gpu.Language;
+        using Group = ILGPU.Group;
+        using Warp = ILGPU.Warp;
+        using Atomic = ILGPU.Atomic;
+        using Half = ILGPU.Half;
 
         namespace Test;
 
@@ -24,7 +32,7 @@ public sealed class DiagnosticTests
 
     private static string InKernel(string body) => InClass($$"""
             [Kernel]
-            public static void Run(KernelContext ctx, View<float> x, View<int> counts, int n)
+            public static void Run(ArrayView<float> x, ArrayView<int> counts, int n)
             {
         {{body}}
             }
@@ -44,11 +52,11 @@ public sealed class DiagnosticTests
     public void Clean_kernel_has_no_diagnostics_and_compiles()
     {
         var result = GeneratorHarness.Run(InKernel("""
-                int i = ctx.GlobalId.X;
-                var tile = Shared.Allocate<float>(64);
-                if (i < n) x[i] = KMath.Exp(x[i]) + tile.Length;
+                int i = Grid.GlobalIndex.X;
+                var tile = SharedMemory.Allocate<float>(64);
+                if (i < n) x[i] = XMath.Exp(x[i]) + tile.Length;
                 Group.Barrier();
-                float s = Warp.ReduceSum(1f);
+                float s = WarpExtensions.AllReduce<float, AddFloat>(1f);
                 if (i < n) Atomic.Add(ref counts[i], (int)s);
         """));
         Assert.Empty(result.GeneratorDiagnostics);
@@ -57,14 +65,14 @@ public sealed class DiagnosticTests
 
     [Fact]
     public void MGPU001_kernel_not_static_void() =>
-        AssertReported("MGPU001", InClass("    [Kernel] public static int Bad(KernelContext ctx) => 0; " + Marker));
+        AssertReported("MGPU001", InClass("    [Kernel] public static int Bad(int n) => n; " + Marker));
 
     [Fact]
     public void MGPU002_kernel_class_not_static_partial() => AssertReported("MGPU002", """
         using Mistral.Gpu.Language;
         public partial class NotStatic
         {
-            [Kernel] public static void Bad(KernelContext ctx) { } /*!*/
+            [Kernel] public static void Bad(int n) { } /*!*/
         }
         """);
 
@@ -74,7 +82,7 @@ public sealed class DiagnosticTests
 
     [Fact]
     public void MGPU004_unsupported_parameter_type() =>
-        AssertReported("MGPU004", InClass("    [Kernel] public static void Bad(KernelContext ctx, DateTime t) { } " + Marker));
+        AssertReported("MGPU004", InClass("    [Kernel] public static void Bad(DateTime t) { } " + Marker));
 
     [Fact]
     public void MGPU005_reference_type() => AssertReported("MGPU005", InKernel("        object o = 1; " + Marker));
@@ -95,7 +103,7 @@ public sealed class DiagnosticTests
     public void MGPU010_recursion_through_helpers() => AssertReported("MGPU010", InClass("""
             [KernelHelper] static int F(int v) => v <= 0 ? 0 : G(v - 1); /*!*/
             [KernelHelper] static int G(int v) => F(v);
-            [Kernel] public static void Run(KernelContext ctx, View<int> x) { x[0] = F(3); }
+            [Kernel] public static void Run(ArrayView<int> x) { x[0] = F(3); }
         """));
 
     [Fact]
@@ -106,33 +114,33 @@ public sealed class DiagnosticTests
 
     [Fact]
     public void MGPU013_barrier_under_lane_dependent_branch() => AssertReported("MGPU013", InKernel("""
-                int lane = ctx.LaneId.X;
+                int lane = Group.IdxX;
                 int limit = lane * 2;
                 if (limit < 16) Group.Barrier(); /*!*/
         """));
 
     [Fact]
     public void MGPU013_warp_collective_in_lane_dependent_loop() => AssertReported("MGPU013", InKernel("""
-                for (int i = ctx.GlobalId.X; i < n; i += 256)
+                for (int i = Grid.GlobalIndex.X; i < n; i += 256)
                 {
-                    float s = Warp.ReduceSum(x[i]); /*!*/
+                    float s = WarpExtensions.AllReduce<float, AddFloat>(x[i]); /*!*/
                 }
         """));
 
     [Fact]
     public void MGPU014_lane_dependent_return_before_barrier() => AssertReported("MGPU014", InKernel("""
-                if (ctx.GlobalId.X >= n) return; /*!*/
+                if (Grid.GlobalIndex.X >= n) return; /*!*/
                 Group.Barrier();
         """));
 
     [Fact]
     public void MGPU015_non_constant_shared_length() =>
-        AssertReported("MGPU015", InKernel("        var tile = Shared.Allocate<float>(n); " + Marker));
+        AssertReported("MGPU015", InKernel("        var tile = SharedMemory.Allocate<float>(n); " + Marker));
 
     [Fact]
     public void MGPU016_barrier_in_helper() => AssertReported("MGPU016", InClass("""
             [KernelHelper] static void Sync() { Group.Barrier(); } /*!*/
-            [Kernel] public static void Run(KernelContext ctx, View<int> x) { Sync(); }
+            [Kernel] public static void Run(ArrayView<int> x) { Sync(); }
         """));
 
     [Fact]
@@ -141,19 +149,19 @@ public sealed class DiagnosticTests
 
     [Fact]
     public void MGPU018_specialize_on_float() =>
-        AssertReported("MGPU018", InClass("    [Kernel] public static void Bad(KernelContext ctx, [Specialize(1)] float f) { } " + Marker));
+        AssertReported("MGPU018", InClass("    [Kernel] public static void Bad([Specialize(1)] float f) { } " + Marker));
 
     [Fact]
     public void MGPU018_specialize_without_values() =>
-        AssertReported("MGPU018", InClass("    [Kernel] public static void Bad(KernelContext ctx, [Specialize] int size) { } " + Marker));
+        AssertReported("MGPU018", InClass("    [Kernel] public static void Bad([Specialize] int size) { } " + Marker));
 
     [Fact]
     public void MGPU019_extent_names_unknown_parameter() =>
-        AssertReported("MGPU019", InClass("    [Kernel] public static void Bad(KernelContext ctx, [Extent(\"m * 2\")] View<float> x, int n) { } " + Marker));
+        AssertReported("MGPU019", InClass("    [Kernel] public static void Bad([Extent(\"m * 2\")] ArrayView<float> x, int n) { } " + Marker));
 
     [Fact]
     public void MGPU019_extent_does_not_parse() =>
-        AssertReported("MGPU019", InClass("    [Kernel] public static void Bad(KernelContext ctx, [Extent(\"n *\")] View<float> x, int n) { } " + Marker));
+        AssertReported("MGPU019", InClass("    [Kernel] public static void Bad([Extent(\"n *\")] ArrayView<float> x, int n) { } " + Marker));
 
     [Fact]
     public void MGPU020_half_arithmetic() => AssertReported("MGPU020", InKernel("""
@@ -168,7 +176,7 @@ public sealed class DiagnosticTests
 
     [Fact]
     public void MGPU022_shared_allocation_inside_branch() =>
-        AssertReported("MGPU022", InKernel("        if (n > 0) { var tile = Shared.Allocate<float>(4); } " + Marker));
+        AssertReported("MGPU022", InKernel("        if (n > 0) { var tile = SharedMemory.Allocate<float>(4); } " + Marker));
 
     [Fact]
     public void MGPU023_view_copied_into_local() => AssertReported("MGPU023", InKernel("        var y = x; " + Marker));
@@ -177,16 +185,16 @@ public sealed class DiagnosticTests
     public void MGPU024_cpu_group_body_with_wrong_parameters() => AssertReported("MGPU024", InClass("""
             [Kernel]
             [CpuGroupBody(typeof(K), nameof(Body))] /*!*/
-            public static void Run(KernelContext ctx, View<float> x, int n) { }
+            public static void Run(ArrayView<float> x, int n) { }
 
-            public static bool Body(Mistral.Gpu.Language.Cpu.CpuGroup group, View<float> x, float n) => true;
+            public static bool Body(Mistral.Gpu.Language.Cpu.CpuGroup group, ReadOnlyView<float> x, float n) => true;
         """));
 
     [Fact]
     public void MGPU024_cpu_group_body_that_does_not_exist() => AssertReported("MGPU024", InClass("""
             [Kernel]
             [CpuGroupBody(typeof(K), "Missing")] /*!*/
-            public static void Run(KernelContext ctx, View<float> x, int n) { }
+            public static void Run(ArrayView<float> x, int n) { }
         """));
 
     [Fact]
@@ -195,9 +203,9 @@ public sealed class DiagnosticTests
         var result = GeneratorHarness.Run(InClass("""
                 [Kernel]
                 [CpuGroupBody(typeof(K), nameof(Body))]
-                public static void Run(KernelContext ctx, View<float> x, [Specialize(1, 2)] int n) { }
+                public static void Run(ArrayView<float> x, [Specialize(1, 2)] SpecializedValue<int> n) { }
 
-                public static bool Body(Mistral.Gpu.Language.Cpu.CpuGroup group, View<float> x, int n) => true;
+                public static bool Body(Mistral.Gpu.Language.Cpu.CpuGroup group, ReadOnlyView<float> x, int n) => true;
             """));
         Assert.Empty(result.GeneratorDiagnostics);
         Assert.Empty(result.CompilationDiagnostics);
