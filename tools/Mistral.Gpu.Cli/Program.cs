@@ -18,4 +18,5 @@ Command[] commands =
 
 var root = new RootCommand("mistral-gpu: Mistral-architecture models on CUDA, OpenCL or the CPU, with kernels written in C#.");
 foreach (var command in commands) root.Subcommands.Add(command);
-return root.Parse(args).Invoke();
+var parse = root.Parse(args);
+return parse.Errors.Count > 0 ? ParseErrors.Report(parse) : parse.Invoke();

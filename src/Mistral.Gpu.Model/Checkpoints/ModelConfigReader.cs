@@ -66,6 +66,7 @@ public static class ModelConfigReader
             MaxSeqLen: json.OptionalPositiveInt("max_seq_len"),
             Layout: CheckpointLayout.Native);
         CheckHeads(path, config, "n_heads", "n_kv_heads", "head_dim");
+        ConfigFieldChecks.CheckNative(json, config);
         return config.Validate(path);
     }
 
@@ -88,8 +89,12 @@ public static class ModelConfigReader
             RopeTheta: json.OptionalPositiveDouble("rope_theta") ?? HuggingFaceDefaultRopeTheta,
             SlidingWindow: json.OptionalPositiveInt("sliding_window"),
             MaxSeqLen: json.OptionalPositiveInt("max_position_embeddings"),
-            Layout: CheckpointLayout.HuggingFace);
+            Layout: CheckpointLayout.HuggingFace)
+        {
+            TieWordEmbeddings = json.OptionalBool("tie_word_embeddings"),
+        };
         CheckHeads(path, config, "num_attention_heads", "num_key_value_heads", "head_dim");
+        ConfigFieldChecks.CheckHuggingFace(json, config);
         return config.Validate(path);
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Mistral.Gpu.Kernels;
+using Mistral.Gpu.Model.Files;
 using Mistral.Gpu.Roofline;
 using Spectre.Console;
 
@@ -75,33 +76,18 @@ internal static class BenchReport
     /// folder exists (it is never created), no path on the way is a regular file, and no file it
     /// would write exists yet unless <paramref name="force"/>.
     /// </summary>
-    /// <exception cref="ArgumentException">One sentence naming the path and what is wrong.</exception>
+    /// <exception cref="IOException">One sentence naming the path and what is wrong (a folder, link or special file is refused, see <see cref="OutputFiles"/>).</exception>
     public static void CheckOutputs(string path, bool profile, bool force)
     {
-        string full = Path.GetFullPath(path);
-        if (Directory.Exists(full)) throw new ArgumentException($"--json {full} is a folder; give the name of the file to write.");
-        string folder = Path.GetDirectoryName(full) ?? ".";
-        if (!Directory.Exists(folder))
-        {
-            for (string? up = folder; !string.IsNullOrEmpty(up); up = Path.GetDirectoryName(up))
-                if (File.Exists(up)) throw new ArgumentException($"--json {full}: {up} is a file, not a folder.");
-            throw new ArgumentException($"--json {full}: the folder {folder} does not exist; create it first.");
-        }
-        var outputs = OutputPaths(full, profile);
-        if (outputs.FirstOrDefault(Directory.Exists) is { } blocked)
-            throw new ArgumentException($"--json {full}: {blocked} is a folder, so the file cannot be written there.");
-        var existing = outputs.Where(File.Exists).ToList();
-        if (existing.Count > 0 && !force)
-            throw new ArgumentException(existing.Count == 1
-                ? $"--json: {existing[0]} already exists; pass --force to overwrite it."
-                : $"--json: {existing[0]} and {existing.Count - 1} more file(s) it writes already exist; pass --force to overwrite them.");
+        foreach (string output in OutputPaths(path, profile))
+            OutputFiles.CheckTarget(output, "--json", force);
     }
 
     /// <summary>Writes the JSON and, when the run has a profile, the roofline SVG and the kernel table as Markdown/CSV beside it.</summary>
     public static void Save(BenchRun run, string path)
     {
         // Not BenchRunFile.Save, which creates missing folders: the folder was checked to exist before the run.
-        File.WriteAllText(path, BenchRunFile.ToJson(run));
+        OutputFiles.WriteAllText(path, "--json", BenchRunFile.ToJson(run));
         AnsiConsole.MarkupLineInterpolated($"Saved [bold]{path}[/]");
         if (run.Profile is not { } profile)
         {
@@ -110,11 +96,11 @@ internal static class BenchReport
         }
         var paths = OutputPaths(path, profile: true);
         string svg = paths[1];
-        File.WriteAllText(svg, RooflineSvg.Render(
+        OutputFiles.WriteAllText(svg, "--json", RooflineSvg.Render(
             $"{run.Settings.Model} decode step, {run.Device.Name} ({run.Device.Backend})", run.Peaks, profile.Kernels));
         var report = new KernelReport { Device = run.Device, Peaks = run.Peaks, Kernels = profile.Kernels };
-        File.WriteAllText(paths[2], KernelReportFormats.ToMarkdown(report));
-        File.WriteAllText(paths[3], KernelReportFormats.ToCsv(report));
+        OutputFiles.WriteAllText(paths[2], "--json", KernelReportFormats.ToMarkdown(report));
+        OutputFiles.WriteAllText(paths[3], "--json", KernelReportFormats.ToCsv(report));
         AnsiConsole.MarkupLineInterpolated($"Saved [bold]{svg}[/], {paths[2]} and {paths[3]}");
     }
 
