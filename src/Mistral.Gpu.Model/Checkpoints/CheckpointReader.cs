@@ -187,7 +187,7 @@ public sealed class CheckpointReader : IDisposable
         SafetensorsFile? file = _shards.Find(name);
         if (file is null && id.Kind == WeightKind.Output)
         {
-            if (Config.TieWordEmbeddings == false)
+            if (ConfigFieldChecks.TieWordEmbeddings(Files) == false)
                 throw FormatErrors.Invalid(Files.ConfigPath,
                     $"field 'tie_word_embeddings' is false, but no shard holds the classifier '{name}'; the checkpoint is incomplete (set it to true only if the model shares its embedding)");
             // Tied embeddings: checkpoints that share the classifier with the embedding omit it.

@@ -45,11 +45,24 @@ internal static class ConfigFieldChecks
         if (json.Get("hidden_act") is { } act && !(act.ValueKind == JsonValueKind.String && Activations.Contains(act.GetString())))
             throw Unsupported(json, "hidden_act", act, "the feed-forward is SwiGLU, so only \"silu\" is supported");
         CheckRopeScaling(json, "rope_scaling");
+        json.OptionalBool("tie_word_embeddings");
         if (json.OptionalBool("attention_bias") == true)
             throw Unsupported(json, "attention_bias", json.Get("attention_bias")!.Value, "the attention projections have no bias here");
         if (json.OptionalBool("mlp_bias") == true)
             throw Unsupported(json, "mlp_bias", json.Get("mlp_bias")!.Value, "the feed-forward projections have no bias here");
         CheckRopeTheta(json, config, "rope_theta");
+    }
+
+    /// <summary>
+    /// What a Hugging Face config's <c>tie_word_embeddings</c> says (null when silent, or for params.json): false
+    /// means the checkpoint must hold its own classifier, true that the embedding doubles as one.
+    /// </summary>
+    public static bool? TieWordEmbeddings(CheckpointFiles files)
+    {
+        if (files.Layout != CheckpointLayout.HuggingFace)
+            return null;
+        using ConfigJson json = ConfigJson.Load(files.ConfigPath);
+        return json.OptionalBool("tie_word_embeddings");
     }
 
     private static void CheckRopeTheta(ConfigJson json, ModelConfig config, string thetaKey)

@@ -37,12 +37,6 @@ public sealed record ModelConfig(
         Dim: 4096, NLayers: 32, NHeads: 32, NKvHeads: 8, HeadDim: 128, HiddenDim: 14336, VocabSize: 32000,
         NormEps: 1e-5, RopeTheta: 10000.0, SlidingWindow: 4096, MaxSeqLen: 32768, Layout: CheckpointLayout.Native);
 
-    /// <summary>
-    /// What a Hugging Face config's <c>tie_word_embeddings</c> says (null when the config is silent): false means
-    /// the checkpoint must hold its own classifier, true that the embedding doubles as one.
-    /// </summary>
-    public bool? TieWordEmbeddings { get; init; }
-
     /// <summary>Rows of Wq: <see cref="NHeads"/> × <see cref="HeadDim"/>.</summary>
     public int QueryDim => NHeads * HeadDim;
 

@@ -89,10 +89,7 @@ public static class ModelConfigReader
             RopeTheta: json.OptionalPositiveDouble("rope_theta") ?? HuggingFaceDefaultRopeTheta,
             SlidingWindow: json.OptionalPositiveInt("sliding_window"),
             MaxSeqLen: json.OptionalPositiveInt("max_position_embeddings"),
-            Layout: CheckpointLayout.HuggingFace)
-        {
-            TieWordEmbeddings = json.OptionalBool("tie_word_embeddings"),
-        };
+            Layout: CheckpointLayout.HuggingFace);
         CheckHeads(path, config, "num_attention_heads", "num_key_value_heads", "head_dim");
         ConfigFieldChecks.CheckHuggingFace(json, config);
         return config.Validate(path);
