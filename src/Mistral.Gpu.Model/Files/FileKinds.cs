@@ -50,6 +50,7 @@ public static partial class FileKinds
     /// <param name="what">What the file is for the user, e.g. "tokenizer" or "--text".</param>
     public static void RequireRegular(string path, string what)
     {
+        if (string.IsNullOrEmpty(path)) throw new ArgumentException($"{what}: no path given; name a file");
         switch (Of(path, followLinks: true))
         {
             case FileKind.Regular: return;

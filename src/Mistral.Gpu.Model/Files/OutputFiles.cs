@@ -22,7 +22,7 @@ public static class OutputFiles
     /// <exception cref="IOException">One sentence naming the path and what is in the way.</exception>
     public static void CheckTarget(string path, string what, bool overwrite)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (string.IsNullOrEmpty(path)) throw new ArgumentException($"{what}: no path given; name the file to write");
         string full = Path.GetFullPath(path);
         switch (FileKinds.Of(full, followLinks: false))
         {

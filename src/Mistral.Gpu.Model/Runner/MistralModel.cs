@@ -131,7 +131,7 @@ public sealed class MistralModel : IDisposable
         {
             if (asked <= 0) throw new ArgumentOutOfRangeException(nameof(options), asked, "The context length must be positive.");
             if (asked > config.MaxSeqLen)
-                options.Log?.Invoke($"note: a context of {asked} positions is longer than the {config.MaxSeqLen} that {file} declares ({key}); it runs (the cache {(config.SlidingWindow is { } w ? $"rotates over the {w}-position window" : "holds every position")}), but the model was not trained that far, so expect worse text past {config.MaxSeqLen}");
+                options.Log?.Invoke($"a context of {asked} positions is longer than the {config.MaxSeqLen} that {file} declares ({key}); it runs (the cache {(config.SlidingWindow is { } w ? $"rotates over the {w}-position window" : "holds every position")}), but the model was not trained that far, so expect worse text past {config.MaxSeqLen}");
             return asked;
         }
         if (config.MaxSeqLen is { } declared)

@@ -41,6 +41,10 @@ internal static class EvalCommand
                 Console.Error.WriteLine($"note: the text has {ids.Length} tokens; scoring the first {loaded.ContextLength} (the context)");
                 ids = ids[..loaded.ContextLength];
             }
+            if (ids.Length < 2)
+                throw new ArgumentException(loaded.ContextLength < 2
+                    ? $"--context must be at least 2 for eval (scoring needs two tokens), got {loaded.ContextLength}"
+                    : $"--text {path} has no text to score: it needs at least one token after BOS");
             using var pass = new Transformer(loaded);
             using var referencePass = referenceModel is null ? null : new Transformer(referenceModel);
             var result = TextEvaluation.Evaluate(pass, referencePass, ids);

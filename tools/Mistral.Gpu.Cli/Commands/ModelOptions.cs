@@ -73,7 +73,7 @@ internal static class ModelOptions
         /// <summary>The model in <paramref name="directory"/> as the options ask (or at <paramref name="precision"/> and an fp32 cache, for a reference run).</summary>
         public MistralModel Load(ParseResult parse, Accelerator accelerator, string directory, string? precision = null) =>
             ModelOptions.Load(accelerator, directory, precision ?? parse.GetValue(Precision)!, Context is null ? null : parse.GetValue(Context),
-                precision is null ? parse.GetValue(KvCache)! : "fp32");
+                precision is null ? parse.GetValue(KvCache)! : "fp32", precision is null ? "--precision" : "--against");
     }
 
     /// <summary>What generate and chat run: the tokenizer, the loaded model and a generator stopping where the options say.</summary>
@@ -218,7 +218,7 @@ internal static class ModelOptions
     {
         string directory = string.IsNullOrEmpty(given) ? DefaultModelDirectory : given;
         if (!Directory.Exists(directory))
-            throw new DirectoryNotFoundException($"model folder not found: {directory}");
+            throw new DirectoryNotFoundException($"--model: model folder not found: '{directory}'");
         return directory;
     }
 
@@ -243,23 +243,26 @@ internal static class ModelOptions
     /// <paramref name="kvCache"/> format (fp32 or fp16); notes go to stderr, and a big checkpoint shows a progress bar
     /// when stderr is a terminal.
     /// </summary>
-    public static MistralModel Load(Accelerator accelerator, string directory, string precision, int? context, string kvCache = "fp32")
+    public static MistralModel Load(Accelerator accelerator, string directory, string precision, int? context, string kvCache = "fp32", string precisionOption = "--precision")
     {
         if (context is <= 0 or > MistralModel.MaxPositions)
             throw new ArgumentException($"--context must be a number of positions from 1 to {MistralModel.MaxPositions}, got {context}.");
         // The library speaks of its option type; the user typed an option.
         KvCacheFormat cacheFormat;
+        WeightFormat weightFormat;
         try { cacheFormat = KvCacheFormats.Parse(kvCache); }
         catch (ArgumentException e) { throw new ArgumentException("--kv-cache: " + Describe(e), e); }
+        try { weightFormat = global::Mistral.Gpu.Model.Runner.Precision.Parse(precision); }
+        catch (ArgumentException e) { throw new ArgumentException($"{precisionOption}: " + Describe(e), e); }
         var files = CheckpointFiles.Detect(directory);
         long bytes = files.WeightPaths.Sum(p => new FileInfo(p).Length);
         var options = new ModelLoadOptions
         {
-            Precision = global::Mistral.Gpu.Model.Runner.Precision.Parse(precision),
+            Precision = weightFormat,
             KvCache = cacheFormat,
             ContextLength = context,
             Files = files,
-            Log = line => Console.Error.WriteLine(line),
+            Log = line => Console.Error.WriteLine($"note: {line}"),
         };
         if (bytes < ProgressBarBytes || Console.IsErrorRedirected)
             return MistralModel.Load(accelerator, directory, options);

@@ -26,8 +26,12 @@ internal static class ParseErrors
             ArgumentResult { Parent: OptionResult o } => o,
             _ => null,
         };
-        if (option is null || Takes(option.Option.ValueType) is not { } takes)
-            return error.Message + " (see --help)";
+        // System.CommandLine lists allowed values one per line; the report is one line.
+        string message = string.Join(" ", error.Message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        if (option is null)
+            return message + " (see --help)";
+        if (Takes(option.Option.ValueType) is not { } takes)
+            return message.Contains(option.Option.Name, StringComparison.Ordinal) ? message : $"{option.Option.Name}: {message}";
         string given = option.Tokens.Count > 0 ? string.Join(" ", option.Tokens.Select(t => t.Value)) : "nothing";
         return $"{option.Option.Name} takes {takes}, got '{given}'";
     }
