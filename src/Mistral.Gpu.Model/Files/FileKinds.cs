@@ -14,6 +14,8 @@ public static partial class FileKinds
     private const int AtSymlinkNoFollow = 0x100;
     private const uint StatxType = 0x1;
     private const int ModeOffset = 28;
+    private static volatile bool _statxMissing;
+
     private const ushort TypeMask = 0xF000, RegularType = 0x8000, DirectoryType = 0x4000, LinkType = 0xA000;
 
     /// <summary>What <paramref name="path"/> is; with <paramref name="followLinks"/> a link reports what it points to.</summary>
@@ -22,18 +24,26 @@ public static partial class FileKinds
     public static FileKind Of(string path, bool followLinks)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (OperatingSystem.IsLinux())
+        if (OperatingSystem.IsLinux() && !_statxMissing)
         {
             Span<byte> buffer = stackalloc byte[256];
-            if (Statx(AtFdCwd, path, followLinks ? 0 : AtSymlinkNoFollow, StatxType, ref MemoryMarshal.GetReference(buffer)) != 0)
-                return FileKind.Missing;
-            return (BitConverter.ToUInt16(buffer[ModeOffset..]) & TypeMask) switch
+            try
             {
-                RegularType => FileKind.Regular,
-                DirectoryType => FileKind.Directory,
-                LinkType => FileKind.SymbolicLink,
-                _ => FileKind.Special,
-            };
+                if (Statx(AtFdCwd, path, followLinks ? 0 : AtSymlinkNoFollow, StatxType, ref MemoryMarshal.GetReference(buffer)) != 0)
+                    return FileKind.Missing;
+                return (BitConverter.ToUInt16(buffer[ModeOffset..]) & TypeMask) switch
+                {
+                    RegularType => FileKind.Regular,
+                    DirectoryType => FileKind.Directory,
+                    LinkType => FileKind.SymbolicLink,
+                    _ => FileKind.Special,
+                };
+            }
+            catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
+            {
+                // A C library older than glibc 2.28 (or not glibc): fall back to what .NET reports.
+                _statxMissing = true;
+            }
         }
         var info = new FileInfo(path);
         if (!followLinks && info.LinkTarget is not null) return FileKind.SymbolicLink;
