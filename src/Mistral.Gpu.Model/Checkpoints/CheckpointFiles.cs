@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Unicode;
+using Mistral.Gpu.Model.Files;
 
 namespace Mistral.Gpu.Model.Checkpoints;
 
@@ -86,7 +87,7 @@ public sealed record CheckpointFiles(CheckpointLayout Layout, string ConfigPath,
     /// <param name="indexPath">model.safetensors.index.json.</param>
     public static IReadOnlyDictionary<string, string> ReadIndexWeightMap(string indexPath)
     {
-        byte[] bytes = File.ReadAllBytes(indexPath);
+        byte[] bytes = FileKinds.ReadAllBytes(indexPath, "shard index", 64L << 20);
         // System.Text.Json checks UTF-8 inside strings only when a string is read, so check it up front.
         if (!Utf8.IsValid(bytes))
             throw FormatErrors.Invalid(indexPath, "not valid UTF-8");

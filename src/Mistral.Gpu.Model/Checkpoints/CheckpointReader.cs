@@ -16,6 +16,7 @@ public sealed class CheckpointReader : IDisposable
         Files = files;
         Config = config;
         _shards = shards;
+        CheckNoExtraLayers();
         foreach (WeightId id in WeightId.All(config.NLayers))
             _sources[id] = Resolve(id);
         SourceDType = _sources[new WeightId(WeightKind.TokEmbeddings)].Info.DType;
@@ -90,6 +91,7 @@ public sealed class CheckpointReader : IDisposable
         (SafetensorsFile file, TensorInfo info) = Source(id);
         if (destination.Length != info.ElementCount)
             throw new ArgumentException($"{id} has {info.ElementCount} elements but the destination holds {destination.Length}", nameof(destination));
+        CheckFinite(file, info);
         if (RowPermutationHeads(id) is not { } _)
         {
             file.ReadAsFloat32(info.Name, destination);
@@ -108,7 +110,7 @@ public sealed class CheckpointReader : IDisposable
     public byte[] ReadSourceBytes(WeightId id)
     {
         (SafetensorsFile file, TensorInfo info) = Source(id);
-        ReadOnlySpan<byte> stored = file.GetBytes(info);
+        ReadOnlySpan<byte> stored = CheckFinite(file, info);
         var result = new byte[stored.Length];
         if (RowPermutationHeads(id) is null)
             stored.CopyTo(result);
@@ -130,6 +132,24 @@ public sealed class CheckpointReader : IDisposable
         return source;
     }
 
+    /// <summary>
+    /// The stored bytes of a weight, after checking every value is finite: a NaN or infinity would make
+    /// every logit NaN, which no backend reports by itself (an argmax over NaN returns some id).
+    /// </summary>
+    private static ReadOnlySpan<byte> CheckFinite(SafetensorsFile file, TensorInfo info)
+    {
+        ReadOnlySpan<byte> stored = file.GetBytes(info);
+        long index = NonFiniteScan.FirstIndex(stored, info.DType);
+        if (index < 0)
+            return stored;
+        float value = NonFiniteScan.ValueAt(stored, info.DType, index);
+        string where = info.Shape.Count == 2
+            ? $"row {index / info.Shape[1]}, column {index % info.Shape[1]} of shape {info.ShapeText}"
+            : $"shape {info.ShapeText}";
+        throw FormatErrors.Invalid(file.Path,
+            $"tensor '{info.Name}' holds {(float.IsNaN(value) ? "NaN" : value > 0 ? "+infinity" : "-infinity")} at element {index} ({where}); weights must be finite, so the checkpoint is refused");
+    }
+
     /// <summary>HF q/k rows need un-permuting; the result is the number of heads, or null when rows are native.</summary>
     private int? RowPermutationHeads(WeightId id) => (Layout, id.Kind) switch
     {
@@ -138,12 +158,38 @@ public sealed class CheckpointReader : IDisposable
         _ => null,
     };
 
+    /// <summary>
+    /// A config that declares fewer layers than the checkpoint holds would run a truncated model that
+    /// still produces fluent-looking logits, so tensors of layers past the count are an error.
+    /// </summary>
+    private void CheckNoExtraLayers()
+    {
+        string prefix = CheckpointTensorNames.LayerPrefix(Layout);
+        foreach (string name in _shards.TensorNames)
+        {
+            if (!name.StartsWith(prefix, StringComparison.Ordinal))
+                continue;
+            string rest = name[prefix.Length..];
+            int dot = rest.IndexOf('.');
+            if (dot > 0 && int.TryParse(rest.AsSpan(0, dot), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int layer)
+                && layer >= Config.NLayers)
+            {
+                string key = Layout == CheckpointLayout.Native ? "n_layers" : "num_hidden_layers";
+                throw FormatErrors.Invalid(Files.ConfigPath,
+                    $"field '{key}' is {Config.NLayers}, but {_shards.Find(name)!.Path} holds tensor '{name}' of layer {layer}; the config and the weights disagree");
+            }
+        }
+    }
+
     private (SafetensorsFile File, TensorInfo Info) Resolve(WeightId id)
     {
         string name = CheckpointTensorNames.For(id, Layout);
         SafetensorsFile? file = _shards.Find(name);
         if (file is null && id.Kind == WeightKind.Output)
         {
+            if (ConfigFieldChecks.TieWordEmbeddings(Files) == false)
+                throw FormatErrors.Invalid(Files.ConfigPath,
+                    $"field 'tie_word_embeddings' is false, but no shard holds the classifier '{name}'; the checkpoint is incomplete (set it to true only if the model shares its embedding)");
             // Tied embeddings: checkpoints that share the classifier with the embedding omit it.
             HasTiedOutput = true;
             return Resolve(new WeightId(WeightKind.TokEmbeddings));

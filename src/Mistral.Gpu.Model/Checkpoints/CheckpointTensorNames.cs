@@ -9,6 +9,10 @@ public static class CheckpointTensorNames
     public static string For(WeightId id, CheckpointLayout layout) =>
         layout == CheckpointLayout.Native ? Native(id) : HuggingFace(id);
 
+    /// <summary>What every per-layer tensor name starts with, before its layer index: <c>layers.</c> or <c>model.layers.</c>.</summary>
+    /// <param name="layout">The checkpoint's naming.</param>
+    public static string LayerPrefix(CheckpointLayout layout) => layout == CheckpointLayout.Native ? "layers." : "model.layers.";
+
     /// <summary>Mistral-native name, e.g. <c>layers.0.attention.wq.weight</c>.</summary>
     /// <param name="id">The logical tensor.</param>
     public static string Native(WeightId id) => id.Kind switch

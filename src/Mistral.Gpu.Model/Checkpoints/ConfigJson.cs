@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Unicode;
+using Mistral.Gpu.Model.Files;
 
 namespace Mistral.Gpu.Model.Checkpoints;
 
@@ -9,6 +10,9 @@ namespace Mistral.Gpu.Model.Checkpoints;
 /// </summary>
 internal sealed class ConfigJson : IDisposable
 {
+    /// <summary>Largest config accepted: real ones are a few kilobytes, so more is not a config.</summary>
+    public const long MaxBytes = 16L << 20;
+
     private readonly JsonDocument _document;
 
     private ConfigJson(string path, JsonDocument document)
@@ -23,9 +27,7 @@ internal sealed class ConfigJson : IDisposable
 
     public static ConfigJson Load(string path)
     {
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"config file not found: {path}", path);
-        byte[] bytes = File.ReadAllBytes(path);
+        byte[] bytes = FileKinds.ReadAllBytes(path, "config file", MaxBytes);
         // System.Text.Json checks UTF-8 inside strings only when a string is read, so check it up front.
         if (!Utf8.IsValid(bytes))
             throw FormatErrors.Invalid(path, "not valid UTF-8");
@@ -51,6 +53,18 @@ internal sealed class ConfigJson : IDisposable
         Root.TryGetProperty(key, out JsonElement value) && value.ValueKind != JsonValueKind.Null ? value : null;
 
     public bool Has(string key) => Find(key) is not null;
+
+    /// <summary>The field's value, or null when it is absent or JSON null.</summary>
+    public JsonElement? Get(string key) => Find(key);
+
+    /// <summary>The field as a boolean, or null when absent; anything but true/false is an error naming the key.</summary>
+    public bool? OptionalBool(string key) => Find(key) switch
+    {
+        null => null,
+        { ValueKind: JsonValueKind.True } => true,
+        { ValueKind: JsonValueKind.False } => false,
+        { } other => throw FormatErrors.Invalid(Path, $"field '{key}' must be true or false, found {other.GetRawText()}"),
+    };
 
     public int RequirePositiveInt(string key) =>
         OptionalPositiveInt(key) ?? throw FormatErrors.Invalid(Path, $"required field '{key}' is missing");

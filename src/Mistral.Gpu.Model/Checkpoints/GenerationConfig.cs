@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Mistral.Gpu.Model.Files;
 
 namespace Mistral.Gpu.Model.Checkpoints;
 
@@ -22,8 +23,8 @@ public sealed record GenerationConfig(string? Path, IReadOnlyList<int> EosTokenI
     public static GenerationConfig Read(string directory)
     {
         string path = System.IO.Path.Combine(directory, FileName);
-        if (!File.Exists(path)) return None;
-        return Parse(File.ReadAllText(path), path);
+        if (FileKinds.Of(path, followLinks: true) == FileKind.Missing) return None;
+        return Parse(System.Text.Encoding.UTF8.GetString(FileKinds.ReadAllBytes(path, "generation config", ConfigJson.MaxBytes)), path);
     }
 
     /// <summary>Parses the text of a <c>generation_config.json</c>; <paramref name="path"/> names it in errors.</summary>

@@ -66,6 +66,7 @@ public static class ModelConfigReader
             MaxSeqLen: json.OptionalPositiveInt("max_seq_len"),
             Layout: CheckpointLayout.Native);
         CheckHeads(path, config, "n_heads", "n_kv_heads", "head_dim");
+        ConfigFieldChecks.CheckNative(json, config);
         return config.Validate(path);
     }
 
@@ -90,6 +91,7 @@ public static class ModelConfigReader
             MaxSeqLen: json.OptionalPositiveInt("max_position_embeddings"),
             Layout: CheckpointLayout.HuggingFace);
         CheckHeads(path, config, "num_attention_heads", "num_key_value_heads", "head_dim");
+        ConfigFieldChecks.CheckHuggingFace(json, config);
         return config.Validate(path);
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.MemoryMappedFiles;
+using Mistral.Gpu.Model.Files;
 
 namespace Mistral.Gpu.Model.Checkpoints;
 
@@ -58,8 +59,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
     public static SafetensorsFile Open(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"safetensors file not found: {path}", path);
+        FileKinds.RequireRegular(path, "safetensors file");
 
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         long fileLength = stream.Length;

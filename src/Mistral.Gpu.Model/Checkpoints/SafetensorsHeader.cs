@@ -65,6 +65,7 @@ internal sealed class SafetensorsHeader
             }
 
             CheckNoOverlap(path, tensors.Values);
+            CheckCoverage(path, tensors.Values, dataSectionLength);
             return new SafetensorsHeader(tensors, metadata);
         }
     }
@@ -146,5 +147,25 @@ internal sealed class SafetensorsHeader
                 throw FormatErrors.Invalid(path,
                     $"tensor '{current.Name}' data_offsets [{current.DataBegin}, {current.DataEnd}) overlap tensor '{previous.Name}' [{previous.DataBegin}, {previous.DataEnd})");
         }
+    }
+
+    /// <summary>
+    /// The format requires the tensors to cover the data section exactly, without holes. A byte that
+    /// belongs to no tensor is how a wrong header length shows: one byte short, and every tensor would
+    /// be read one byte early, giving plausible but wrong weights.
+    /// </summary>
+    private static void CheckCoverage(string path, IEnumerable<TensorInfo> tensors, long dataSectionLength)
+    {
+        long covered = 0;
+        foreach (TensorInfo tensor in tensors.Where(t => t.ByteLength > 0).OrderBy(t => t.DataBegin))
+        {
+            if (tensor.DataBegin != covered)
+                throw FormatErrors.Invalid(path,
+                    $"bytes [{covered}, {tensor.DataBegin}) of the data section belong to no tensor (before tensor '{tensor.Name}'); the header's offsets or its length field are wrong");
+            covered = tensor.DataEnd;
+        }
+        if (covered != dataSectionLength)
+            throw FormatErrors.Invalid(path,
+                $"the data section is {dataSectionLength} bytes but the tensors cover {covered}: {dataSectionLength - covered} byte(s) belong to no tensor; the header length field is wrong or the file has trailing data");
     }
 }

@@ -1,17 +1,17 @@
 using System.Buffers.Binary;
 using System.Text.Json;
+using Mistral.Gpu.Model.Files;
 
 namespace Mistral.Gpu.Model.Checkpoints;
 
 /// <summary>
-/// Writes safetensors files (used for logits dumps). The file is written to a temporary name in the
-/// same folder and renamed over the target only when complete, so a crash or a full disk never
-/// leaves a half-written file behind under the real name.
+/// Writes safetensors files (used for logits dumps) through <see cref="OutputFiles"/>: to a temporary
+/// name in the same folder, renamed over the target only when complete, and only ever as a regular file.
 /// </summary>
 public static class SafetensorsWriter
 {
     /// <summary>Writes <paramref name="tensors"/> to <paramref name="path"/> in the order given.</summary>
-    /// <param name="path">Target file; replaced if it exists.</param>
+    /// <param name="path">Target file; replaced if it is a regular file, refused if it is a folder, link or special file.</param>
     /// <param name="tensors">Tensors with distinct names.</param>
     /// <param name="metadata">Optional <c>__metadata__</c> strings.</param>
     public static void Write(string path, IEnumerable<SafetensorsTensorData> tensors, IReadOnlyDictionary<string, string>? metadata = null)
@@ -21,28 +21,15 @@ public static class SafetensorsWriter
         SafetensorsTensorData[] list = tensors.ToArray();
         byte[] header = BuildHeader(list, metadata);
 
-        string fullPath = System.IO.Path.GetFullPath(path);
-        string directory = System.IO.Path.GetDirectoryName(fullPath)!;
-        string temporary = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
-        try
+        OutputFiles.Write(path, "output file", stream =>
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                Span<byte> lengthField = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(lengthField, (ulong)header.Length);
-                stream.Write(lengthField);
-                stream.Write(header);
-                foreach (SafetensorsTensorData tensor in list)
-                    stream.Write(tensor.Data.Span);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, fullPath, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(temporary);
-            throw;
-        }
+            Span<byte> lengthField = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(lengthField, (ulong)header.Length);
+            stream.Write(lengthField);
+            stream.Write(header);
+            foreach (SafetensorsTensorData tensor in list)
+                stream.Write(tensor.Data.Span);
+        });
     }
 
     private static byte[] BuildHeader(SafetensorsTensorData[] tensors, IReadOnlyDictionary<string, string>? metadata)
@@ -90,21 +77,5 @@ public static class SafetensorsWriter
         buffer.GetBuffer().AsSpan(0, length).CopyTo(header);
         header.AsSpan(length).Fill((byte)' ');
         return header;
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-            // The original error matters more than a leftover temporary file.
-        }
-        catch (UnauthorizedAccessException)
-        {
-            // Same: keep the original exception.
-        }
     }
 }

@@ -108,6 +108,7 @@ public sealed class TextGenerator : IDisposable
             else
             {
                 Transformer.CopyToHost(logits, hostLogits!);
+                FiniteLogits.Check(hostLogits, Transformer.VocabSize, cached.Count - 1);
                 next = sampler.Sample(hostLogits);
             }
             if (stops.Contains(next)) { reason = StopReason.StopToken; stopToken = next; break; }

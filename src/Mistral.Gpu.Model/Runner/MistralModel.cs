@@ -11,7 +11,7 @@ namespace Mistral.Gpu.Model.Runner;
 /// </summary>
 public sealed class MistralModel : IDisposable
 {
-    private MistralModel(Accelerator accelerator, ModelConfig config, WeightFormat precision, int contextLength, int? deviceHeadDim)
+    private MistralModel(Accelerator accelerator, ModelConfig config, WeightFormat precision, int contextLength, int? deviceHeadDim, KvCacheFormat kvCache)
     {
         Accelerator = accelerator;
         Config = config;
@@ -25,7 +25,9 @@ public sealed class MistralModel : IDisposable
         Attention = config.SlidingWindow is { } w && w < contextLength
             ? new AttentionShape(config.NHeads, config.NKvHeads, headDim, CacheSlots: w, Window: w)
             : new AttentionShape(config.NHeads, config.NKvHeads, headDim, CacheSlots: contextLength, Window: int.MaxValue);
+        KvCacheBudget.Check(accelerator, config, Attention, kvCache, contextLength);
         Attention.Validate();
+        KvCache = kvCache;
     }
 
     /// <summary>The device the weights live on.</summary>
@@ -38,7 +40,7 @@ public sealed class MistralModel : IDisposable
     public WeightFormat Precision { get; }
 
     /// <summary>The KV cache format a <see cref="Transformer"/> of this model uses unless told otherwise (<see cref="ModelLoadOptions.KvCache"/>).</summary>
-    public KvCacheFormat KvCache { get; private init; }
+    public KvCacheFormat KvCache { get; }
 
     /// <summary>The most positions a sequence may occupy.</summary>
     public int ContextLength { get; }
@@ -100,12 +102,8 @@ public sealed class MistralModel : IDisposable
         ArgumentNullException.ThrowIfNull(checkpoint);
         options ??= new ModelLoadOptions();
         var config = checkpoint.Config;
-        int context = options.ContextLength ?? config.MaxSeqLen ?? (config.SlidingWindow is null
-            ? throw new InvalidDataException($"{checkpoint.Files.ConfigPath}: declares neither max_seq_len nor sliding_window; give the context length (--context).")
-            : MaxPositions);
-        if (context <= 0) throw new ArgumentOutOfRangeException(nameof(options), context, "The context length must be positive.");
-
-        var model = new MistralModel(accelerator, config, options.Precision, context, options.DeviceHeadDim) { KvCache = options.KvCache };
+        int context = ContextFor(checkpoint, options);
+        var model = new MistralModel(accelerator, config, options.Precision, context, options.DeviceHeadDim, options.KvCache);
         try
         {
             var source = new CheckpointWeights(model, checkpoint, options);
@@ -118,6 +116,30 @@ public sealed class MistralModel : IDisposable
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The context a load runs with: the option, else the config's maximum (which must be one the runner takes),
+    /// else 2^24 for a sliding-window model; a context past the config's maximum runs but is noted.
+    /// </summary>
+    private static int ContextFor(CheckpointReader checkpoint, ModelLoadOptions options)
+    {
+        var config = checkpoint.Config;
+        string file = checkpoint.Files.ConfigPath;
+        string key = checkpoint.Layout == CheckpointLayout.Native ? "max_seq_len" : "max_position_embeddings";
+        if (options.ContextLength is { } asked)
+        {
+            if (asked <= 0) throw new ArgumentOutOfRangeException(nameof(options), asked, "The context length must be positive.");
+            if (asked > config.MaxSeqLen)
+                options.Log?.Invoke($"a context of {asked} positions is longer than the {config.MaxSeqLen} that {file} declares ({key}); it runs (the cache {(config.SlidingWindow is { } w ? $"rotates over the {w}-position window" : "holds every position")}), but the model was not trained that far, so expect worse text past {config.MaxSeqLen}");
+            return asked;
+        }
+        if (config.MaxSeqLen is { } declared)
+            return declared <= MaxPositions ? declared
+                : throw new InvalidDataException($"{file}: field '{key}' is {declared}, above the {MaxPositions} positions this runner supports (fp32 positions stop being exact there); give a smaller context (--context N)");
+        return config.SlidingWindow is null
+            ? throw new InvalidDataException($"{file}: declares neither {key} nor sliding_window; give the context length (--context N)")
+            : MaxPositions;
     }
 
     /// <summary>
@@ -140,7 +162,7 @@ public sealed class MistralModel : IDisposable
         if (context <= 0) throw new ArgumentOutOfRangeException(nameof(options), context, "The context length must be positive.");
         if (!AttentionShape.SupportedHeadDims.Contains(config.HeadDim))
             throw new ArgumentException($"head_dim {config.HeadDim} is not one the attention kernels take ({string.Join(", ", AttentionShape.SupportedHeadDims)}).", nameof(config));
-        var model = new MistralModel(accelerator, config, options.Precision, context, config.HeadDim) { KvCache = options.KvCache };
+        var model = new MistralModel(accelerator, config, options.Precision, context, config.HeadDim, options.KvCache);
         try
         {
             model.Assemble(source, options);

@@ -23,6 +23,7 @@ public sealed class Transformer : IDisposable
     private readonly AttentionScratch attentionScratch;
     private readonly DeviceBuffer<int> tokenBuffer, argmaxBuffer;
     private readonly DeviceBuffer<float> x, n, delta, q, k, v, att, gate, up, hidden, logits;
+    private int lastPosition;
 
     /// <summary>Creates the cache and scratch buffers for <paramref name="model"/>.</summary>
     /// <param name="model">The loaded model.</param>
@@ -82,6 +83,7 @@ public sealed class Transformer : IDisposable
         if (tokens.Length > MaxChunk)
             throw new ArgumentException($"A chunk of {tokens.Length} tokens is longer than the {MaxChunk} this runner was sized for.", nameof(tokens));
         CheckTokens(tokens, startPos);
+        lastPosition = startPos + tokens.Length - 1;
         var c = model.Config;
         int T = tokens.Length, dim = c.Dim, headDim = model.Attention.HeadDim, qDim = c.NHeads * headDim, kvDim = c.NKvHeads * headDim;
         float eps = (float)c.NormEps;
@@ -181,19 +183,21 @@ public sealed class Transformer : IDisposable
             int len = Math.Min(size, tokens.Length - s);
             var rows = ForwardChunk(tokens.Slice(s, len), startPos + s, allRows: true);
             CopyToHost(rows, result.AsSpan(s * VocabSize, len * VocabSize));
+            FiniteLogits.Check(result.AsSpan(s * VocabSize, len * VocabSize), VocabSize, startPos + s);
         }
         return result;
     }
 
     /// <summary>The index of the largest logit in a row (lowest index wins ties), computed on the device.</summary>
     /// <param name="row">A <c>[1, vocab]</c> logits view from this runner.</param>
+    /// <exception cref="InvalidDataException">Every logit of the row is NaN (the activations overflowed).</exception>
     public int Argmax(BufferView<float> row)
     {
         using (Step(ForwardRole.Argmax, -1, 1, 0))
             MistralKernels.Argmax(acc, row, argmaxBuffer, 1, VocabSize);
         Span<int> result = stackalloc int[1];
         argmaxBuffer.CopyTo(result);
-        return result[0];
+        return result[0] >= 0 ? result[0] : throw FiniteLogits.AllNaN(lastPosition);
     }
 
     /// <summary>Copies a logits view to the host.</summary>

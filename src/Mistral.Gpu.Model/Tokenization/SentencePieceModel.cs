@@ -36,6 +36,9 @@ public sealed class SentencePieceModel
         EscapeWhitespaces = escapeWhitespaces;
     }
 
+    /// <summary>Largest tokenizer.model accepted: real ones are well under 10 MB.</summary>
+    public const long MaxBytes = 64L << 20;
+
     /// <summary>Where the model was read from (for messages).</summary>
     public string Source { get; }
 
@@ -78,12 +81,11 @@ public sealed class SentencePieceModel
     /// <summary>Reads and validates a <c>tokenizer.model</c> file.</summary>
     /// <param name="path">The file.</param>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="IOException">The path is a folder or a special file, or the file is larger than <see cref="MaxBytes"/>.</exception>
     /// <exception cref="InvalidDataException">The file is not a valid sentencepiece model.</exception>
     public static SentencePieceModel Load(string path)
     {
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"tokenizer model not found: {path}", path);
-        return Parse(File.ReadAllBytes(path), path);
+        return Parse(Files.FileKinds.ReadAllBytes(path, "tokenizer model", MaxBytes), path);
     }
 
     /// <summary>Reads and validates a serialized ModelProto from <paramref name="stream"/> (read to its end, not disposed).</summary>

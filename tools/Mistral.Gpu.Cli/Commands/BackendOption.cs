@@ -30,13 +30,13 @@ internal static class BackendOption
         }
         catch (BackendUnavailableException e)
         {
-            Console.Error.WriteLine(e.Message);
+            Console.Error.WriteLine($"error: --backend: {e.Message}");
             return UnavailableExitCode;
         }
         catch (ArgumentException e)
         {
             // Only a bad MISTRAL_GPU_BACKEND gets here (--backend is checked by the parser); say where it came from.
-            Console.Error.WriteLine($"{Accelerators.BackendVariable}: {e.Message.Replace($" (Parameter '{e.ParamName}')", "")}");
+            Console.Error.WriteLine($"error: {Accelerators.BackendVariable}: {e.Message.Replace($" (Parameter '{e.ParamName}')", "")}");
             return UnavailableExitCode;
         }
         using (accelerator) return body(accelerator);

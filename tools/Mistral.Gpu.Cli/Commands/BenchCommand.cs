@@ -28,12 +28,16 @@ internal static class BenchCommand
         var context = new Option<int>("--context") { Description = "Position of the main decode measurement", DefaultValueFactory = _ => 512 };
         var contexts = new Option<string>("--contexts") { Description = "Comma-separated contexts for the decode-speed sweep (empty: none)", DefaultValueFactory = _ => "512,4096,16384" };
         var profile = new Option<bool>("--profile") { Description = "Per-kernel breakdown of one decode step from device events" };
-        var json = new Option<FileInfo?>("--json") { Description = "Save the run as JSON, with charts beside it: FILE.decode.png/.svg (tokens/s against context) and, with --profile, FILE.roofline.png/.svg", HelpName = "FILE" };
+        var json = new Option<FileInfo?>("--json")
+        {
+            Description = "Save the run as JSON, with charts beside it: FILE.decode.png/.svg (tokens/s against context) and, with --profile, FILE.roofline.png/.svg; the folder must exist, and only regular files are written (a folder, device, pipe or symbolic link at a path is refused; links are not followed)",
+            HelpName = "FILE",
+        };
         var measure = new Option<bool>("--measure-bandwidth") { Description = "Measure read bandwidth even when the datasheet peak is known" };
         var probeMiB = new Option<int>("--probe-mib") { Description = "MiB read per bandwidth-probe launch (0: 512 on a CPU, 1024 on a GPU)" };
         var kvCache = ModelOptions.KvCache();
         var seed = new Option<int>("--seed") { Description = "Seed of the synthetic weights and prompt", DefaultValueFactory = _ => 1 };
-        var force = new Option<bool>("--force") { Description = "With --json, overwrite files that already exist" };
+        var force = new Option<bool>("--force") { Description = "With --json, replace files that already exist (regular files only)" };
         var backend = BackendOption.Create();
 
         var command = new Command("bench", "Prefill/decode tokens/s, memory, decode speed vs context, and a per-kernel roofline profile.");
@@ -58,7 +62,7 @@ internal static class BenchCommand
                 CheckCounts(parse.GetValue(prompt), parse.GetValue(decode), parse.GetValue(warmup), parse.GetValue(repetitions), parse.GetValue(context), sweep, parse.GetValue(probeMiB));
                 if (parse.GetValue(json) is { } file) BenchReport.CheckOutputs(file.FullName, parse.GetValue(profile), parse.GetValue(force));
             }
-            catch (ArgumentException e)
+            catch (Exception e) when (e is ArgumentException or IOException)
             {
                 return ModelOptions.ReportError(e);
             }

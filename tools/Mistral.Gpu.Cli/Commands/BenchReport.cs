@@ -1,5 +1,6 @@
 using System.Globalization;
 using Mistral.Gpu.Kernels;
+using Mistral.Gpu.Model.Files;
 using Mistral.Gpu.Roofline;
 using Mistral.Gpu.Roofline.Charts;
 using Spectre.Console;
@@ -79,33 +80,18 @@ internal static class BenchReport
     /// folder exists (it is never created), no path on the way is a regular file, and no file it
     /// would write exists yet unless <paramref name="force"/>.
     /// </summary>
-    /// <exception cref="ArgumentException">One sentence naming the path and what is wrong.</exception>
+    /// <exception cref="IOException">One sentence naming the path and what is wrong (a folder, link or special file is refused, see <see cref="OutputFiles"/>).</exception>
     public static void CheckOutputs(string path, bool profile, bool force)
     {
-        string full = Path.GetFullPath(path);
-        if (Directory.Exists(full)) throw new ArgumentException($"--json {full} is a folder; give the name of the file to write.");
-        string folder = Path.GetDirectoryName(full) ?? ".";
-        if (!Directory.Exists(folder))
-        {
-            for (string? up = folder; !string.IsNullOrEmpty(up); up = Path.GetDirectoryName(up))
-                if (File.Exists(up)) throw new ArgumentException($"--json {full}: {up} is a file, not a folder.");
-            throw new ArgumentException($"--json {full}: the folder {folder} does not exist; create it first.");
-        }
-        var outputs = OutputPaths(full, profile);
-        if (outputs.FirstOrDefault(Directory.Exists) is { } blocked)
-            throw new ArgumentException($"--json {full}: {blocked} is a folder, so the file cannot be written there.");
-        var existing = outputs.Where(File.Exists).ToList();
-        if (existing.Count > 0 && !force)
-            throw new ArgumentException(existing.Count == 1
-                ? $"--json: {existing[0]} already exists; pass --force to overwrite it."
-                : $"--json: {existing[0]} and {existing.Count - 1} more file(s) it writes already exist; pass --force to overwrite them.");
+        foreach (string output in OutputPaths(path, profile))
+            OutputFiles.CheckTarget(output, "--json", force);
     }
 
     /// <summary>Writes the JSON and the charts beside it, and with a profile the kernel table as Markdown/CSV.</summary>
     public static void Save(BenchRun run, string path)
     {
         // Not BenchRunFile.Save, which creates missing folders: the folder was checked to exist before the run.
-        File.WriteAllText(path, BenchRunFile.ToJson(run));
+        OutputFiles.WriteAllText(path, "--json", BenchRunFile.ToJson(run));
         AnsiConsole.MarkupLineInterpolated($"Saved [bold]{path}[/]");
         string stem = Path.Combine(Path.GetDirectoryName(path) ?? ".", Path.GetFileNameWithoutExtension(path));
         if (DecodeByContextChart.Create(run) is { } decode)
@@ -118,8 +104,8 @@ internal static class BenchReport
         var roofline = RooflineChart.Create($"Roofline of one decode step: {run.Device.Name} ({run.Device.Backend})", run.Peaks, profile.Kernels);
         var charts = ChartFiles.Save(roofline, stem + ".roofline");
         var report = new KernelReport { Device = run.Device, Peaks = run.Peaks, Kernels = profile.Kernels };
-        File.WriteAllText(stem + ".kernels.md", KernelReportFormats.ToMarkdown(report));
-        File.WriteAllText(stem + ".kernels.csv", KernelReportFormats.ToCsv(report));
+        OutputFiles.WriteAllText(stem + ".kernels.md", "--json", KernelReportFormats.ToMarkdown(report));
+        OutputFiles.WriteAllText(stem + ".kernels.csv", "--json", KernelReportFormats.ToCsv(report));
         AnsiConsole.MarkupLineInterpolated($"Saved [bold]{string.Join(" and ", charts)}[/] (roofline), {stem}.kernels.md and {stem}.kernels.csv");
     }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Mistral.Gpu.Model.Files;
 using Mistral.Gpu.Model.Generation;
 using Mistral.Gpu.Model.Runner;
 
@@ -12,10 +13,13 @@ namespace Mistral.Gpu.Cli.Commands;
 /// </summary>
 internal static class EvalCommand
 {
+    /// <summary>Largest text read: far more than any context scores, small enough to encode in seconds.</summary>
+    public const long MaxTextBytes = 64L << 20;
+
     public static Command Create()
     {
         var model = ModelOptions.Model(required: true);
-        var text = new Option<string>("--text") { Description = "A UTF-8 text file to score (encoded with BOS; cut to the context)", Required = true, HelpName = "FILE" };
+        var text = new Option<string>("--text") { Description = "A UTF-8 text file to score (a regular file of at most 64 MiB; encoded with BOS, cut to the context)", Required = true, HelpName = "FILE" };
         var runner = new ModelOptions.Runner();
         var against = new Option<string?>("--against") { Description = "Also run this precision (e.g. fp32) and compare the logits", HelpName = "fp32|fp16|int4" };
         var backend = BackendOption.Create();
@@ -24,10 +28,10 @@ internal static class EvalCommand
         command.SetAction(parse => ModelOptions.Run(parse, backend, accelerator =>
         {
             string path = parse.GetValue(text)!;
-            if (!File.Exists(path)) throw new FileNotFoundException($"text file not found: {path}", path);
+            byte[] bytes = FileKinds.ReadAllBytes(path, "--text", MaxTextBytes);
             string directory = ModelOptions.ResolveDirectory(parse.GetValue(model));
             var tokenizer = ModelOptions.LoadTokenizer(directory);
-            int[] ids = tokenizer.Encode(File.ReadAllText(path), addBos: true);
+            int[] ids = tokenizer.Encode(System.Text.Encoding.UTF8.GetString(bytes), addBos: true);
             string chosen = parse.GetValue(runner.Precision)!;
             string? reference = parse.GetValue(against);
             using var loaded = runner.Load(parse, accelerator, directory);
@@ -37,6 +41,10 @@ internal static class EvalCommand
                 Console.Error.WriteLine($"note: the text has {ids.Length} tokens; scoring the first {loaded.ContextLength} (the context)");
                 ids = ids[..loaded.ContextLength];
             }
+            if (ids.Length < 2)
+                throw new ArgumentException(loaded.ContextLength < 2
+                    ? $"--context must be at least 2 for eval (scoring needs two tokens), got {loaded.ContextLength}"
+                    : $"--text {path} has no text to score: it needs at least one token after BOS");
             using var pass = new Transformer(loaded);
             using var referencePass = referenceModel is null ? null : new Transformer(referenceModel);
             var result = TextEvaluation.Evaluate(pass, referencePass, ids);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Mistral.Gpu.Model.Checkpoints;
+using Mistral.Gpu.Model.Files;
 using Mistral.Gpu.Model.Runner;
 using Mistral.Gpu.Model.Sampling;
 
@@ -20,8 +21,13 @@ internal static class LogitsCommand
         var model = ModelOptions.Model(required: true);
         var tokens = new Option<string>("--tokens") { Description = "Comma-separated token ids, e.g. 1,2,3", Required = true, HelpName = "IDS" };
         var decode = new Option<int>("--decode") { Description = "Greedy decode steps after the prompt", DefaultValueFactory = _ => 0, HelpName = "N" };
-        var output = new Option<string>("--out", "-o") { Description = "The safetensors file to write", Required = true, HelpName = "FILE" };
-        var force = new Option<bool>("--force") { Description = "Overwrite --out if it exists" };
+        var output = new Option<string>("--out", "-o")
+        {
+            Description = "The safetensors file to write; its folder must exist. Only regular files are written: a folder, device, pipe or symbolic link at the path is refused (links are not followed)",
+            Required = true,
+            HelpName = "FILE",
+        };
+        var force = new Option<bool>("--force") { Description = "Replace --out if it is an existing regular file" };
         var runner = new ModelOptions.Runner(withContext: false);
         var backend = BackendOption.Create();
         var command = new Command("logits", "Write the logits of a token sequence (and of a greedy decode) to a safetensors file.")
@@ -32,8 +38,7 @@ internal static class LogitsCommand
         command.SetAction(parse => ModelOptions.Run(parse, backend, accelerator =>
         {
             string path = parse.GetValue(output)!;
-            if (File.Exists(path) && !parse.GetValue(force))
-                throw new IOException($"{path} already exists; pass --force to overwrite it");
+            OutputFiles.CheckTarget(path, "--out", parse.GetValue(force));
             int[] ids = ParseTokens(parse.GetValue(tokens)!);
             int steps = parse.GetValue(decode);
             if (steps < 0) throw new ArgumentException($"--decode must be 0 or more, got {steps}");
@@ -57,6 +62,7 @@ internal static class LogitsCommand
                 ["device"] = accelerator.Info.Name,
                 ["precision"] = Precision.Name(loaded.Precision),
             };
+            OutputFiles.CheckTarget(path, "--out", parse.GetValue(force));
             SafetensorsWriter.Write(path, tensors, metadata);
             Console.Error.WriteLine($"wrote {path}: prefill_logits [{ids.Length}, {loaded.Config.VocabSize}]" + (steps > 0 ? $", decode_tokens [{steps}], decode_logits [{steps}, {loaded.Config.VocabSize}]" : ""));
             return 0;
@@ -70,7 +76,7 @@ internal static class LogitsCommand
     /// </summary>
     public static (float[] Prefill, int[] DecodeTokens, float[] DecodeLogits) Compute(MistralModel model, int[] ids, int steps)
     {
-        if (ids.Length + steps > model.ContextLength)
+        if ((long)ids.Length + steps > model.ContextLength)
             throw new ArgumentException($"--tokens ({ids.Length}) plus --decode ({steps}) exceed the model's context of {model.ContextLength} positions");
         int vocab = model.Config.VocabSize;
         using var transformer = new Transformer(model, maxChunk: ids.Length);
@@ -85,6 +91,7 @@ internal static class LogitsCommand
             var row = transformer.Decode(decodeTokens[k], ids.Length + k);
             var destination = decodeLogits.AsSpan(k * vocab, vocab);
             Transformer.CopyToHost(row, destination);
+            FiniteLogits.Check(destination, vocab, ids.Length + k);
             last = destination;
         }
         return (prefill, decodeTokens, decodeLogits);
@@ -93,12 +100,15 @@ internal static class LogitsCommand
     /// <summary>Parses "1,2,3"; a malformed entry is named in the error.</summary>
     public static int[] ParseTokens(string text)
     {
-        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length == 0) throw new ArgumentException("--tokens is empty; give comma-separated ids such as 1,2,3");
+        if (string.IsNullOrWhiteSpace(text)) throw new ArgumentException("--tokens is empty; give comma-separated ids such as 1,2,3");
+        // Empty entries ("1,,2", "1,2,") are refused like --stop refuses them: a missing id is a typo, not nothing.
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
         var ids = new int[parts.Length];
         for (int i = 0; i < parts.Length; i++)
             if (!int.TryParse(parts[i], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out ids[i]))
-                throw new ArgumentException($"--tokens: '{parts[i]}' is not an integer token id");
+                throw new ArgumentException(parts[i].Length == 0
+                    ? $"--tokens: entry {i + 1} of '{text}' is empty; give comma-separated ids such as 1,2,3"
+                    : $"--tokens: '{parts[i]}' is not an integer token id");
         return ids;
     }
 }

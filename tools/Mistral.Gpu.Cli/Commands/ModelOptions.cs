@@ -2,6 +2,7 @@ using System.CommandLine;
 using Mistral.Gpu.Model.Generation;
 using Mistral.Gpu.Kernels;
 using Mistral.Gpu.Model.Checkpoints;
+using Mistral.Gpu.Model.Files;
 using Mistral.Gpu.Model.Runner;
 using Mistral.Gpu.Model.Sampling;
 using Mistral.Gpu.Model.Tokenization;
@@ -72,7 +73,7 @@ internal static class ModelOptions
         /// <summary>The model in <paramref name="directory"/> as the options ask (or at <paramref name="precision"/> and an fp32 cache, for a reference run).</summary>
         public MistralModel Load(ParseResult parse, Accelerator accelerator, string directory, string? precision = null) =>
             ModelOptions.Load(accelerator, directory, precision ?? parse.GetValue(Precision)!, Context is null ? null : parse.GetValue(Context),
-                precision is null ? parse.GetValue(KvCache)! : "fp32");
+                precision is null ? parse.GetValue(KvCache)! : "fp32", precision is null ? "--precision" : "--against");
     }
 
     /// <summary>What generate and chat run: the tokenizer, the loaded model and a generator stopping where the options say.</summary>
@@ -152,14 +153,32 @@ internal static class ModelOptions
         {
             string[] texts = parse.GetValue(StopText) ?? [];
             if (texts.Any(string.IsNullOrEmpty)) throw new ArgumentException("--stop-text must not be empty.");
-            return new SamplingOptions(
+            var options = new SamplingOptions(
                 Temperature: parse.GetValue(Temperature),
                 TopK: parse.GetValue(TopK),
                 TopP: parse.GetValue(TopP),
                 Seed: parse.GetValue(Seed),
                 MaxTokens: parse.GetValue(MaxTokens),
-                StopTexts: texts.Length > 0 ? texts : null).Validate();
+                StopTexts: texts.Length > 0 ? texts : null);
+            try
+            {
+                return options.Validate();
+            }
+            catch (ArgumentException e) when (e.ParamName is { } name && OptionOf(name) is { } option)
+            {
+                // The library names its properties (TopP); the user typed an option (--top-p).
+                throw new ArgumentException(option.Name + Describe(e)[name.Length..], e);
+            }
         }
+
+        private Option? OptionOf(string property) => property switch
+        {
+            nameof(SamplingOptions.Temperature) => Temperature,
+            nameof(SamplingOptions.TopK) => TopK,
+            nameof(SamplingOptions.TopP) => TopP,
+            nameof(SamplingOptions.MaxTokens) => MaxTokens,
+            _ => null,
+        };
 
         /// <summary>The <c>--stop</c> ids, as written (the vocabulary is checked by <see cref="StopTokens"/>).</summary>
         /// <exception cref="ArgumentException">A value that is not a list of whole numbers.</exception>
@@ -199,16 +218,24 @@ internal static class ModelOptions
     {
         string directory = string.IsNullOrEmpty(given) ? DefaultModelDirectory : given;
         if (!Directory.Exists(directory))
-            throw new DirectoryNotFoundException($"model folder not found: {directory}");
+            throw new DirectoryNotFoundException($"--model: model folder not found: '{directory}'");
         return directory;
     }
 
-    /// <summary>Loads the tokenizer of a model folder (<c>tokenizer.model</c>).</summary>
+    /// <summary>
+    /// Loads the tokenizer of a model folder (<c>tokenizer.model</c>) and checks that it fits the folder's
+    /// config, naming both files when the vocabularies differ (before any weight is read).
+    /// </summary>
     public static SentencePieceTokenizer LoadTokenizer(string directory)
     {
         string path = Path.Combine(directory, "tokenizer.model");
-        if (!File.Exists(path)) throw new FileNotFoundException($"tokenizer not found: {path}", path);
-        return SentencePieceTokenizer.Load(path);
+        FileKinds.RequireRegular(path, "tokenizer");
+        var tokenizer = SentencePieceTokenizer.Load(path);
+        var files = CheckpointFiles.Detect(directory);
+        var config = files.Layout == CheckpointLayout.Native ? ModelConfigReader.ReadNative(files.ConfigPath) : ModelConfigReader.ReadHuggingFace(files.ConfigPath);
+        if (tokenizer.VocabSize != config.VocabSize)
+            throw new InvalidDataException($"{path}: the tokenizer has {tokenizer.VocabSize} pieces but {files.ConfigPath} declares vocab_size {config.VocabSize}; the tokenizer belongs to another model");
+        return tokenizer;
     }
 
     /// <summary>
@@ -216,19 +243,26 @@ internal static class ModelOptions
     /// <paramref name="kvCache"/> format (fp32 or fp16); notes go to stderr, and a big checkpoint shows a progress bar
     /// when stderr is a terminal.
     /// </summary>
-    public static MistralModel Load(Accelerator accelerator, string directory, string precision, int? context, string kvCache = "fp32")
+    public static MistralModel Load(Accelerator accelerator, string directory, string precision, int? context, string kvCache = "fp32", string precisionOption = "--precision")
     {
         if (context is <= 0 or > MistralModel.MaxPositions)
             throw new ArgumentException($"--context must be a number of positions from 1 to {MistralModel.MaxPositions}, got {context}.");
+        // The library speaks of its option type; the user typed an option.
+        KvCacheFormat cacheFormat;
+        WeightFormat weightFormat;
+        try { cacheFormat = KvCacheFormats.Parse(kvCache); }
+        catch (ArgumentException e) { throw new ArgumentException("--kv-cache: " + Describe(e), e); }
+        try { weightFormat = global::Mistral.Gpu.Model.Runner.Precision.Parse(precision); }
+        catch (ArgumentException e) { throw new ArgumentException($"{precisionOption}: " + Describe(e), e); }
         var files = CheckpointFiles.Detect(directory);
         long bytes = files.WeightPaths.Sum(p => new FileInfo(p).Length);
         var options = new ModelLoadOptions
         {
-            Precision = global::Mistral.Gpu.Model.Runner.Precision.Parse(precision),
-            KvCache = KvCacheFormats.Parse(kvCache),
+            Precision = weightFormat,
+            KvCache = cacheFormat,
             ContextLength = context,
             Files = files,
-            Log = line => Console.Error.WriteLine(line),
+            Log = line => Console.Error.WriteLine($"note: {line}"),
         };
         if (bytes < ProgressBarBytes || Console.IsErrorRedirected)
             return MistralModel.Load(accelerator, directory, options);

@@ -1,54 +1,39 @@
 using Mistral.Gpu.Model.Tokenization;
+using Xunit.Abstractions;
 
-namespace Mistral.Gpu.Model.Tests;
+namespace Mistral.Gpu.Fuzz.Tests;
 
 /// <summary>
-/// Corrupts the shipped tokenizer.model thousands of ways (fixed seed): loading, encoding and
-/// decoding must either work or fail with InvalidDataException, never an index/null/overflow error
-/// or a hang.
+/// Corrupts the shipped tokenizer.model thousands of ways (fixed seed): loading, encoding and decoding
+/// must either work or fail with the tokenizer's public error contract (a clean error naming the file,
+/// <see cref="CleanFailure"/>), never an index/null/overflow error or a hang. Only that contract is
+/// asserted, not how the protobuf is parsed, so the suite holds for any implementation behind the type.
 /// </summary>
-public class TokenizerModelFuzzTests
+public sealed class TokenizerModelFuzzTests(ITestOutputHelper output)
 {
-    private const int Iterations = 2000;
+    private const int Cases = 2000;
 
     [Fact]
-    public async Task Corrupted_models_fail_cleanly()
+    public void Corrupted_models_are_loaded_or_refused_cleanly()
     {
         byte[] original = File.ReadAllBytes(Path.Combine(SharedData.Stories260k, "tokenizer.model"));
-        // A TimeoutException here means some corrupted model made the parser or encoder hang.
-        (int loaded, int rejected) = await Task.Run(() => Fuzz(original)).WaitAsync(TimeSpan.FromMinutes(3));
-        Assert.Equal(Iterations, loaded + rejected);
-        Assert.True(rejected > Iterations / 4, $"only {rejected} of {Iterations} corruptions were rejected");
-    }
-
-    private static (int Loaded, int Rejected) Fuzz(byte[] original)
-    {
-        var random = new Random(1234567);
+        var random = FuzzSeed.For(2);
+        var tally = new FuzzTally("tokenizer.model bytes", output);
         using var dir = new TempDirectory();
         string path = dir.File("tokenizer.model");
-        int loaded = 0, rejected = 0;
-        for (int i = 0; i < Iterations; i++)
+        for (int i = 0; i < Cases; i++)
         {
             File.WriteAllBytes(path, Corrupt(original, random));
-            try
+            tally.Count(CleanFailure.Check(i, path, () =>
             {
                 SentencePieceTokenizer tokenizer = SentencePieceTokenizer.Load(path);
                 int[] ids = tokenizer.Encode("Once upon a time, café 😀  x", addBos: tokenizer.BosId >= 0);
                 tokenizer.Decode(ids);
                 tokenizer.Decode(Enumerable.Range(0, tokenizer.VocabSize).ToArray());
-                loaded++;
-            }
-            catch (InvalidDataException e)
-            {
-                Assert.Contains(path, e.Message);
-                rejected++;
-            }
-            catch (Exception e)
-            {
-                Assert.Fail($"iteration {i}: {e.GetType().Name} instead of InvalidDataException: {e}");
-            }
+            }));
         }
-        return (loaded, rejected);
+        tally.Report(Cases);
+        Assert.True(tally.Of(CleanFailure.Refused) > Cases / 4, $"only {tally.Of(CleanFailure.Refused)} of {Cases} corruptions were refused");
     }
 
     private static byte[] Corrupt(byte[] original, Random random)
