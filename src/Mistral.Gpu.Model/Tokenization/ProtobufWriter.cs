@@ -1,0 +1,52 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Mistral.Gpu.Model.Tokenization;
+
+/// <summary>Writes the protobuf wire format: the few field kinds a sentencepiece ModelProto uses.</summary>
+internal sealed class ProtobufWriter
+{
+    private readonly MemoryStream _bytes = new();
+
+    public byte[] ToArray() => _bytes.ToArray();
+
+    public ProtobufWriter Varint(int field, long value)
+    {
+        Key(field, ProtobufReader.WireVarint);
+        WriteVarint(unchecked((ulong)value));
+        return this;
+    }
+
+    public ProtobufWriter Float(int field, float value)
+    {
+        Key(field, ProtobufReader.WireFixed32);
+        Span<byte> bytes = stackalloc byte[4];
+        BinaryPrimitives.WriteSingleLittleEndian(bytes, value);
+        _bytes.Write(bytes);
+        return this;
+    }
+
+    public ProtobufWriter String(int field, string value) => Bytes(field, Encoding.UTF8.GetBytes(value));
+
+    public ProtobufWriter Message(int field, ProtobufWriter message) => Bytes(field, message.ToArray());
+
+    private ProtobufWriter Bytes(int field, byte[] value)
+    {
+        Key(field, ProtobufReader.WireLengthDelimited);
+        WriteVarint((ulong)value.Length);
+        _bytes.Write(value);
+        return this;
+    }
+
+    private void Key(int field, int wire) => WriteVarint((ulong)((field << 3) | wire));
+
+    private void WriteVarint(ulong value)
+    {
+        while (value >= 0x80)
+        {
+            _bytes.WriteByte((byte)(value | 0x80));
+            value >>= 7;
+        }
+        _bytes.WriteByte((byte)value);
+    }
+}
