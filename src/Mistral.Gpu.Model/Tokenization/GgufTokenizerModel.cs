@@ -5,14 +5,15 @@ namespace Mistral.Gpu.Model.Tokenization;
 
 /// <summary>
 /// The tokenizer inside a GGUF file, as the <c>tokenizer.model</c> it was converted from: the
-/// <c>tokenizer.ggml.*</c> metadata (tokens, scores, token types, BOS/EOS/UNK ids, space prefix) written back as a
+/// <c>tokenizer.ggml.*</c> metadata (tokens, scores, token types, BOS/EOS/UNK ids, space prefix, whitespace collapsing) written back as a
 /// sentencepiece ModelProto and loaded through the tokenizer's own bytes factory, so whichever implementation sits
 /// behind <see cref="SentencePieceTokenizer"/> reads it exactly as it reads the file Mistral ships.
 /// </summary>
 /// <remarks>
 /// ggml's token types are sentencepiece's piece types (1 normal, 2 unknown, 3 control, 4 user-defined, 5 unused,
 /// 6 byte). What GGUF does not carry is filled in as Llama's and Mistral's tokenizer.model have it: BPE, the
-/// identity normaliser, no whitespace collapsing, byte fallback when byte pieces are present.
+/// identity normaliser, byte fallback when byte pieces are present, and no whitespace collapsing unless
+/// <c>tokenizer.ggml.remove_extra_whitespaces</c> asks for it (llama.cpp's key; Mistral's tokenizer.model sets it false).
 /// </remarks>
 public static class GgufTokenizerModel
 {
@@ -60,7 +61,7 @@ public static class GgufTokenizerModel
         proto.Message(3, new ProtobufWriter()
             .String(1, "identity")
             .Varint(3, metadata.OptionalBool("tokenizer.ggml.add_space_prefix") ?? true ? 1 : 0)
-            .Varint(4, 0)
+            .Varint(4, metadata.OptionalBool("tokenizer.ggml.remove_extra_whitespaces") ?? false ? 1 : 0)
             .Varint(5, 1));
         return proto.ToArray();
     }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Mistral.Gpu.Model.Generation;
 using Mistral.Gpu.Kernels;
 using Mistral.Gpu.Model.Checkpoints;
+using Mistral.Gpu.Model.Checkpoints.Gguf;
 using Mistral.Gpu.Model.Runner;
 using Mistral.Gpu.Model.Sampling;
 using Mistral.Gpu.Model.Tokenization;
@@ -27,9 +28,9 @@ internal static class ModelOptions
 
     public static Option<string?> Model(bool required = false) => new("--model", "-m")
     {
-        Description = required ? "Model folder (params.json + consolidated.safetensors, or config.json + model*.safetensors, and tokenizer.model)"
-                               : "Model folder (default: the shipped stories260k)",
-        HelpName = "DIR",
+        Description = required ? "Model folder (params.json + consolidated.safetensors, or config.json + model*.safetensors, and tokenizer.model) or a .gguf file"
+                               : "Model folder or .gguf file (default: the shipped stories260k)",
+        HelpName = "PATH",
         Required = required,
     };
 
@@ -194,22 +195,12 @@ internal static class ModelOptions
         }
     }
 
-    /// <summary>The model folder: the option's value, or the shipped default; it must exist.</summary>
-    public static string ResolveDirectory(string? given)
-    {
-        string directory = string.IsNullOrEmpty(given) ? DefaultModelDirectory : given;
-        if (!Directory.Exists(directory))
-            throw new DirectoryNotFoundException($"model folder not found: {directory}");
-        return directory;
-    }
+    /// <summary>The model folder or .gguf file: the option's value, or the shipped default; it must exist.</summary>
+    public static string ResolveDirectory(string? given) =>
+        ModelPath.Check(string.IsNullOrEmpty(given) ? DefaultModelDirectory : given);
 
-    /// <summary>Loads the tokenizer of a model folder (<c>tokenizer.model</c>).</summary>
-    public static SentencePieceTokenizer LoadTokenizer(string directory)
-    {
-        string path = Path.Combine(directory, "tokenizer.model");
-        if (!File.Exists(path)) throw new FileNotFoundException($"tokenizer not found: {path}", path);
-        return SentencePieceTokenizer.Load(path);
-    }
+    /// <summary>Loads the tokenizer of a model folder (<c>tokenizer.model</c>, or v0.3's <c>tokenizer.model.v3</c>) or of a .gguf file.</summary>
+    public static SentencePieceTokenizer LoadTokenizer(string directory) => ModelTokenizer.Load(directory);
 
     /// <summary>
     /// Loads the model in <paramref name="directory"/> onto <paramref name="accelerator"/>, its Transformers using the
@@ -220,8 +211,8 @@ internal static class ModelOptions
     {
         if (context is <= 0 or > MistralModel.MaxPositions)
             throw new ArgumentException($"--context must be a number of positions from 1 to {MistralModel.MaxPositions}, got {context}.");
-        var files = CheckpointFiles.Detect(directory);
-        long bytes = files.WeightPaths.Sum(p => new FileInfo(p).Length);
+        var files = GgufCheckpoint.IsGgufPath(directory) ? null : CheckpointFiles.Detect(directory);
+        long bytes = files?.WeightPaths.Sum(p => new FileInfo(p).Length) ?? new FileInfo(directory).Length;
         var options = new ModelLoadOptions
         {
             Precision = global::Mistral.Gpu.Model.Runner.Precision.Parse(precision),
