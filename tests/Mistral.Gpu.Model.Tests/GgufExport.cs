@@ -26,24 +26,35 @@ public static class GgufExport
         return writer;
     }
 
-    public static GgufWriter Metadata(ModelConfig c)
+    /// <summary>The llama.* metadata of <paramref name="c"/>, as llama.cpp's converter writes it, leaving out <paramref name="without"/>.</summary>
+    public static GgufWriter Metadata(ModelConfig c, string? without = null)
     {
-        var writer = new GgufWriter()
-            .String("general.architecture", "llama")
-            .String("general.name", "test")
-            .UInt32("llama.context_length", (uint)(c.MaxSeqLen ?? 4096))
-            .UInt32("llama.embedding_length", (uint)c.Dim)
-            .UInt32("llama.block_count", (uint)c.NLayers)
-            .UInt32("llama.feed_forward_length", (uint)c.HiddenDim)
-            .UInt32("llama.attention.head_count", (uint)c.NHeads)
-            .UInt32("llama.attention.head_count_kv", (uint)c.NKvHeads)
-            .UInt32("llama.attention.key_length", (uint)c.HeadDim)
-            .UInt32("llama.rope.dimension_count", (uint)c.HeadDim)
-            .Float32("llama.rope.freq_base", (float)c.RopeTheta)
-            .Float32("llama.attention.layer_norm_rms_epsilon", (float)c.NormEps)
-            .UInt32("llama.vocab_size", (uint)c.VocabSize);
-        if (c.SlidingWindow is { } window) writer.UInt32("llama.attention.sliding_window", (uint)window);
+        var writer = new GgufWriter();
+        foreach (var (key, value) in Entries(c).Where(e => e.Key != without))
+        {
+            if (value is string s) writer.String(key, s);
+            else if (value is float f) writer.Float32(key, f);
+            else writer.UInt32(key, (uint)value);
+        }
         return writer;
+    }
+
+    private static IEnumerable<(string Key, object Value)> Entries(ModelConfig c)
+    {
+        yield return ("general.architecture", "llama");
+        yield return ("general.name", "test");
+        yield return ("llama.context_length", (uint)(c.MaxSeqLen ?? 4096));
+        yield return ("llama.embedding_length", (uint)c.Dim);
+        yield return ("llama.block_count", (uint)c.NLayers);
+        yield return ("llama.feed_forward_length", (uint)c.HiddenDim);
+        yield return ("llama.attention.head_count", (uint)c.NHeads);
+        yield return ("llama.attention.head_count_kv", (uint)c.NKvHeads);
+        yield return ("llama.attention.key_length", (uint)c.HeadDim);
+        yield return ("llama.rope.dimension_count", (uint)c.HeadDim);
+        yield return ("llama.rope.freq_base", (float)c.RopeTheta);
+        yield return ("llama.attention.layer_norm_rms_epsilon", (float)c.NormEps);
+        yield return ("llama.vocab_size", (uint)c.VocabSize);
+        if (c.SlidingWindow is { } window) yield return ("llama.attention.sliding_window", (uint)window);
     }
 
     public static void Tokenizer(GgufWriter writer, SentencePieceTokenizer tokenizer)

@@ -47,7 +47,7 @@ internal ref struct GgufCursor(ReadOnlySpan<byte> data, string path)
     {
         ulong count = U64(field);
         if (count > (ulong)(Remaining / Math.Max(minBytesEach, 1)))
-            throw FormatErrors.Invalid(path, $"{field} is {count}, more than the {Remaining} bytes left in the file can hold");
+            throw FormatErrors.Invalid(path, $"{field} is {count}, more than the {Remaining} bytes left in the file can hold (the file is truncated or the count is corrupt)");
         return (int)count;
     }
 
