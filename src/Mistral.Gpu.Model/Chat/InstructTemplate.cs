@@ -9,10 +9,14 @@ namespace Mistral.Gpu.Model.Chat;
 /// happens to read "&lt;s&gt;" is tokenized as ordinary characters, so a user cannot forge control tokens.
 /// Each segment is tokenized on its own (with the tokenizer's dummy-prefix space), as mistral-common does.
 /// A system prompt is prepended to the first user message, separated by a blank line.
+/// With a v3 tokenizer (Mistral 7B v0.3's <c>tokenizer.model.v3</c>, whose <c>[INST]</c> and <c>[/INST]</c> are
+/// control pieces) a user turn is <c>[INST]</c> as its id, the message tokenized on its own, then <c>[/INST]</c> as
+/// its id, as mistral-common's v3 tokenizer builds it: typed text "[INST]" stays ordinary characters there too.
 /// </summary>
 public sealed class InstructTemplate
 {
     private readonly SentencePieceTokenizer _tokenizer;
+    private readonly (int Begin, int End)? _controlIds;
 
     /// <summary>Creates the template over <paramref name="tokenizer"/>.</summary>
     /// <param name="tokenizer">A tokenizer with BOS and EOS ids.</param>
@@ -22,7 +26,14 @@ public sealed class InstructTemplate
         if (tokenizer.BosId < 0 || tokenizer.EosId < 0)
             throw new ArgumentException("the instruct format needs a tokenizer with BOS and EOS ids", nameof(tokenizer));
         _tokenizer = tokenizer;
+        _controlIds = ControlId(tokenizer, "[INST]") is { } begin && ControlId(tokenizer, "[/INST]") is { } end ? (begin, end) : null;
     }
+
+    /// <summary>True when the tokenizer has <c>[INST]</c> / <c>[/INST]</c> as control tokens (v3), which the template then inserts as ids.</summary>
+    public bool UsesControlTokens => _controlIds is not null;
+
+    private static int? ControlId(SentencePieceTokenizer tokenizer, string piece) =>
+        tokenizer.TryGetId(piece, out int id) && tokenizer.IsControl(id) ? id : null;
 
     /// <summary>The text a user turn becomes before tokenization.</summary>
     /// <param name="content">The user's message (with any system prompt already prepended).</param>
@@ -59,7 +70,14 @@ public sealed class InstructTemplate
             if (message.Role == ChatRole.User)
             {
                 string content = i == start && !string.IsNullOrEmpty(system) ? $"{system}\n\n{message.Content}" : message.Content;
-                ids.AddRange(_tokenizer.Encode(UserSegment(content), addBos: false));
+                if (_controlIds is var (begin, end))
+                {
+                    ids.Add(begin);
+                    ids.AddRange(_tokenizer.Encode(content, addBos: false));
+                    ids.Add(end);
+                }
+                else
+                    ids.AddRange(_tokenizer.Encode(UserSegment(content), addBos: false));
             }
             else
             {
