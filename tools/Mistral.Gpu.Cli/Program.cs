@@ -14,6 +14,7 @@ Command[] commands =
     ChatCommand.Create(),
     LogitsCommand.Create(),
     EvalCommand.Create(),
+    ToolsCommand.Create(),
 ];
 
 var root = new RootCommand("mistral-gpu: Mistral-architecture models on CUDA, OpenCL or the CPU, with kernels written in C#.");

@@ -41,29 +41,21 @@ public static class GgufTokenizerModel
         CheckLength(path, "tokenizer.ggml.scores", scores?.Length, tokens.Length);
         CheckLength(path, "tokenizer.ggml.token_type", types?.Length, tokens.Length);
 
-        var proto = new ProtobufWriter();
-        bool hasBytes = false;
+        var pieces = new VocabularyPiece[tokens.Length];
         for (int id = 0; id < tokens.Length; id++)
         {
             int type = types?[id] ?? (int)SentencePieceType.Normal;
             if (type is < (int)SentencePieceType.Normal or > (int)SentencePieceType.Byte)
                 throw FormatErrors.Invalid(path, $"metadata 'tokenizer.ggml.token_type'[{id}] is {type}, not a token type (1 to 6)");
-            hasBytes |= type == (int)SentencePieceType.Byte;
-            proto.Message(1, new ProtobufWriter().String(1, tokens[id]).Float(2, scores?[id] ?? 0f).Varint(3, type));
+            pieces[id] = new VocabularyPiece(tokens[id], scores?[id] ?? 0f, (SentencePieceType)type);
         }
-        proto.Message(2, new ProtobufWriter()
-            .Varint(3, (int)SentencePieceModelType.Bpe)
-            .Varint(35, hasBytes ? 1 : 0)
-            .Varint(40, TokenId(metadata, "tokenizer.ggml.unknown_token_id", 0, tokens.Length))
-            .Varint(41, TokenId(metadata, "tokenizer.ggml.bos_token_id", 1, tokens.Length))
-            .Varint(42, TokenId(metadata, "tokenizer.ggml.eos_token_id", 2, tokens.Length))
-            .Varint(43, TokenId(metadata, "tokenizer.ggml.padding_token_id", -1, tokens.Length)));
-        proto.Message(3, new ProtobufWriter()
-            .String(1, "identity")
-            .Varint(3, metadata.OptionalBool("tokenizer.ggml.add_space_prefix") ?? true ? 1 : 0)
-            .Varint(4, metadata.OptionalBool("tokenizer.ggml.remove_extra_whitespaces") ?? false ? 1 : 0)
-            .Varint(5, 1));
-        return proto.ToArray();
+        return SentencePieceModelWriter.Write(pieces,
+            unkId: TokenId(metadata, "tokenizer.ggml.unknown_token_id", 0, tokens.Length),
+            bosId: TokenId(metadata, "tokenizer.ggml.bos_token_id", 1, tokens.Length),
+            eosId: TokenId(metadata, "tokenizer.ggml.eos_token_id", 2, tokens.Length),
+            padId: TokenId(metadata, "tokenizer.ggml.padding_token_id", -1, tokens.Length),
+            addDummyPrefix: metadata.OptionalBool("tokenizer.ggml.add_space_prefix") ?? true,
+            removeExtraWhitespaces: metadata.OptionalBool("tokenizer.ggml.remove_extra_whitespaces") ?? false);
     }
 
     private static void CheckLength(string path, string key, int? length, int tokens)

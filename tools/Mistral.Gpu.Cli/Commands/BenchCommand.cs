@@ -40,6 +40,7 @@ internal static class BenchCommand
         foreach (var option in new Option[] { model, backend, weights, prompt, decode, warmup, repetitions, context, contexts, kvCache, profile, json, force, measure, probeMiB, seed })
             command.Options.Add(option);
         command.Subcommands.Add(BenchCompareCommand.Create());
+        command.Subcommands.Add(BenchLoadCommand.Create());
         command.SetAction(parse =>
         {
             // Everything the user typed is checked before a device is opened or a weight is made:
