@@ -43,11 +43,12 @@ internal static class ToolsCommand
                 };
                 string directory = parse.GetValue(output)!;
                 long total = SyntheticCheckpoint.WeightBytes(config);
-                Console.Error.WriteLine($"writing {name} ({total / 1e9:F2} GB of bf16 weights, {chosen}) to {directory}");
                 var clock = Stopwatch.StartNew();
                 int lastPercent = -1;
                 SyntheticCheckpoint.Write(directory, config, chosen, parse.GetValue(seed), (done, all) =>
                 {
+                    // Printed once the folder and disk are checked, so a refusal stays one line.
+                    if (lastPercent < 0) Console.Error.WriteLine($"writing {name} ({total / 1e9:F2} GB of bf16 weights, {chosen}) to {directory}");
                     int percent = (int)(100 * done / all);
                     if (percent / 10 != lastPercent / 10) Console.Error.WriteLine($"  {percent,3} % ({done / 1e9:F2} GB, {clock.Elapsed.TotalSeconds:F0} s)");
                     lastPercent = percent;
