@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using Mistral.Gpu.Extensions.AI.Generation;
 using Mistral.Gpu.Extensions.AI.Prompting;
+using Mistral.Gpu.Model.Checkpoints;
 using Mistral.Gpu.Model.Generation;
 using Mistral.Gpu.Model.Runner;
 using Mistral.Gpu.Model.Tokenization;
@@ -64,10 +65,10 @@ public sealed class MistralChatClient : IChatClient
     }
 
     /// <summary>
-    /// Loads the model in <paramref name="modelDirectory"/> (checkpoint + <c>tokenizer.model</c>) on a new
+    /// Loads the model in <paramref name="modelDirectory"/> (checkpoint + <c>tokenizer.model</c>, or one <c>.gguf</c> file) on a new
     /// accelerator of <see cref="MistralChatClientOptions.Backend"/>; the client owns both.
     /// </summary>
-    /// <param name="modelDirectory">A model folder, as <c>mistral-gpu generate --model</c> takes.</param>
+    /// <param name="modelDirectory">A model folder or .gguf file, as <c>mistral-gpu generate --model</c> takes.</param>
     /// <param name="options">Backend, precision, context and chat settings.</param>
     /// <exception cref="DirectoryNotFoundException">No such folder.</exception>
     /// <exception cref="FileNotFoundException">No tokenizer or checkpoint in it.</exception>
@@ -90,7 +91,7 @@ public sealed class MistralChatClient : IChatClient
 
     /// <summary>Loads the model in <paramref name="modelDirectory"/> onto <paramref name="accelerator"/>; the client owns the model, not the accelerator.</summary>
     /// <param name="accelerator">The device (for example one wrapping a host's own CUDA context).</param>
-    /// <param name="modelDirectory">A model folder.</param>
+    /// <param name="modelDirectory">A model folder or .gguf file.</param>
     /// <param name="options">Precision, context and chat settings (<see cref="MistralChatClientOptions.Backend"/> is not used).</param>
     /// <exception cref="DirectoryNotFoundException">No such folder.</exception>
     /// <exception cref="FileNotFoundException">No tokenizer or checkpoint in it.</exception>
@@ -246,12 +247,7 @@ public sealed class MistralChatClient : IChatClient
     private static SentencePieceTokenizer LoadTokenizer(string modelDirectory)
     {
         ArgumentException.ThrowIfNullOrEmpty(modelDirectory);
-        if (!Directory.Exists(modelDirectory))
-            throw new DirectoryNotFoundException($"Model folder not found: {modelDirectory}");
-        string path = Path.Combine(modelDirectory, "tokenizer.model");
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"Tokenizer not found: {path}", path);
-        return SentencePieceTokenizer.Load(path);
+        return ModelTokenizer.Load(ModelPath.Check(modelDirectory));
     }
 
     private static MistralChatClient Load(Accelerator accelerator, string modelDirectory, SentencePieceTokenizer tokenizer, MistralChatClientOptions options, bool ownsAccelerator)

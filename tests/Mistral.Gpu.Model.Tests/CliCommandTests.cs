@@ -273,7 +273,7 @@ public sealed class CliCommandTests
         return [.. json.RootElement.GetProperty("tokens").EnumerateArray().Select(e => e.GetInt32())];
     }
 
-    private static void AssertOneLineError(Cli.Result run, string mentions)
+    internal static void AssertOneLineError(Cli.Result run, string mentions)
     {
         Assert.Equal(2, run.ExitCode);
         string[] lines = run.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -283,7 +283,7 @@ public sealed class CliCommandTests
     }
 
     /// <summary>Runs the built tool (building it once if this test run has no copy yet).</summary>
-    private static class Cli
+    internal static class Cli
     {
         public sealed record Result(int ExitCode, string StdOut, string StdErr);
 

@@ -29,6 +29,7 @@ public static class CliApp
             ChatCommand.Create(),
             LogitsCommand.Create(),
             EvalCommand.Create(),
+            ToolsCommand.Create(),
         ];
         var root = new RootCommand("mistral-gpu: Mistral-architecture models on CUDA, OpenCL or the CPU, with kernels written in C#.");
         foreach (var command in commands) root.Subcommands.Add(command);

@@ -7,4 +7,6 @@ public enum CheckpointLayout
     Native,
     /// <summary>Hugging Face's: <c>config.json</c> + <c>model*.safetensors</c>, q/k rows permuted for rotate-half RoPE.</summary>
     HuggingFace,
+    /// <summary>llama.cpp's: one <c>.gguf</c> file (<c>blk.0.attn_q.weight</c>...), config and tokenizer in its metadata, interleaved RoPE rows.</summary>
+    Gguf,
 }

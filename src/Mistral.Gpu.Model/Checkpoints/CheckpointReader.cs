@@ -1,3 +1,5 @@
+using Mistral.Gpu.Kernels;
+
 namespace Mistral.Gpu.Model.Checkpoints;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace Mistral.Gpu.Model.Checkpoints;
 /// same model give identical tensors. Every tensor's presence, dtype and shape is checked against the
 /// config when the reader is opened, before any weight is used.
 /// </summary>
-public sealed class CheckpointReader : IDisposable
+public sealed class CheckpointReader : IModelCheckpoint
 {
     private readonly SafetensorsShardSet _shards;
     private readonly Dictionary<WeightId, (SafetensorsFile File, TensorInfo Info)> _sources = [];
@@ -27,6 +29,9 @@ public sealed class CheckpointReader : IDisposable
 
     /// <summary>The model's hyperparameters.</summary>
     public ModelConfig Config { get; }
+
+    /// <inheritdoc />
+    public string ConfigSource => Files.ConfigPath;
 
     /// <summary>The checkpoint's naming convention.</summary>
     public CheckpointLayout Layout => Files.Layout;
@@ -117,6 +122,18 @@ public sealed class CheckpointReader : IDisposable
         else
             RopeRowPermutation.ToNative(stored, result, (int)info.Shape[1] * info.DType.SizeInBytes(), Config.HeadDim);
         return result;
+    }
+
+    /// <summary>Always null: safetensors weights are floating point, so int4 comes from quantising them.</summary>
+    /// <param name="id">A linear map.</param>
+    /// <param name="groupSize">The group size asked for.</param>
+    public Int4Matrix? ReadInt4(WeightId id, int groupSize) => null;
+
+    /// <inheritdoc />
+    public void Release(WeightId id)
+    {
+        (SafetensorsFile file, TensorInfo info) = Source(id);
+        file.ReleasePages(info);
     }
 
     /// <summary>Reads every tensor as float32 into host memory.</summary>

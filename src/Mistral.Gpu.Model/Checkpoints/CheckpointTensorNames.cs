@@ -1,13 +1,17 @@
 namespace Mistral.Gpu.Model.Checkpoints;
 
-/// <summary>The file-level tensor name of each logical weight, in both layouts.</summary>
+/// <summary>The file-level tensor name of each logical weight, in every layout.</summary>
 public static class CheckpointTensorNames
 {
     /// <summary>The name <paramref name="id"/> has in a checkpoint of <paramref name="layout"/>.</summary>
     /// <param name="id">The logical tensor.</param>
     /// <param name="layout">The checkpoint's naming.</param>
-    public static string For(WeightId id, CheckpointLayout layout) =>
-        layout == CheckpointLayout.Native ? Native(id) : HuggingFace(id);
+    public static string For(WeightId id, CheckpointLayout layout) => layout switch
+    {
+        CheckpointLayout.Native => Native(id),
+        CheckpointLayout.HuggingFace => HuggingFace(id),
+        _ => Gguf(id),
+    };
 
     /// <summary>What every per-layer tensor name starts with, before its layer index: <c>layers.</c> or <c>model.layers.</c>.</summary>
     /// <param name="layout">The checkpoint's naming.</param>
@@ -48,6 +52,25 @@ public static class CheckpointTensorNames
         WeightKind.W3 => $"model.layers.{id.Layer}.mlp.up_proj.weight",
         WeightKind.Norm => "model.norm.weight",
         WeightKind.Output => "lm_head.weight",
+        _ => throw new ArgumentOutOfRangeException(nameof(id), id, "unknown weight kind"),
+    };
+
+    /// <summary>llama.cpp's GGUF name, e.g. <c>blk.0.attn_q.weight</c>.</summary>
+    /// <param name="id">The logical tensor.</param>
+    public static string Gguf(WeightId id) => id.Kind switch
+    {
+        WeightKind.TokEmbeddings => "token_embd.weight",
+        WeightKind.AttentionNorm => $"blk.{id.Layer}.attn_norm.weight",
+        WeightKind.Wq => $"blk.{id.Layer}.attn_q.weight",
+        WeightKind.Wk => $"blk.{id.Layer}.attn_k.weight",
+        WeightKind.Wv => $"blk.{id.Layer}.attn_v.weight",
+        WeightKind.Wo => $"blk.{id.Layer}.attn_output.weight",
+        WeightKind.FfnNorm => $"blk.{id.Layer}.ffn_norm.weight",
+        WeightKind.W1 => $"blk.{id.Layer}.ffn_gate.weight",
+        WeightKind.W2 => $"blk.{id.Layer}.ffn_down.weight",
+        WeightKind.W3 => $"blk.{id.Layer}.ffn_up.weight",
+        WeightKind.Norm => "output_norm.weight",
+        WeightKind.Output => "output.weight",
         _ => throw new ArgumentOutOfRangeException(nameof(id), id, "unknown weight kind"),
     };
 }

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Mistral.Gpu.Model.Checkpoints;
 
@@ -35,10 +36,31 @@ public static class Float32Conversion
                     destination[i] = (float)BinaryPrimitives.ReadHalfLittleEndian(source[(i * 2)..]);
                 break;
             case TensorDType.BF16:
-                for (int i = 0; i < destination.Length; i++)
-                    destination[i] = BFloat16ToSingle(BinaryPrimitives.ReadUInt16LittleEndian(source[(i * 2)..]));
+                WidenBFloat16(source, destination);
                 break;
         }
+    }
+
+    /// <summary>
+    /// bf16 to fp32, 16 at a time where the CPU has 256-bit vectors: a 7B checkpoint is 7 billion of them, and the
+    /// per-element loop was half of its load time.
+    /// </summary>
+    private static void WidenBFloat16(ReadOnlySpan<byte> source, Span<float> destination)
+    {
+        int i = 0;
+        if (BitConverter.IsLittleEndian && Vector256.IsHardwareAccelerated)
+        {
+            ReadOnlySpan<ushort> halves = MemoryMarshal.Cast<byte, ushort>(source);
+            Span<uint> bits = MemoryMarshal.Cast<float, uint>(destination);
+            for (; i + Vector256<ushort>.Count <= halves.Length; i += Vector256<ushort>.Count)
+            {
+                var (lower, upper) = Vector256.Widen(Vector256.Create(halves.Slice(i, Vector256<ushort>.Count)));
+                Vector256.ShiftLeft(lower, 16).CopyTo(bits[i..]);
+                Vector256.ShiftLeft(upper, 16).CopyTo(bits[(i + Vector256<uint>.Count)..]);
+            }
+        }
+        for (; i < destination.Length; i++)
+            destination[i] = BFloat16ToSingle(BinaryPrimitives.ReadUInt16LittleEndian(source[(i * 2)..]));
     }
 
     /// <summary>bfloat16 is the high half of a float32, so widening is a shift.</summary>

@@ -37,6 +37,18 @@ public sealed record ModelConfig(
         Dim: 4096, NLayers: 32, NHeads: 32, NKvHeads: 8, HeadDim: 128, HiddenDim: 14336, VocabSize: 32000,
         NormEps: 1e-5, RopeTheta: 10000.0, SlidingWindow: 4096, MaxSeqLen: 32768, Layout: CheckpointLayout.Native);
 
+    /// <summary>
+    /// Mistral 7B v0.2's shapes: v0.1's without the sliding window (full attention over 32768 positions) and with
+    /// rope_theta 1e6; the vocabulary is still 32000.
+    /// </summary>
+    public static ModelConfig Mistral7Bv02 { get; } = Mistral7Bv01 with { RopeTheta = 1_000_000.0, SlidingWindow = null };
+
+    /// <summary>
+    /// Mistral 7B v0.3's shapes: v0.2's with the vocabulary extended to 32768 (tokenizer.model.v3, whose first ids are
+    /// control tokens such as [INST] and [/INST]).
+    /// </summary>
+    public static ModelConfig Mistral7Bv03 { get; } = Mistral7Bv02 with { VocabSize = 32768 };
+
     /// <summary>Rows of Wq: <see cref="NHeads"/> × <see cref="HeadDim"/>.</summary>
     public int QueryDim => NHeads * HeadDim;
 

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.MemoryMappedFiles;
 using Mistral.Gpu.Model.Files;
 
 namespace Mistral.Gpu.Model.Checkpoints;
@@ -14,7 +13,7 @@ namespace Mistral.Gpu.Model.Checkpoints;
 /// managed memory first; the OS pages in only what is read. Spans returned by <see cref="GetBytes(string)"/>
 /// point into the mapping and must not be used after <see cref="Dispose"/>.
 /// </remarks>
-public sealed unsafe class SafetensorsFile : IDisposable
+public sealed class SafetensorsFile : IDisposable
 {
     /// <summary>
     /// Largest header accepted. Real headers are kilobytes; a bigger length field is corruption, and
@@ -23,24 +22,15 @@ public sealed unsafe class SafetensorsFile : IDisposable
     public const long MaxHeaderBytes = 100L * 1024 * 1024;
 
     private readonly SafetensorsHeader _header;
-    private readonly MemoryMappedFile? _mapping;
-    private readonly MemoryMappedViewAccessor? _view;
+    private readonly MappedFile _file;
     private readonly long _dataStart;
-    private byte* _base;
 
-    private SafetensorsFile(string path, SafetensorsHeader header, MemoryMappedFile? mapping, MemoryMappedViewAccessor? view, long dataStart)
+    private SafetensorsFile(string path, SafetensorsHeader header, MappedFile file, long dataStart)
     {
         Path = path;
         _header = header;
-        _mapping = mapping;
-        _view = view;
+        _file = file;
         _dataStart = dataStart;
-        if (view is not null)
-        {
-            byte* pointer = null;
-            view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-            _base = pointer + view.PointerOffset;
-        }
     }
 
     /// <summary>The file's path as given to <see cref="Open"/>.</summary>
@@ -79,21 +69,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
         long dataStart = 8 + (long)headerLength;
         SafetensorsHeader header = SafetensorsHeader.Parse(path, json, fileLength - dataStart);
 
-        if (fileLength == dataStart)
-            return new SafetensorsFile(path, header, null, null, dataStart);
-
-        stream.Position = 0;
-        var mapping = MemoryMappedFile.CreateFromFile(stream, mapName: null, capacity: 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
-        try
-        {
-            var view = mapping.CreateViewAccessor(0, fileLength, MemoryMappedFileAccess.Read);
-            return new SafetensorsFile(path, header, mapping, view, dataStart);
-        }
-        catch
-        {
-            mapping.Dispose();
-            throw;
-        }
+        return new SafetensorsFile(path, header, MappedFile.Open(path, stream), dataStart);
     }
 
     /// <summary>True when the file holds a tensor called <paramref name="name"/>.</summary>
@@ -123,13 +99,24 @@ public sealed unsafe class SafetensorsFile : IDisposable
     /// <param name="info">An entry of <see cref="Tensors"/>.</param>
     public ReadOnlySpan<byte> GetBytes(TensorInfo info)
     {
-        ObjectDisposedException.ThrowIf(_base == null && _view is not null, this);
         if (info.ByteLength > int.MaxValue)
             throw new NotSupportedException($"{Path}: tensor '{info.Name}' is {info.ByteLength} bytes, larger than one span can address");
-        if (info.ByteLength == 0)
-            return ReadOnlySpan<byte>.Empty;
-        return new ReadOnlySpan<byte>(_base + _dataStart + info.DataBegin, (int)info.ByteLength);
+        return _file.Span(DataOffset(info), (int)info.ByteLength);
     }
+
+    /// <summary>
+    /// Where a tensor's bytes start in the file: 8 + header length + its begin offset, in 64-bit arithmetic, so a
+    /// tensor past 2^32 in a 14.5 GB single-file checkpoint is addressed correctly.
+    /// </summary>
+    /// <param name="info">An entry of <see cref="Tensors"/>.</param>
+    public long DataOffset(TensorInfo info) => _dataStart + info.DataBegin;
+
+    /// <summary>
+    /// Tells the OS this process is done with a tensor's mapped pages, so they stop counting towards its resident
+    /// memory (Linux; elsewhere nothing happens). Reading the tensor again pages it back in.
+    /// </summary>
+    /// <param name="info">An entry of <see cref="Tensors"/>.</param>
+    public void ReleasePages(TensorInfo info) => _file.ReleasePages(DataOffset(info), info.ByteLength);
 
     /// <summary>Reads a floating-point tensor (F32, F16 or BF16) as float32.</summary>
     /// <param name="name">Tensor name.</param>
@@ -189,14 +176,5 @@ public sealed unsafe class SafetensorsFile : IDisposable
     }
 
     /// <summary>Unmaps the file. Spans obtained earlier become invalid.</summary>
-    public void Dispose()
-    {
-        if (_view is not null && _base != null)
-        {
-            _base = null;
-            _view.SafeMemoryMappedViewHandle.ReleasePointer();
-        }
-        _view?.Dispose();
-        _mapping?.Dispose();
-    }
+    public void Dispose() => _file.Dispose();
 }

@@ -16,10 +16,28 @@ public static class SafetensorsWriter
     /// <param name="metadata">Optional <c>__metadata__</c> strings.</param>
     public static void Write(string path, IEnumerable<SafetensorsTensorData> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(tensors);
         SafetensorsTensorData[] list = tensors.ToArray();
-        byte[] header = BuildHeader(list, metadata);
+        Write(path, list.Select(t => new SafetensorsTensorSpec(t.Name, t.DType, t.Shape)).ToArray(),
+            (i, stream) => stream.Write(list[i].Data.Span), metadata);
+    }
+
+    /// <summary>
+    /// Writes a file whose tensors are produced one at a time, so a checkpoint of many gigabytes never has to be in
+    /// memory: the header comes from <paramref name="tensors"/>' shapes, then <paramref name="writeData"/> is called
+    /// for each tensor in order and must write exactly its bytes.
+    /// </summary>
+    /// <param name="path">Target file; replaced if it exists.</param>
+    /// <param name="tensors">Names, dtypes and shapes, with distinct names.</param>
+    /// <param name="writeData">Writes tensor i's little-endian bytes to the stream.</param>
+    /// <param name="metadata">Optional <c>__metadata__</c> strings.</param>
+    /// <exception cref="InvalidOperationException"><paramref name="writeData"/> wrote another number of bytes than the tensor holds.</exception>
+    public static void Write(string path, IReadOnlyList<SafetensorsTensorSpec> tensors, Action<int, Stream> writeData, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(tensors);
+        ArgumentNullException.ThrowIfNull(writeData);
+        byte[] header = BuildHeader(tensors, metadata);
 
         OutputFiles.Write(path, "output file", stream =>
         {
@@ -27,12 +45,17 @@ public static class SafetensorsWriter
             BinaryPrimitives.WriteUInt64LittleEndian(lengthField, (ulong)header.Length);
             stream.Write(lengthField);
             stream.Write(header);
-            foreach (SafetensorsTensorData tensor in list)
-                stream.Write(tensor.Data.Span);
+            for (int i = 0; i < tensors.Count; i++)
+            {
+                long before = stream.Position;
+                writeData(i, stream);
+                if (stream.Position - before != tensors[i].ByteLength)
+                    throw new InvalidOperationException($"tensor '{tensors[i].Name}' needs {tensors[i].ByteLength} bytes but {stream.Position - before} were written");
+            }
         });
     }
 
-    private static byte[] BuildHeader(SafetensorsTensorData[] tensors, IReadOnlyDictionary<string, string>? metadata)
+    private static byte[] BuildHeader(IReadOnlyList<SafetensorsTensorSpec> tensors, IReadOnlyDictionary<string, string>? metadata)
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
         using var buffer = new MemoryStream();
@@ -48,7 +71,7 @@ public static class SafetensorsWriter
             }
 
             long offset = 0;
-            foreach (SafetensorsTensorData tensor in tensors)
+            foreach (SafetensorsTensorSpec tensor in tensors)
             {
                 if (tensor.Name == SafetensorsHeader.MetadataKey)
                     throw new ArgumentException($"'{SafetensorsHeader.MetadataKey}' is reserved and cannot name a tensor", nameof(tensors));
@@ -61,10 +84,10 @@ public static class SafetensorsWriter
                 json.WriteEndArray();
                 json.WriteStartArray("data_offsets");
                 json.WriteNumberValue(offset);
-                json.WriteNumberValue(offset + tensor.Data.Length);
+                json.WriteNumberValue(offset + tensor.ByteLength);
                 json.WriteEndArray();
                 json.WriteEndObject();
-                offset += tensor.Data.Length;
+                offset += tensor.ByteLength;
             }
             json.WriteEndObject();
         }

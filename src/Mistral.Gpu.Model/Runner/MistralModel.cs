@@ -1,5 +1,6 @@
 using Mistral.Gpu.Kernels;
 using Mistral.Gpu.Model.Checkpoints;
+using Mistral.Gpu.Model.Checkpoints.Gguf;
 using Mistral.Gpu.Runtime;
 
 namespace Mistral.Gpu.Model.Runner;
@@ -75,28 +76,43 @@ public sealed class MistralModel : IDisposable
     public const int MaxPositions = 1 << 24;
 
     /// <summary>
-    /// Reads the checkpoint in <paramref name="directory"/> (Mistral-native <c>params.json</c> +
-    /// <c>consolidated.safetensors</c>, or Hugging Face <c>config.json</c> + <c>model*.safetensors</c>)
-    /// and uploads it to <paramref name="accelerator"/>, quantizing for int4.
+    /// Reads the checkpoint at <paramref name="path"/> (a folder with Mistral-native <c>params.json</c> +
+    /// <c>consolidated.safetensors</c> or Hugging Face <c>config.json</c> + <c>model*.safetensors</c>, or a
+    /// <c>.gguf</c> file) and uploads it to <paramref name="accelerator"/>, quantizing for int4 (a GGUF's Q4_0
+    /// blocks are repacked as they are).
     /// </summary>
     /// <param name="accelerator">The device.</param>
-    /// <param name="directory">The model directory.</param>
+    /// <param name="path">The model folder or .gguf file.</param>
     /// <param name="options">Precision, context and progress reporting.</param>
     /// <exception cref="DirectoryNotFoundException">No such directory.</exception>
     /// <exception cref="FileNotFoundException">No checkpoint in it.</exception>
     /// <exception cref="InvalidDataException">A missing tensor, or a shape that contradicts the config (the message names the file).</exception>
-    public static MistralModel Load(Accelerator accelerator, string directory, ModelLoadOptions? options = null)
+    public static MistralModel Load(Accelerator accelerator, string path, ModelLoadOptions? options = null)
     {
         options ??= new ModelLoadOptions();
-        using var checkpoint = CheckpointReader.Open(options.Files ?? CheckpointFiles.Detect(directory, options.Layout));
+        using IModelCheckpoint checkpoint = OpenCheckpoint(path, options);
         return Load(accelerator, checkpoint, options);
+    }
+
+    /// <summary>
+    /// Opens the checkpoint at <paramref name="path"/> without uploading it: a <see cref="GgufCheckpoint"/> for a
+    /// <c>.gguf</c> file, else a <see cref="CheckpointReader"/> over the folder (or <paramref name="options"/>' files).
+    /// </summary>
+    /// <param name="path">The model folder or .gguf file.</param>
+    /// <param name="options">The layout or files to read from a folder.</param>
+    public static IModelCheckpoint OpenCheckpoint(string path, ModelLoadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (options?.Files is null && GgufCheckpoint.IsGgufPath(path))
+            return GgufCheckpoint.Open(path);
+        return CheckpointReader.Open(options?.Files ?? CheckpointFiles.Detect(path, options?.Layout));
     }
 
     /// <summary>Uploads the tensors of an open checkpoint to <paramref name="accelerator"/>.</summary>
     /// <param name="accelerator">The device.</param>
     /// <param name="checkpoint">The checkpoint (its shapes were checked against its config on open).</param>
     /// <param name="options">Precision, context and progress reporting.</param>
-    public static MistralModel Load(Accelerator accelerator, CheckpointReader checkpoint, ModelLoadOptions? options = null)
+    public static MistralModel Load(Accelerator accelerator, IModelCheckpoint checkpoint, ModelLoadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(checkpoint);
@@ -122,11 +138,16 @@ public sealed class MistralModel : IDisposable
     /// The context a load runs with: the option, else the config's maximum (which must be one the runner takes),
     /// else 2^24 for a sliding-window model; a context past the config's maximum runs but is noted.
     /// </summary>
-    private static int ContextFor(CheckpointReader checkpoint, ModelLoadOptions options)
+    private static int ContextFor(IModelCheckpoint checkpoint, ModelLoadOptions options)
     {
         var config = checkpoint.Config;
-        string file = checkpoint.Files.ConfigPath;
-        string key = checkpoint.Layout == CheckpointLayout.Native ? "max_seq_len" : "max_position_embeddings";
+        string file = checkpoint.ConfigSource;
+        string key = config.Layout switch
+        {
+            CheckpointLayout.Native => "max_seq_len",
+            CheckpointLayout.Gguf => "llama.context_length",
+            _ => "max_position_embeddings",
+        };
         if (options.ContextLength is { } asked)
         {
             if (asked <= 0) throw new ArgumentOutOfRangeException(nameof(options), asked, "The context length must be positive.");
@@ -228,25 +249,45 @@ public sealed class MistralModel : IDisposable
     /// A checkpoint's tensors uploaded as the model runs them: heads zero-padded to the device head size, int4
     /// quantized on the way (fp16 where K does not fit whole groups).
     /// </summary>
-    private sealed class CheckpointWeights(MistralModel model, CheckpointReader checkpoint, ModelLoadOptions options) : IWeightSource
+    private sealed class CheckpointWeights(MistralModel model, IModelCheckpoint checkpoint, ModelLoadOptions options) : IWeightSource
     {
         private readonly List<string> keptFp16 = [];
 
-        public DeviceBuffer<float> Vector(WeightId id, long length) => model.Accelerator.Upload<float>(checkpoint.ReadFloat32(id));
+        public DeviceBuffer<float> Vector(WeightId id, long length)
+        {
+            var buffer = model.Accelerator.Upload<float>(checkpoint.ReadFloat32(id));
+            checkpoint.Release(id);
+            return buffer;
+        }
 
         public LinearWeights Linear(WeightId id, int n, int k)
         {
+            try
+            {
+                return Read(id, n, k);
+            }
+            finally
+            {
+                checkpoint.Release(id);
+            }
+        }
+
+        private LinearWeights Read(WeightId id, int n, int k)
+        {
             var c = model.Config;
             int hd = c.HeadDim, dhd = model.Attention.HeadDim;
+            bool padded = hd != dhd && id.Kind is WeightKind.Wq or WeightKind.Wk or WeightKind.Wv or WeightKind.Wo;
+            // Weights the file already holds as int4 in our groups go up as they are: no requantising.
+            if (options.Precision == WeightFormat.Int4 && !padded && checkpoint.ReadInt4(id, options.GroupSize) is { } stored)
+                return Int4Weights.Upload(model.Accelerator, stored);
             float[] data = checkpoint.ReadFloat32(id);
-            if (hd != dhd)
+            if (padded)
             {
                 data = id.Kind switch
                 {
                     WeightKind.Wq => HeadPadding.PadRows(data, c.NHeads, hd, dhd, k, MathF.Sqrt((float)dhd / hd)),
                     WeightKind.Wk or WeightKind.Wv => HeadPadding.PadRows(data, c.NKvHeads, hd, dhd, k),
-                    WeightKind.Wo => HeadPadding.PadColumns(data, n, c.NHeads, hd, dhd),
-                    _ => data,
+                    _ => HeadPadding.PadColumns(data, n, c.NHeads, hd, dhd),
                 };
             }
             var format = options.Precision;

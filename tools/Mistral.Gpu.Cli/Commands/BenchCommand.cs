@@ -19,7 +19,7 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model", "-m") { Description = "synthetic:mistral-7b (random int4 weights, real shapes, no download) or synthetic:tiny", DefaultValueFactory = _ => "synthetic:mistral-7b" };
+        var model = new Option<string>("--model", "-m") { Description = "synthetic:mistral-7b (random int4 weights, real shapes, no download), synthetic:tiny, a model folder or a .gguf file", DefaultValueFactory = _ => "synthetic:mistral-7b" };
         var weights = new Option<string>("--weights") { Description = "Linear weight storage: int4 (group 32), int4/128, fp16, fp32", DefaultValueFactory = _ => "int4" };
         var prompt = new Option<int?>("--prompt-tokens") { Description = "Prompt length for prefill (default 512 on a GPU, 8 on a CPU; 0 skips prefill)" };
         var decode = new Option<int?>("--decode-tokens") { Description = "Tokens decoded per repetition (default 64 on a GPU, 2 on a CPU)" };
@@ -44,6 +44,7 @@ internal static class BenchCommand
         foreach (var option in new Option[] { model, backend, weights, prompt, decode, warmup, repetitions, context, contexts, kvCache, profile, json, force, measure, probeMiB, seed })
             command.Options.Add(option);
         command.Subcommands.Add(BenchCompareCommand.Create());
+        command.Subcommands.Add(BenchLoadCommand.Create());
         command.SetAction(parse =>
         {
             // Everything the user typed is checked before a device is opened or a weight is made:

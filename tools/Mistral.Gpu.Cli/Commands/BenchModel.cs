@@ -55,7 +55,7 @@ internal sealed class BenchModel : IDisposable
     }
 
     /// <summary>The checkpoint's model, loaded for <paramref name="contextLength"/> positions (the cache the bench needs, not the config's maximum).</summary>
-    public static BenchModel Load(Accelerator accelerator, CheckpointReader checkpoint, WeightEncoding encoding, int contextLength, int maxTokens,
+    public static BenchModel Load(Accelerator accelerator, IModelCheckpoint checkpoint, WeightEncoding encoding, int contextLength, int maxTokens,
         KvCacheFormat cacheFormat = KvCacheFormat.Fp32)
     {
         var format = encoding.BitsPerWeight switch { 4 => WeightFormat.Int4, 16 => WeightFormat.Fp16, _ => WeightFormat.Fp32 };

@@ -9,7 +9,7 @@ namespace Mistral.Gpu.Cli.Commands;
 /// <summary>Where the benchmarked weights come from: a synthetic shape (random weights made later), or a checkpoint opened (validated, not yet uploaded).</summary>
 /// <param name="Config">The model's hyperparameters.</param>
 /// <param name="Checkpoint">The opened checkpoint; null for a synthetic model. Uploaded once the bench knows the context it needs.</param>
-internal sealed record BenchModelSource(ModelConfig Config, CheckpointReader? Checkpoint) : IDisposable
+internal sealed record BenchModelSource(ModelConfig Config, IModelCheckpoint? Checkpoint) : IDisposable
 {
     /// <summary>Resolves <paramref name="name"/>; prints why and returns null when it cannot.</summary>
     public static BenchModelSource? Open(string name)
@@ -23,7 +23,7 @@ internal sealed record BenchModelSource(ModelConfig Config, CheckpointReader? Ch
         }
         try
         {
-            var checkpoint = CheckpointReader.Open(CheckpointFiles.Detect(name));
+            var checkpoint = MistralModel.OpenCheckpoint(ModelPath.Check(name));
             return new BenchModelSource(checkpoint.Config, checkpoint);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or NotSupportedException)

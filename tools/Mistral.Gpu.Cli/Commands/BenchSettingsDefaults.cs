@@ -11,10 +11,11 @@ internal static class BenchSettingsDefaults
     /// <summary>Prefix of a synthetic model name.</summary>
     public const string SyntheticPrefix = "synthetic:";
 
-    /// <summary>The synthetic models: Mistral 7B v0.1's exact shapes, and a tiny one for smoke tests.</summary>
+    /// <summary>The synthetic models: Mistral 7B v0.1's and v0.3's exact shapes, and a tiny one for smoke tests.</summary>
     public static IReadOnlyDictionary<string, ModelConfig> Synthetic { get; } = new Dictionary<string, ModelConfig>(StringComparer.OrdinalIgnoreCase)
     {
         ["mistral-7b"] = ModelConfig.Mistral7Bv01,
+        ["mistral-7b-v0.3"] = ModelConfig.Mistral7Bv03,
         ["tiny"] = ModelConfig.Mistral7Bv01 with
         {
             Dim = 256, NLayers = 4, NHeads = 8, NKvHeads = 2, HeadDim = 32, HiddenDim = 768, VocabSize = 1000, SlidingWindow = 64, MaxSeqLen = 1024,

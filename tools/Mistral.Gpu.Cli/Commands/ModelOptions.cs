@@ -3,6 +3,7 @@ using Mistral.Gpu.Model.Generation;
 using Mistral.Gpu.Kernels;
 using Mistral.Gpu.Model.Checkpoints;
 using Mistral.Gpu.Model.Files;
+using Mistral.Gpu.Model.Checkpoints.Gguf;
 using Mistral.Gpu.Model.Runner;
 using Mistral.Gpu.Model.Sampling;
 using Mistral.Gpu.Model.Tokenization;
@@ -28,9 +29,9 @@ internal static class ModelOptions
 
     public static Option<string?> Model(bool required = false) => new("--model", "-m")
     {
-        Description = required ? "Model folder (params.json + consolidated.safetensors, or config.json + model*.safetensors, and tokenizer.model)"
-                               : "Model folder (default: the shipped stories260k)",
-        HelpName = "DIR",
+        Description = required ? "Model folder (params.json + consolidated.safetensors, or config.json + model*.safetensors, and tokenizer.model) or a .gguf file"
+                               : "Model folder or .gguf file (default: the shipped stories260k)",
+        HelpName = "PATH",
         Required = required,
     };
 
@@ -213,24 +214,25 @@ internal static class ModelOptions
         }
     }
 
-    /// <summary>The model folder: the option's value, or the shipped default; it must exist.</summary>
+    /// <summary>The model folder or .gguf file: the option's value, or the shipped default; it must exist.</summary>
     public static string ResolveDirectory(string? given)
     {
-        string directory = string.IsNullOrEmpty(given) ? DefaultModelDirectory : given;
-        if (!Directory.Exists(directory))
-            throw new DirectoryNotFoundException($"--model: model folder not found: '{directory}'");
-        return directory;
+        string path = string.IsNullOrEmpty(given) ? DefaultModelDirectory : given;
+        try { return ModelPath.Check(path); }
+        catch (FileNotFoundException e) { throw new FileNotFoundException("--model: " + e.Message, path, e); }
+        catch (DirectoryNotFoundException e) { throw new DirectoryNotFoundException("--model: " + e.Message, e); }
     }
 
     /// <summary>
-    /// Loads the tokenizer of a model folder (<c>tokenizer.model</c>) and checks that it fits the folder's
-    /// config, naming both files when the vocabularies differ (before any weight is read).
+    /// Loads the tokenizer of a model folder (<c>tokenizer.model</c>, or v0.3's <c>tokenizer.model.v3</c>) or of a .gguf
+    /// file, and checks that a folder's tokenizer fits its config, naming both files when the vocabularies differ
+    /// (before any weight is read).
     /// </summary>
     public static SentencePieceTokenizer LoadTokenizer(string directory)
     {
-        string path = Path.Combine(directory, "tokenizer.model");
-        FileKinds.RequireRegular(path, "tokenizer");
-        var tokenizer = SentencePieceTokenizer.Load(path);
+        var tokenizer = ModelTokenizer.Load(directory);
+        if (GgufCheckpoint.IsGgufPath(directory)) return tokenizer;
+        string path = ModelTokenizer.FileNames.Select(name => Path.Combine(directory, name)).FirstOrDefault(File.Exists) ?? directory;
         var files = CheckpointFiles.Detect(directory);
         var config = files.Layout == CheckpointLayout.Native ? ModelConfigReader.ReadNative(files.ConfigPath) : ModelConfigReader.ReadHuggingFace(files.ConfigPath);
         if (tokenizer.VocabSize != config.VocabSize)
@@ -254,8 +256,8 @@ internal static class ModelOptions
         catch (ArgumentException e) { throw new ArgumentException("--kv-cache: " + Describe(e), e); }
         try { weightFormat = global::Mistral.Gpu.Model.Runner.Precision.Parse(precision); }
         catch (ArgumentException e) { throw new ArgumentException($"{precisionOption}: " + Describe(e), e); }
-        var files = CheckpointFiles.Detect(directory);
-        long bytes = files.WeightPaths.Sum(p => new FileInfo(p).Length);
+        var files = GgufCheckpoint.IsGgufPath(directory) ? null : CheckpointFiles.Detect(directory);
+        long bytes = files?.WeightPaths.Sum(p => new FileInfo(p).Length) ?? new FileInfo(directory).Length;
         var options = new ModelLoadOptions
         {
             Precision = weightFormat,
