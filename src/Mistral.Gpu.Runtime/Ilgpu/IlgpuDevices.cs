@@ -98,7 +98,7 @@ internal static class IlgpuDevices
         using var context = Context.Create(b => b.OpenCL(_ => true));
         var all = Devices(context, BackendKind.IlgpuOpenCL).Cast<CLDevice>().ToList();
         if (all.Count == 0) return "No OpenCL platform or device found (no libOpenCL.so.1 or no ICD): install a vendor's OpenCL driver.";
-        var refused = all.Where(d => !IsSupported(d)).Select(d => $"{d.Name.Trim()} ({d.DeviceVersion}): {Refusal(d)}").ToList();
+        var refused = all.Where(d => !IsSupported(d)).Select(d => $"{d.Name.Trim()} (OpenCL {d.DeviceVersion}): {Refusal(d)}").ToList();
         return refused.Count == 0 ? null : "ILGPU skips " + string.Join("; ", refused) + ".";
     }
 
