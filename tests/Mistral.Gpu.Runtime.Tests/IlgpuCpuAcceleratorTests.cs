@@ -50,7 +50,10 @@ public sealed class IlgpuCpuAcceleratorTests : IDisposable
     [InlineData(1000, 1)]
     [InlineData(1000, 3)]
     [InlineData(64, 3)]
-    public void ScaledGroupSums_matches_reference(int n, int scale)
+    public void ScaledGroupSums_matches_reference(int n, int scale) => CheckScaledGroupSums(accelerator, n, scale);
+
+    /// <summary>The ILGPU test reduction on <paramref name="accelerator"/> against sums in double (the lanes add in another order).</summary>
+    internal static void CheckScaledGroupSums(Accelerator accelerator, int n, int scale)
     {
         const int group = IlgpuTestKernels.GroupSize;
         float[] x = Random(n, 5);

@@ -38,7 +38,9 @@ internal sealed class IlgpuKernels(ILGPU.Runtime.Accelerator device, BackendKind
         catch (TargetInvocationException e) when (e.InnerException is { } inner)
         {
             // ILGPU launches through reflection: the caller should see what the launcher threw, not the wrapper.
-            throw Compilation(kernel, inner) ?? ExceptionDispatchInfo.Capture(inner).SourceException;
+            if (Compilation(kernel, inner) is { } failure) throw failure;
+            ExceptionDispatchInfo.Capture(inner).Throw();
+            throw;
         }
     }
 
