@@ -8,14 +8,20 @@ public static class Accelerators
     /// <summary>The environment variable that picks the backend when none is given.</summary>
     public const string BackendVariable = "MISTRAL_GPU_BACKEND";
 
-    /// <summary>Parses "cuda", "opencl" or "cpu" (case-insensitive).</summary>
+    /// <summary>Every backend name <see cref="ParseBackend"/> takes, in the order help texts list them.</summary>
+    public static IReadOnlyList<string> BackendNames { get; } = ["cuda", "opencl", "cpu", "ilgpu-cuda", "ilgpu-opencl", "ilgpu-cpu"];
+
+    /// <summary>Parses "cuda", "opencl", "cpu", or ILGPU's "ilgpu-cuda", "ilgpu-opencl", "ilgpu-cpu" (case-insensitive).</summary>
     /// <exception cref="ArgumentException">Any other name, with the valid ones listed.</exception>
     public static BackendKind ParseBackend(string name) => name.Trim().ToLowerInvariant() switch
     {
         "cuda" => BackendKind.Cuda,
         "opencl" or "cl" => BackendKind.OpenCL,
         "cpu" => BackendKind.Cpu,
-        _ => throw new ArgumentException($"Unknown backend '{name}': use cuda, opencl or cpu.", nameof(name)),
+        "ilgpu-cuda" => BackendKind.IlgpuCuda,
+        "ilgpu-opencl" or "ilgpu-cl" => BackendKind.IlgpuOpenCL,
+        "ilgpu-cpu" => BackendKind.IlgpuCpu,
+        _ => throw new ArgumentException($"Unknown backend '{name}': use {string.Join(", ", BackendNames)}.", nameof(name)),
     };
 
     /// <summary>
@@ -37,7 +43,8 @@ public static class Accelerators
     }
 
     /// <summary>
-    /// For each backend (CUDA, OpenCL, CPU), its devices or the reason it is unavailable, without
+    /// For each backend (CUDA, OpenCL, CPU, then ILGPU's three), its devices or the reason it is unavailable (for ILGPU also
+    /// which devices it skips and why, even when it runs others), without
     /// creating any context. Never throws for a missing driver: that is what the reason reports.
     /// </summary>
     public static IReadOnlyList<BackendProbe> Probe() =>
@@ -53,6 +60,9 @@ public static class Accelerators
             using var cpu = new CpuAccelerator();
             return ([cpu.Info], null);
         }),
+        ProbeOne(BackendKind.IlgpuCuda, () => BackendRegistry.ListIlgpu(BackendKind.IlgpuCuda)),
+        ProbeOne(BackendKind.IlgpuOpenCL, () => BackendRegistry.ListIlgpu(BackendKind.IlgpuOpenCL)),
+        ProbeOne(BackendKind.IlgpuCpu, () => BackendRegistry.ListIlgpu(BackendKind.IlgpuCpu)),
     ];
 
     private static BackendProbe ProbeOne(BackendKind kind, Func<(IReadOnlyList<AcceleratorInfo> Devices, string? Problem)> probe)
@@ -60,14 +70,17 @@ public static class Accelerators
         try
         {
             var (devices, problem) = probe();
-            return new BackendProbe(kind, devices, problem);
+            // ILGPU may skip some devices while running others: the devices are listed and the skips kept as a note.
+            return devices.Count > 0 && problem is not null && BackendRegistry.IsIlgpu(kind)
+                ? new BackendProbe(kind, devices, null) { SkippedDevices = problem }
+                : new BackendProbe(kind, devices, problem);
         }
         catch (BackendUnavailableException e)
         {
             return new BackendProbe(kind, [], e.Message);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or InvalidOperationException
-                                      or Cuda.CudaException or OpenCL.OpenCLException)
+                                      or Cuda.CudaException or OpenCL.OpenCLException or ILGPU.Runtime.AcceleratorException)
         {
             // A broken driver install must show up as a reason in `devices`, not crash the listing.
             return new BackendProbe(kind, [], $"{kind} failed while listing devices: {e.Message}");
@@ -79,6 +92,7 @@ public static class Accelerators
         BackendKind.Cpu => new CpuAccelerator(),
         BackendKind.OpenCL => BackendRegistry.CreateOpenCL(),
         BackendKind.Cuda => BackendRegistry.CreateCuda(),
+        BackendKind.IlgpuCuda or BackendKind.IlgpuOpenCL or BackendKind.IlgpuCpu => BackendRegistry.CreateIlgpu(kind),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 }

@@ -9,4 +9,10 @@ public enum BackendKind
     OpenCL,
     /// <summary>The C# kernels themselves, run on the host's cores with full group semantics.</summary>
     Cpu,
+    /// <summary>NVIDIA GPUs through ILGPU's CudaAccelerator: ILGPU compiles the kernels' C# to PTX, the driver JIT-compiles it (no NVRTC needed).</summary>
+    IlgpuCuda,
+    /// <summary>OpenCL 2.0+ devices with the generic address space through ILGPU's CLAccelerator (ILGPU writes the OpenCL C).</summary>
+    IlgpuOpenCL,
+    /// <summary>ILGPU's CPU accelerator: one thread per lane running the kernel's C# as written, for stepping through it in a debugger (slow).</summary>
+    IlgpuCpu,
 }

@@ -8,4 +8,7 @@ public sealed record BackendProbe(BackendKind Backend, IReadOnlyList<Accelerator
 {
     /// <summary>True when an accelerator of this backend can be created.</summary>
     public bool IsAvailable => UnavailableReason is null && Devices.Count > 0;
+
+    /// <summary>For an available backend, the devices it skips and why (ILGPU skips OpenCL devices without the generic address space); null when none.</summary>
+    public string? SkippedDevices { get; init; }
 }

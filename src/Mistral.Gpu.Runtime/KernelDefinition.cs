@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text;
 using Mistral.Gpu.Language.Cpu;
 
@@ -32,7 +33,8 @@ public sealed class KernelDefinition
         string openCLSource,
         KernelFeatures features,
         CpuKernelEntry cpu,
-        KernelArgumentValidator? validator = null)
+        KernelArgumentValidator? validator = null,
+        MethodInfo? ilgpuKernel = null)
     {
         Name = name;
         EntryPoint = entryPoint;
@@ -43,6 +45,7 @@ public sealed class KernelDefinition
         Features = features;
         Cpu = cpu;
         Validator = validator;
+        IlgpuKernel = ilgpuKernel;
     }
 
     /// <summary>The kernel's C# name, <c>Class.Method</c>.</summary>
@@ -68,6 +71,13 @@ public sealed class KernelDefinition
 
     /// <summary>Host-side extent checks, if any.</summary>
     public KernelArgumentValidator? Validator { get; }
+
+    /// <summary>
+    /// The C# kernel method as ILGPU loads it (<c>Accelerator.LoadKernel(method)</c>), when it is written in ILGPU's kernel API
+    /// (<c>ArrayView&lt;T&gt;</c>, <c>Grid</c>/<c>Group</c>/<c>Warp</c>); null for a kernel that still takes a <c>KernelContext</c>,
+    /// which only the CUDA, OpenCL and CPU backends run.
+    /// </summary>
+    public MethodInfo? IlgpuKernel { get; }
 
     /// <summary>The specialization parameters, in order.</summary>
     public IEnumerable<KernelParameter> Specializations =>

@@ -58,7 +58,7 @@ public sealed class OpenCLDeviceTests
     public void ProbeReportsEveryBackendWithDevicesOrOneSentence()
     {
         var probes = Accelerators.Probe();
-        Assert.Equal([BackendKind.Cuda, BackendKind.OpenCL, BackendKind.Cpu], probes.Select(p => p.Backend));
+        Assert.Equal(Enum.GetValues<BackendKind>(), probes.Select(p => p.Backend));
         foreach (var probe in probes)
         {
             if (probe.IsAvailable) Assert.NotEmpty(probe.Devices);

@@ -19,7 +19,8 @@ public sealed class ProofKernelCpuTests : IDisposable
 
     public void Dispose() => accelerator.Dispose();
 
-    private static float[] Random(int n, int seed)
+    /// <summary>n values in [-1, 1) from <paramref name="seed"/> (shared with the ILGPU accelerator's tests).</summary>
+    internal static float[] Random(int n, int seed)
     {
         var random = new Random(seed);
         return Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
@@ -27,7 +28,10 @@ public sealed class ProofKernelCpuTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Sizes))]
-    public void VectorAdd_matches_reference(int n)
+    public void VectorAdd_matches_reference(int n) => CheckVectorAdd(accelerator, n);
+
+    /// <summary>VectorAdd on <paramref name="accelerator"/> against the element-wise sum (every backend's reference).</summary>
+    internal static void CheckVectorAdd(Accelerator accelerator, int n)
     {
         float[] a = Random(n, 1), b = Random(n, 2);
         using var da = accelerator.Upload<float>(a);

@@ -61,9 +61,19 @@ internal static class LauncherWriter
         w.Line("openCLSource: OpenCLSource,");
         w.Line($"features: {FeatureExpression(features)},");
         w.Line("cpu: RunGroup,");
-        w.Line($"validator: {(kernel.Parameters.Any(p => p.Extent is not null) ? "Validate" : "null")});");
+        w.Line($"validator: {(kernel.Parameters.Any(p => p.Extent is not null) ? "Validate" : "null")},");
+        w.Line($"ilgpuKernel: {IlgpuMethodExpression(kernel)});");
         w.Outdent();
     }
+
+    /// <summary>
+    /// The method ILGPU compiles: found by reflection on the kernel's own class (the generated class is nested in it, so the
+    /// innermost name resolves), null for a kernel still written against KernelContext, which ILGPU cannot load.
+    /// </summary>
+    private static string IlgpuMethodExpression(KernelModel kernel) => kernel.IsIlgpu
+        ? $"typeof({kernel.ContainingTypes[kernel.ContainingTypes.Count - 1].Name}).GetMethod({CSharpText.Quoted(kernel.MethodName)}, " +
+          "global::System.Reflection.BindingFlags.Static | global::System.Reflection.BindingFlags.Public | global::System.Reflection.BindingFlags.NonPublic)"
+        : "null";
 
     private static string ParameterConstruction(ParameterModel p)
     {

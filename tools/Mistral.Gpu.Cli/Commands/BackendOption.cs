@@ -4,7 +4,7 @@ using Mistral.Gpu.Runtime;
 namespace Mistral.Gpu.Cli.Commands;
 
 /// <summary>
-/// The shared <c>--backend cuda|opencl|cpu</c> option. Without it, <c>MISTRAL_GPU_BACKEND</c>
+/// The shared <c>--backend cuda|opencl|cpu|ilgpu-cuda|ilgpu-opencl|ilgpu-cpu</c> option. Without it, <c>MISTRAL_GPU_BACKEND</c>
 /// decides, then the best backend with a device. A backend that cannot run here becomes one line
 /// on stderr and exit code 2, never a stack trace.
 /// </summary>
@@ -16,9 +16,9 @@ internal static class BackendOption
     /// <summary>A new option instance for one command.</summary>
     public static Option<string?> Create() => new Option<string?>("--backend", "-b")
     {
-        Description = $"cuda, opencl or cpu (default: ${Accelerators.BackendVariable}, then the best available)",
-        HelpName = "cuda|opencl|cpu",
-    }.AcceptOnlyFromAmong("cuda", "opencl", "cpu");
+        Description = $"cuda, opencl or cpu, or ILGPU's ilgpu-cuda, ilgpu-opencl or ilgpu-cpu (default: ${Accelerators.BackendVariable}, then the best of cuda, opencl, cpu)",
+        HelpName = string.Join('|', Accelerators.BackendNames),
+    }.AcceptOnlyFromAmong([.. Accelerators.BackendNames]);
 
     /// <summary>Opens the chosen accelerator, runs <paramref name="body"/> on it and disposes it.</summary>
     public static int Run(ParseResult parseResult, Option<string?> option, Func<Accelerator, int> body)

@@ -10,7 +10,7 @@ internal static class DevicesCommand
 {
     public static Command Create()
     {
-        var command = new Command("devices", "List the devices of every backend (CUDA, OpenCL, CPU), or why a backend is unavailable.");
+        var command = new Command("devices", "List the devices of every backend (CUDA, OpenCL, CPU, and ILGPU's), or why a backend is unavailable or skips a device.");
         command.SetAction(_ =>
         {
             var probes = Accelerators.Probe();
@@ -19,6 +19,8 @@ internal static class DevicesCommand
             AnsiConsole.Write(Table(probes));
             foreach (var probe in probes.Where(p => p.UnavailableReason is not null))
                 AnsiConsole.MarkupLine($"[yellow]{probe.Backend} unavailable:[/] {Markup.Escape(probe.UnavailableReason!)}");
+            foreach (var probe in probes.Where(p => p.SkippedDevices is not null))
+                AnsiConsole.MarkupLine($"[yellow]{probe.Backend} skips:[/] {Markup.Escape(probe.SkippedDevices!)}");
             return 0;
         });
         return command;

@@ -24,7 +24,7 @@ internal static class KernelCompileCheck
                     output.WriteLine($"ok      {label}");
                 }
                 catch (Exception e) when (e is KernelCompilationException or InvalidOperationException or ArgumentException
-                                              or Runtime.OpenCL.OpenCLException or Runtime.Cuda.CudaException)
+                                              or NotSupportedException or Runtime.OpenCL.OpenCLException or Runtime.Cuda.CudaException)
                 {
                     failed++;
                     string log = e is KernelCompilationException compilation ? compilation.Log : e.Message;

@@ -1,9 +1,14 @@
 using System.Text;
+using ILGPU.Runtime.Cuda;
 using Mistral.Gpu.Runtime;
+using Mistral.Gpu.Runtime.Ilgpu;
 
 namespace Mistral.Gpu.Cli.Commands;
 
-/// <summary>Writes the generated CUDA C and OpenCL C of every kernel variant, so the translation can be read and diffed.</summary>
+/// <summary>
+/// Writes the generated CUDA C and OpenCL C of every kernel variant, and ILGPU's PTX of every variant of a kernel written in
+/// ILGPU's API, so the translation and ILGPU's compilation can be read and diffed side by side.
+/// </summary>
 internal static class KernelSourceDump
 {
     /// <summary>Exit code when the folder cannot be used (a file, unwritable) or holds files that are not ours.</summary>
@@ -26,13 +31,18 @@ internal static class KernelSourceDump
 
     private static string Extension(KernelDialect dialect) => dialect == KernelDialect.Cuda ? ".cu" : ".cl";
 
+    /// <summary>Where ILGPU's PTX goes: "ProofKernels.VectorAdd.ilgpu.ptx".</summary>
+    public const string IlgpuPtxExtension = ".ilgpu.ptx";
+
     /// <summary>
-    /// Every file to write: one per variant and dialect. Two kernels with the same C# name (the
+    /// Every file to write: one per variant and dialect, and for an ILGPU-form kernel ILGPU's PTX from <paramref name="ilgpuPtx"/>.
+    /// Two kernels with the same C# name (the
     /// same class and method in two namespaces) get their entry point added, then a counter, so no
     /// file name is ever shared.
     /// </summary>
-    public static IReadOnlyList<(string FileName, string Text)> Files(IReadOnlyList<KernelDefinition> kernels)
+    public static IReadOnlyList<(string FileName, string Text)> Files(IReadOnlyList<KernelDefinition> kernels, Func<KernelDefinition, string>? ilgpuPtx = null)
     {
+        var ptxOfKernel = new Dictionary<KernelDefinition, string>(ReferenceEqualityComparer.Instance);
         var stems = (from kernel in kernels
                      from variant in kernel.AllVariants()
                      select (Kernel: kernel, Variant: variant, Stem: Stem(kernel, variant))).ToList();
@@ -50,6 +60,14 @@ internal static class KernelSourceDump
             }
             foreach (var dialect in new[] { KernelDialect.Cuda, KernelDialect.OpenCL })
                 files.Add((unique + Extension(dialect), kernel.SourceFor(dialect, variant)));
+            if (kernel.IlgpuKernel is not null && ilgpuPtx is not null)
+            {
+                // ILGPU specializes a SpecializedValue only when a device launches it, so every variant's file holds the same
+                // PTX, where the value is still a parameter; the header says so rather than leaving variants looking different.
+                if (!ptxOfKernel.TryGetValue(kernel, out var ptx)) ptxOfKernel[kernel] = ptx = ilgpuPtx(kernel);
+                string header = variant.Count == 0 ? "" : $"// {kernel.VariantLabel(variant)}: ILGPU specializes these values at launch; here they are kernel parameters.\n";
+                files.Add((unique + IlgpuPtxExtension, header + ptx));
+            }
         }
         return files;
     }
@@ -83,7 +101,8 @@ internal static class KernelSourceDump
                 if (File.Exists(parent.FullName))
                     return Fail(error, $"--dump {root}: {parent.FullName} is a file, so no folder can be created below it.");
 
-            var files = Files(kernels).Select(f => (Path: Path.Combine(root, f.FileName), f.Text)).ToList();
+            using var ilgpu = new IlgpuSourceCompiler();
+            var files = Files(kernels, kernel => IlgpuPtx(ilgpu, kernel)).Select(f => (Path: Path.Combine(root, f.FileName), f.Text)).ToList();
             if (files.FirstOrDefault(f => Directory.Exists(f.Path)) is { Path: not null } blocked)
                 return Fail(error, $"--dump {root}: {blocked.Path} is a folder where a kernel source must go; move it away.");
             var conflicts = files.Where(f => File.Exists(f.Path) && File.ReadAllText(f.Path) != f.Text).Select(f => f.Path).ToList();
@@ -109,6 +128,19 @@ internal static class KernelSourceDump
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or System.Security.SecurityException)
         {
             return Fail(error, $"cannot write kernel sources to {root}: {e.Message}");
+        }
+    }
+
+    /// <summary>ILGPU's sm_90 PTX at O2, or, when ILGPU cannot compile the kernel, its log as PTX comments (so one bad kernel still leaves every other file).</summary>
+    private static string IlgpuPtx(IlgpuSourceCompiler compiler, KernelDefinition kernel)
+    {
+        try
+        {
+            return compiler.Ptx(kernel, CudaArchitecture.SM_90);
+        }
+        catch (KernelCompilationException e)
+        {
+            return $"// ILGPU could not compile {kernel.Name}:\n" + string.Concat(e.Log.Split('\n').Select(line => $"// {line.TrimEnd()}\n"));
         }
     }
 

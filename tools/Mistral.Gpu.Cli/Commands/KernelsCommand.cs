@@ -5,7 +5,7 @@ namespace Mistral.Gpu.Cli.Commands;
 
 /// <summary>
 /// <c>mistral-gpu kernels</c>: list every kernel variant, <c>--dump DIR</c> writes the generated
-/// CUDA C and OpenCL C of each, <c>--check</c> compiles each on a backend.
+/// CUDA C and OpenCL C of each (and ILGPU's sm_90 PTX of each ILGPU-form one), <c>--check</c> compiles each on a backend.
 /// </summary>
 internal static class KernelsCommand
 {
@@ -13,7 +13,7 @@ internal static class KernelsCommand
     {
         var dump = new Option<DirectoryInfo?>("--dump")
         {
-            Description = "Write each variant's generated source to DIR as {Class}.{Method}[.{spec}={value}...].cu and .cl",
+            Description = "Write each variant's generated source to DIR as {Class}.{Method}[.{spec}={value}...].cu and .cl, and ILGPU's PTX (sm_90, O2) of ILGPU-form kernels as .ilgpu.ptx",
             HelpName = "DIR",
         };
         var force = new Option<bool>("--force") { Description = "With --dump, overwrite files that exist with other content" };

@@ -1,0 +1,107 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Runtime.ExceptionServices;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Mistral.Gpu.Runtime.Ilgpu;
+
+/// <summary>
+/// Loads our kernels on an ILGPU accelerator (one ILGPU <see cref="Kernel"/> per definition; ILGPU itself compiles a variant
+/// per <see cref="SpecializedValue{T}"/> value on its first launch) and turns our launch arguments into ILGPU's:
+/// each buffer window an <see cref="ArrayView{T}"/> of the kernel parameter's element type, each specialization a
+/// <see cref="SpecializedValue{T}"/>.
+/// </summary>
+internal sealed class IlgpuKernels(ILGPU.Runtime.Accelerator device, BackendKind backend)
+{
+    private static readonly ConcurrentDictionary<Type, Func<ArrayView<byte>, long, long, object>> ViewFactories = new();
+    private readonly ConcurrentDictionary<KernelDefinition, Kernel> loaded = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>The loaded kernel, compiled on first use.</summary>
+    /// <exception cref="NotSupportedException">The kernel is not written in ILGPU's kernel API yet.</exception>
+    /// <exception cref="KernelCompilationException">ILGPU could not compile it; its message is the log.</exception>
+    public Kernel Get(KernelDefinition kernel) => loaded.TryGetValue(kernel, out var found) ? found : loaded.GetOrAdd(kernel, Load);
+
+    /// <summary>Launches a validated launch on <paramref name="stream"/>.</summary>
+    public void Launch(KernelDefinition kernel, LaunchDims dims, ReadOnlySpan<KernelArgument> arguments, ILGPU.Runtime.AcceleratorStream stream)
+    {
+        var compiled = Get(kernel);
+        var parameters = kernel.IlgpuKernel!.GetParameters();
+        var values = new object[arguments.Length];
+        for (int i = 0; i < arguments.Length; i++) values[i] = Marshal(kernel, kernel.Parameters[i], parameters[i].ParameterType, arguments[i]);
+        var (count, size) = (dims.GroupCount, dims.GroupSize);
+        var config = new KernelConfig(new Index3D(count.X, count.Y, count.Z), new Index3D(size.X, size.Y, size.Z));
+        try
+        {
+            compiled.Launch(stream, config, values);
+        }
+        catch (TargetInvocationException e) when (e.InnerException is { } inner)
+        {
+            // ILGPU launches through reflection: the caller should see what the launcher threw, not the wrapper.
+            if (Compilation(kernel, inner) is { } failure) throw failure;
+            ExceptionDispatchInfo.Capture(inner).Throw();
+            throw;
+        }
+    }
+
+    private Kernel Load(KernelDefinition kernel)
+    {
+        var method = kernel.IlgpuKernel ?? throw NotPorted(kernel, backend);
+        if (method.GetParameters().Length != kernel.Parameters.Count)
+            throw new KernelCompilationException(kernel.Name, backend, $"The method {method.Name} has {method.GetParameters().Length} parameters but the definition lists {kernel.Parameters.Count}.");
+        try
+        {
+            return device.LoadKernel(method);
+        }
+        catch (Exception e) when (Compilation(kernel, e) is { } failure)
+        {
+            throw failure;
+        }
+    }
+
+    /// <summary>The one error a kernel that still takes KernelContext gives on every ILGPU accelerator.</summary>
+    public static NotSupportedException NotPorted(KernelDefinition kernel, BackendKind backend) =>
+        new($"Kernel {kernel.Name} is not written in ILGPU's kernel API yet (it takes a KernelContext), so the {backend} backend cannot run it; use cuda, opencl or cpu for it.");
+
+    /// <summary>ILGPU's compiler errors: an unsupported construct or capability, an internal error.</summary>
+    public static bool IsCompilerError(Exception e) =>
+        e is NotSupportedException or ILGPU.Backends.InvalidCodeGenerationException or InternalCompilerException
+            or InvalidKernelOperationException or CapabilityNotSupportedException;
+
+    /// <summary>An ILGPU compiler error as our compilation error, null for anything else.</summary>
+    private KernelCompilationException? Compilation(KernelDefinition kernel, Exception e) =>
+        IsCompilerError(e) ? new KernelCompilationException(kernel.Name, backend, e.Message) : null;
+
+    private static object Marshal(KernelDefinition kernel, KernelParameter parameter, Type target, KernelArgument argument)
+    {
+        switch (parameter.Kind)
+        {
+            case KernelParameterKind.Buffer or KernelParameterKind.ReadOnlyBuffer:
+                if (!target.IsGenericType || target.GetGenericTypeDefinition() != typeof(ArrayView<>))
+                    throw new NotSupportedException($"Kernel {kernel.Name}, parameter '{parameter.Name}': ILGPU launches take ArrayView<T> buffers, not {target.Name}.");
+                var raw = ((IlgpuMemory)argument.Buffer!.Storage).Raw;
+                return ViewFactories.GetOrAdd(target.GetGenericArguments()[0], MakeViewFactory)(raw, argument.Offset, argument.Length);
+            case KernelParameterKind.Specialization:
+                return SpecializedValue.New(argument.AsInt32());
+            default:
+                // Boxed per arm: a switch over int, uint, long, float and double would otherwise promote every arm to double.
+                return Type.GetTypeCode(target) switch
+                {
+                    TypeCode.Int32 => (object)argument.AsInt32(),
+                    TypeCode.UInt32 => (object)argument.AsUInt32(),
+                    TypeCode.Int64 => (object)argument.AsInt64(),
+                    TypeCode.Single => (object)argument.AsSingle(),
+                    TypeCode.Double => (object)argument.AsDouble(),
+                    _ => throw new NotSupportedException($"Kernel {kernel.Name}, parameter '{parameter.Name}': scalars of type {target.Name} cannot be passed to ILGPU."),
+                };
+        }
+    }
+
+    private static Func<ArrayView<byte>, long, long, object> MakeViewFactory(Type element) =>
+        typeof(IlgpuKernels).GetMethod(nameof(TypedView), BindingFlags.NonPublic | BindingFlags.Static)!
+            .MakeGenericMethod(element).CreateDelegate<Func<ArrayView<byte>, long, long, object>>();
+
+    // The element type comes from the ILGPU method, so a buffer of a layout-equal type (System.Half for ILGPU.Half) passes as the kernel declares it.
+    private static object TypedView<T>(ArrayView<byte> raw, long offset, long length) where T : unmanaged =>
+        raw.Cast<T>().SubView(offset, length);
+}
