@@ -22,10 +22,22 @@ public sealed class IlgpuCompileTests : IDisposable
     private static IEnumerable<KernelDefinition> IlgpuKernels =>
         Mistral.Gpu.Kernels.KernelCatalog.All.Concat(KernelCatalog.All).Where(k => k.IlgpuKernel is not null);
 
+    /// <summary>
+    /// Kernels whose group memory is sized by a specialization (<c>16 * headDim</c>): ILGPU fixes a
+    /// <c>SpecializedValue</c> only through its typed launchers (at most 15 parameters; these have 16-17), so compiled
+    /// untyped, without a value, the allocation size is dynamic and ILGPU refuses it. The translator is not affected.
+    /// </summary>
+    private static readonly string[] SizedBySpecialization =
+        ["FlashAttentionPrefill.Tile", "FlashAttentionPrefill.Rows", "FlashDecoding.Partial", "FlashDecoding.PartialRows", "ProofKernels.TiledMatMul"];
+
+    /// <summary>Kernels that call <c>KMath.Fma</c> (<c>MathF.FusedMultiplyAdd</c>): ILGPU 1.5.3's OpenCL backend writes it as an undeclared <c>FusedMultiplyAdd</c> (its PTX has <c>fma</c>).</summary>
+    private static readonly string[] FusedMultiplyAddOnOpenCL =
+        ["FlashAttentionPrefill.Tile", "FlashDecoding.Combine", "FmaThroughputKernels.FmaThroughput", "RotaryEmbedding.RotatePairs", "MyKernels.AxpyAndSum"];
+
     public static TheoryData<string, int> KernelsAndArchitectures()
     {
         var data = new TheoryData<string, int>();
-        foreach (var kernel in IlgpuKernels)
+        foreach (var kernel in IlgpuKernels.Where(k => !SizedBySpecialization.Contains(k.Name)))
             foreach (int sm in new[] { 80, 90 }) data.Add(kernel.Name, sm);
         return data;
     }
@@ -33,8 +45,32 @@ public sealed class IlgpuCompileTests : IDisposable
     public static TheoryData<string> KernelNames()
     {
         var data = new TheoryData<string>();
-        foreach (var kernel in IlgpuKernels) data.Add(kernel.Name);
+        foreach (var kernel in IlgpuKernels.Where(k => !SizedBySpecialization.Contains(k.Name) && !FusedMultiplyAddOnOpenCL.Contains(k.Name)))
+            data.Add(kernel.Name);
         return data;
+    }
+
+    public static TheoryData<string> SizedBySpecializationNames() => [.. SizedBySpecialization];
+
+    public static TheoryData<string> FusedMultiplyAddNames() => [.. FusedMultiplyAddOnOpenCL.Except(SizedBySpecialization)];
+
+    /// <summary>ILGPU's gap, pinned: when a fix makes these compile, this fails and the kernel joins the tests above.</summary>
+    [Theory]
+    [MemberData(nameof(SizedBySpecializationNames))]
+    public void Group_memory_sized_by_a_specialization_is_refused_untyped(string name)
+    {
+        var error = Assert.ThrowsAny<Exception>(() => compiler.Ptx(IlgpuKernels.Single(k => k.Name == name), CudaArchitecture.SM_80));
+        Assert.Contains("must be statically known", error.ToString());
+    }
+
+    /// <summary>ILGPU's OpenCL gap, pinned: clang rejects the undeclared FusedMultiplyAdd until ILGPU maps it.</summary>
+    [RequiresToolTheory(Clang, Install)]
+    [MemberData(nameof(FusedMultiplyAddNames))]
+    public void Fused_multiply_add_has_no_OpenCL_mapping_in_ilgpu(string name)
+    {
+        string source = compiler.OpenCL(IlgpuKernels.Single(k => k.Name == name));
+        Assert.Contains("FusedMultiplyAdd", source);
+        Assert.NotEqual(0, ClangOpenCL20(source).ExitCode);
     }
 
     [Fact]
@@ -83,7 +119,12 @@ public sealed class IlgpuCompileTests : IDisposable
     [MemberData(nameof(KernelNames))]
     public void OpenCL_C_compiles_with_clang_as_OpenCL_2_0(string name)
     {
-        string source = compiler.OpenCL(IlgpuKernels.Single(k => k.Name == name));
+        var (exitCode, output) = ClangOpenCL20(compiler.OpenCL(IlgpuKernels.Single(k => k.Name == name)));
+        Assert.True(exitCode == 0, $"clang rejected ILGPU's OpenCL C of {name}:\n{output}");
+    }
+
+    private static (int ExitCode, string Output) ClangOpenCL20(string source)
+    {
         var directory = Directory.CreateTempSubdirectory("mgpu-ilgpu-cl-");
         try
         {
@@ -91,8 +132,7 @@ public sealed class IlgpuCompileTests : IDisposable
             File.WriteAllText(file, source);
             // ILGPU writes shuffles as Intel sub-group calls; clang declares them only with the extension macro and its full header.
             string header = Path.Combine(Run(Clang, "-print-resource-dir").Output.Trim(), "include", "opencl-c.h");
-            var (exitCode, output) = Run(Clang, $"-x cl -cl-std=CL2.0 -Dcl_intel_subgroups=1 -include \"{header}\" -target spir64 -c -emit-llvm -o \"{file}.bc\" \"{file}\"");
-            Assert.True(exitCode == 0, $"clang rejected ILGPU's OpenCL C of {name}:\n{output}");
+            return Run(Clang, $"-x cl -cl-std=CL2.0 -Dcl_intel_subgroups=1 -include \"{header}\" -target spir64 -c -emit-llvm -o \"{file}.bc\" \"{file}\"");
         }
         finally
         {

@@ -24,8 +24,12 @@ public static class ModelTokenizer
         foreach (string name in FileNames)
         {
             string path = Path.Combine(modelPath, name);
-            if (File.Exists(path))
+            if (File.Exists(path) || Directory.Exists(path))
+            {
+                // A folder or special file where the tokenizer should be is named as such, not as "not found".
+                Files.FileKinds.RequireRegular(path, "tokenizer");
                 return SentencePieceTokenizer.Load(path);
+            }
         }
         throw new FileNotFoundException($"tokenizer not found: {Path.Combine(modelPath, FileNames[0])} (nor {FileNames[1]})", Path.Combine(modelPath, FileNames[0]));
     }

@@ -70,7 +70,14 @@ internal sealed class IlgpuKernels(ILGPU.Runtime.Accelerator device, BackendKind
 
     /// <summary>An ILGPU compiler error as our compilation error, null for anything else.</summary>
     private KernelCompilationException? Compilation(KernelDefinition kernel, Exception e) =>
-        IsCompilerError(e) ? new KernelCompilationException(kernel.Name, backend, e.Message) : null;
+        IsCompilerError(e) ? new KernelCompilationException(kernel.Name, backend, CompilerMessage(e)) : null;
+
+    /// <summary>
+    /// ILGPU's compiler error with its cause first: an InternalCompilerException's own message only says that one
+    /// happened and in which methods; the reason (an unsupported intrinsic, a dynamic allocation size) is its inner exception.
+    /// </summary>
+    internal static string CompilerMessage(Exception e) =>
+        e.InnerException is { } cause ? $"{cause.Message} ({e.Message.Split('\n')[0].Trim()})" : e.Message;
 
     private static object Marshal(KernelDefinition kernel, KernelParameter parameter, Type target, KernelArgument argument)
     {

@@ -50,7 +50,7 @@ public sealed class IlgpuSourceCompiler : IDisposable
         }
         catch (Exception e) when (IlgpuKernels.IsCompilerError(e))
         {
-            throw new KernelCompilationException(kernel.Name, backend, e.Message);
+            throw new KernelCompilationException(kernel.Name, backend, IlgpuKernels.CompilerMessage(e));
         }
     }
 
