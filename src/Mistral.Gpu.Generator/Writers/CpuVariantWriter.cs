@@ -22,13 +22,7 @@ internal static class CpuVariantWriter
             WriteIlgpu(w, kernel, helperCpuCopies);
             return;
         }
-        string arguments = string.Join("", kernel.Parameters.Select(p => ", v_" + p.Name));
-        w.Line($"private static void RunGroup({Language}Cpu.CpuGroup group, global::System.ReadOnlySpan<global::Mistral.Gpu.Runtime.KernelArgument> args)");
-        w.Open();
-        for (int i = 0; i < kernel.Parameters.Count; i++)
-            w.Line($"var v_{kernel.Parameters[i].Name} = args[{i}].{kernel.Parameters[i].KernelArgumentAccessor};");
-        if (kernel.CpuGroupBody is not null)
-            w.Line($"if (group.UseGroupBodies && {kernel.CpuGroupBody}(group{arguments})) return;");
+        string arguments = OpenRunGroup(w, kernel);
         if (kernel.NeedsLockstep && kernel.CpuIteratorBody is not null)
         {
             w.Line("var lanes = new global::System.Collections.Generic.IEnumerator<int>[group.LaneCount];");
@@ -52,13 +46,7 @@ internal static class CpuVariantWriter
     /// </summary>
     private static void WriteIlgpu(CodeWriter w, KernelModel kernel, IReadOnlyList<string> helperCpuCopies)
     {
-        string arguments = string.Join("", kernel.Parameters.Select(p => ", v_" + p.Name));
-        w.Line($"private static void RunGroup({Language}Cpu.CpuGroup group, global::System.ReadOnlySpan<global::Mistral.Gpu.Runtime.KernelArgument> args)");
-        w.Open();
-        for (int i = 0; i < kernel.Parameters.Count; i++)
-            w.Line($"var v_{kernel.Parameters[i].Name} = args[{i}].{kernel.Parameters[i].KernelArgumentAccessor};");
-        if (kernel.CpuGroupBody is not null)
-            w.Line($"if (group.UseGroupBodies && {kernel.CpuGroupBody}(group{arguments})) return;");
+        string arguments = OpenRunGroup(w, kernel);
         if (kernel.NeedsLockstep)
         {
             w.Line("var lanes = new global::System.Collections.Generic.IEnumerator<int>[group.LaneCount];");
@@ -81,6 +69,19 @@ internal static class CpuVariantWriter
             w.Line();
             w.Lines(Dedent(helper));
         }
+    }
+
+    /// <summary>Opens <c>RunGroup</c>: unpacks the arguments and tries the group body; returns the argument list.</summary>
+    private static string OpenRunGroup(CodeWriter w, KernelModel kernel)
+    {
+        string arguments = string.Join("", kernel.Parameters.Select(p => ", v_" + p.Name));
+        w.Line($"private static void RunGroup({Language}Cpu.CpuGroup group, global::System.ReadOnlySpan<global::Mistral.Gpu.Runtime.KernelArgument> args)");
+        w.Open();
+        for (int i = 0; i < kernel.Parameters.Count; i++)
+            w.Line($"var v_{kernel.Parameters[i].Name} = args[{i}].{kernel.Parameters[i].KernelArgumentAccessor};");
+        if (kernel.CpuGroupBody is not null)
+            w.Line($"if (group.UseGroupBodies && {kernel.CpuGroupBody}(group{arguments})) return;");
+        return arguments;
     }
 
     private static void WriteIterator(CodeWriter w, KernelModel kernel)
