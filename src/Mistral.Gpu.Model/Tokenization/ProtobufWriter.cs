@@ -1,53 +1,49 @@
-using System.Buffers.Binary;
-using System.Text;
 using Google.Protobuf;
 
 namespace Mistral.Gpu.Model.Tokenization;
 
-/// <summary>Writes the protobuf wire format: the few field kinds a sentencepiece ModelProto uses.</summary>
+/// <summary>
+/// Builds protobuf messages field by field (the few field kinds a sentencepiece ModelProto uses) on Google.Protobuf's
+/// <see cref="CodedOutputStream"/>, for models written in memory (a GGUF file's tokenizer metadata).
+/// </summary>
 internal sealed class ProtobufWriter
 {
     private readonly MemoryStream _bytes = new();
+    private readonly CodedOutputStream _output;
 
-    public byte[] ToArray() => _bytes.ToArray();
+    public ProtobufWriter() => _output = new CodedOutputStream(_bytes, leaveOpen: true);
+
+    public byte[] ToArray()
+    {
+        _output.Flush();
+        return _bytes.ToArray();
+    }
 
     public ProtobufWriter Varint(int field, long value)
     {
-        Key(field, (int)WireFormat.WireType.Varint);
-        WriteVarint(unchecked((ulong)value));
+        _output.WriteTag(field, WireFormat.WireType.Varint);
+        _output.WriteInt64(value);
         return this;
     }
 
     public ProtobufWriter Float(int field, float value)
     {
-        Key(field, (int)WireFormat.WireType.Fixed32);
-        Span<byte> bytes = stackalloc byte[4];
-        BinaryPrimitives.WriteSingleLittleEndian(bytes, value);
-        _bytes.Write(bytes);
+        _output.WriteTag(field, WireFormat.WireType.Fixed32);
+        _output.WriteFloat(value);
         return this;
     }
 
-    public ProtobufWriter String(int field, string value) => Bytes(field, Encoding.UTF8.GetBytes(value));
-
-    public ProtobufWriter Message(int field, ProtobufWriter message) => Bytes(field, message.ToArray());
-
-    private ProtobufWriter Bytes(int field, byte[] value)
+    public ProtobufWriter String(int field, string value)
     {
-        Key(field, (int)WireFormat.WireType.LengthDelimited);
-        WriteVarint((ulong)value.Length);
-        _bytes.Write(value);
+        _output.WriteTag(field, WireFormat.WireType.LengthDelimited);
+        _output.WriteString(value);
         return this;
     }
 
-    private void Key(int field, int wire) => WriteVarint((ulong)((field << 3) | wire));
-
-    private void WriteVarint(ulong value)
+    public ProtobufWriter Message(int field, ProtobufWriter message)
     {
-        while (value >= 0x80)
-        {
-            _bytes.WriteByte((byte)(value | 0x80));
-            value >>= 7;
-        }
-        _bytes.WriteByte((byte)value);
+        _output.WriteTag(field, WireFormat.WireType.LengthDelimited);
+        _output.WriteBytes(ByteString.CopyFrom(message.ToArray()));
+        return this;
     }
 }
