@@ -29,6 +29,12 @@ public static class KMath
     public static float Rsqrt(float x) => 1f / MathF.Sqrt(x);
 
     /// <summary>a * b + c with one rounding.</summary>
+    /// <remarks>
+    /// An ILGPU intrinsic (mapped by <c>IlgpuContextSetup.EnableMistralKernels</c> to <c>fma.rn.f32</c> and OpenCL's
+    /// <c>fma</c>): ILGPU 1.5.3 compiles <see cref="MathF.FusedMultiplyAdd"/> as a call to an undefined external
+    /// function on both backends, which the driver would refuse to link. The CPU runs this body.
+    /// </remarks>
+    [ILGPU.IR.Intrinsics.IntrinsicImplementation]
     public static float Fma(float a, float b, float c) => MathF.FusedMultiplyAdd(a, b, c);
 
     /// <summary>Larger of two floats (the non-NaN one if one is NaN).</summary>

@@ -50,6 +50,22 @@ public sealed class RunnerMistralTinyTests(ITestOutputHelper output)
                 CheckAgainstReference(accelerator, Path.GetFileName(folder), variant);
     }
 
+    /// <summary>
+    /// The ILGPU kernels as the GPUs get them, on ILGPU's CPU accelerator: each case in one layout (both layouts across
+    /// the two), chunked prefill and the fp16 cache once each. Not the whole CPU matrix: ILGPU's CPU accelerator takes
+    /// ~25 ms per launch, and the layouts and chunking are host code the CPU rows already cover.
+    /// </summary>
+    [Fact]
+    public void IlgpuCpu_prefill_decode_chunks_and_fp16_cache_match_the_reference()
+    {
+        using var accelerator = Accelerators.Create(BackendKind.IlgpuCpu);
+        var cases = SharedData.MistralTinyCases.Select(Path.GetFileName).ToList();
+        CheckAgainstReference(accelerator, cases[0]!, WeightsVariant.Native);
+        CheckAgainstReference(accelerator, cases[^1]!, WeightsVariant.HuggingFace);
+        CheckChunked(accelerator, cases[^1]!, 5);
+        CheckAgainstReference(accelerator, cases[0]!, WeightsVariant.Native, KvCacheFormat.Fp16);
+    }
+
     [Theory]
     [MemberData(nameof(CasesAndChunks))]
     public void Cpu_chunked_prefill_reproduces_the_single_pass(string caseName, int chunk)

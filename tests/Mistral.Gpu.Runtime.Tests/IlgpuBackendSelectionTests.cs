@@ -38,7 +38,7 @@ public sealed class IlgpuBackendSelectionTests
         }
         var cpu = probes.Single(p => p.Backend == BackendKind.IlgpuCpu);
         Assert.True(cpu.IsAvailable, cpu.UnavailableReason);
-        Assert.Equal(1024, Assert.Single(cpu.Devices).MaxGroupSize);
+        Assert.Equal(256, Assert.Single(cpu.Devices).MaxGroupSize);
     }
 
     [RequiresOpenCLFact]

@@ -8,8 +8,8 @@ namespace Mistral.Gpu.Runtime.Tests;
 
 /// <summary>
 /// ILGPU's own compilers, without a device, on every ILGPU-form kernel of both catalogs (the project's and this
-/// assembly's), so each kernel the lead ports is covered the day it is ported: PTX for sm_80 and sm_90 without local
-/// memory, and OpenCL C 2.0 that clang-14 accepts.
+/// assembly's), every variant (specialization values) of each: PTX for sm_80 and sm_90 without local memory, and
+/// OpenCL C 2.0 that clang-14 accepts.
 /// </summary>
 public sealed class IlgpuCompileTests : IDisposable
 {
@@ -22,55 +22,72 @@ public sealed class IlgpuCompileTests : IDisposable
     private static IEnumerable<KernelDefinition> IlgpuKernels =>
         Mistral.Gpu.Kernels.KernelCatalog.All.Concat(KernelCatalog.All).Where(k => k.IlgpuKernel is not null);
 
-    /// <summary>
-    /// Kernels whose group memory is sized by a specialization (<c>16 * headDim</c>): ILGPU fixes a
-    /// <c>SpecializedValue</c> only through its typed launchers (at most 15 parameters; these have 16-17), so compiled
-    /// untyped, without a value, the allocation size is dynamic and ILGPU refuses it. The translator is not affected.
-    /// </summary>
-    private static readonly string[] SizedBySpecialization =
-        ["FlashAttentionPrefill.Tile", "FlashAttentionPrefill.Rows", "FlashDecoding.Partial", "FlashDecoding.PartialRows", "ProofKernels.TiledMatMul"];
+    /// <summary>Every variant (specialization values) of every ILGPU-form kernel, as "Name|v1,v2".</summary>
+    private static IEnumerable<string> Variants =>
+        IlgpuKernels.SelectMany(k => k.AllVariants().Select(v => $"{k.Name}|{string.Join(',', v)}"));
 
-    /// <summary>Kernels that call <c>KMath.Fma</c> (<c>MathF.FusedMultiplyAdd</c>): ILGPU 1.5.3's OpenCL backend writes it as an undeclared <c>FusedMultiplyAdd</c> (its PTX has <c>fma</c>).</summary>
-    private static readonly string[] FusedMultiplyAddOnOpenCL =
-        ["FlashAttentionPrefill.Tile", "FlashDecoding.Combine", "FmaThroughputKernels.FmaThroughput", "RotaryEmbedding.RotatePairs", "MyKernels.AxpyAndSum"];
+    private static (KernelDefinition Kernel, int[] Values) Variant(string variant)
+    {
+        var parts = variant.Split('|');
+        int[] values = parts[1].Length == 0 ? [] : [.. parts[1].Split(',').Select(int.Parse)];
+        return (IlgpuKernels.Single(k => k.Name == parts[0]), values);
+    }
 
-    public static TheoryData<string, int> KernelsAndArchitectures()
+    public static TheoryData<string, int> VariantsAndArchitectures()
     {
         var data = new TheoryData<string, int>();
-        foreach (var kernel in IlgpuKernels.Where(k => !SizedBySpecialization.Contains(k.Name)))
-            foreach (int sm in new[] { 80, 90 }) data.Add(kernel.Name, sm);
+        foreach (var variant in Variants)
+            foreach (int sm in new[] { 80, 90 }) data.Add(variant, sm);
         return data;
     }
 
-    public static TheoryData<string> KernelNames()
+    public static TheoryData<string> AllVariants() => [.. Variants];
+
+    [Fact]
+    public void Every_kernel_with_group_memory_sized_by_a_specialization_has_variants_to_compile()
     {
-        var data = new TheoryData<string>();
-        foreach (var kernel in IlgpuKernels.Where(k => !SizedBySpecialization.Contains(k.Name) && !FusedMultiplyAddOnOpenCL.Contains(k.Name)))
-            data.Add(kernel.Name);
-        return data;
+        // The kernels ILGPU could compile only as typed launches: each variant must be listed, or the tests above miss it.
+        foreach (var name in new[] { "FlashAttentionPrefill.Tile", "FlashAttentionPrefill.Rows", "FlashDecoding.Partial", "FlashDecoding.PartialRows", "ProofKernels.TiledMatMul" })
+            Assert.Contains(Variants, v => v.StartsWith(name + "|", StringComparison.Ordinal) && v.Length > name.Length + 1);
     }
 
-    public static TheoryData<string> SizedBySpecializationNames() => [.. SizedBySpecialization];
-
-    public static TheoryData<string> FusedMultiplyAddNames() => [.. FusedMultiplyAddOnOpenCL.Except(SizedBySpecialization)];
-
-    /// <summary>ILGPU's gap, pinned: when a fix makes these compile, this fails and the kernel joins the tests above.</summary>
-    [Theory]
-    [MemberData(nameof(SizedBySpecializationNames))]
-    public void Group_memory_sized_by_a_specialization_is_refused_untyped(string name)
+    [Fact]
+    public void A_variant_with_the_wrong_number_of_values_is_refused_with_the_counts()
     {
-        var error = Assert.ThrowsAny<Exception>(() => compiler.Ptx(IlgpuKernels.Single(k => k.Name == name), CudaArchitecture.SM_80));
-        Assert.Contains("must be statically known", error.ToString());
+        var tiled = IlgpuKernels.Single(k => k.Name == "ProofKernels.TiledMatMul");
+        var error = Assert.Throws<ArgumentException>(() => compiler.Ptx(tiled, CudaArchitecture.SM_90, []));
+        Assert.Contains($"has {tiled.SpecializationCount} specializations, 0 values given", error.Message);
     }
 
-    /// <summary>ILGPU's OpenCL gap, pinned: clang rejects the undeclared FusedMultiplyAdd until ILGPU maps it.</summary>
-    [RequiresToolTheory(Clang, Install)]
-    [MemberData(nameof(FusedMultiplyAddNames))]
-    public void Fused_multiply_add_has_no_OpenCL_mapping_in_ilgpu(string name)
+    [Fact]
+    public void Group_memory_sized_by_a_specialization_becomes_static_per_variant()
     {
-        string source = compiler.OpenCL(IlgpuKernels.Single(k => k.Name == name));
-        Assert.Contains("FusedMultiplyAdd", source);
-        Assert.NotEqual(0, ClangOpenCL20(source).ExitCode);
+        var tiled = IlgpuKernels.Single(k => k.Name == "ProofKernels.TiledMatMul");
+        var sizes = tiled.AllVariants().Select(v => SharedBytes(compiler.Ptx(tiled, CudaArchitecture.SM_90, v))).ToList();
+        Assert.True(sizes.Distinct().Count() == sizes.Count, $"each tile size should give its own group memory size: {string.Join(", ", sizes)}");
+    }
+
+    /// <summary>Total bytes of the PTX's <c>.shared</c> arrays (<c>.shared .align A .b8 name[N];</c>).</summary>
+    private static long SharedBytes(string ptx) =>
+        System.Text.RegularExpressions.Regex.Matches(ptx, @"\.shared[^;\[]*\[(\d+)\]").Sum(m => long.Parse(m.Groups[1].Value));
+
+    [Fact]
+    public void Fused_multiply_add_is_one_ptx_fma()
+    {
+        var rotate = IlgpuKernels.Single(k => k.Name == "RotaryEmbedding.RotatePairs");
+        string ptx = compiler.Ptx(rotate, CudaArchitecture.SM_90, rotate.AllVariants().First());
+        Assert.Contains("fma.rn.f32", ptx);
+        Assert.DoesNotContain("FusedMultiplyAdd", ptx);
+    }
+
+    [Fact]
+    public void Fused_multiply_add_becomes_OpenCL_fma_not_an_undeclared_call()
+    {
+        // ILGPU 1.5.3 writes MathF.FusedMultiplyAdd as "FusedMultiplyAdd(...)" on OpenCL; EnableMistralKernels maps it.
+        var rotate = IlgpuKernels.Single(k => k.Name == "RotaryEmbedding.RotatePairs");
+        string source = compiler.OpenCL(rotate, rotate.AllVariants().First());
+        Assert.Matches(@"= +fma ?\(", source);
+        Assert.DoesNotContain("FusedMultiplyAdd", source);
     }
 
     [Fact]
@@ -86,25 +103,38 @@ public sealed class IlgpuCompileTests : IDisposable
     }
 
     [Theory]
-    [MemberData(nameof(KernelsAndArchitectures))]
-    public void Ptx_has_an_entry_and_no_local_memory(string name, int sm)
+    [MemberData(nameof(VariantsAndArchitectures))]
+    public void Ptx_has_an_entry_and_no_local_memory(string variant, int sm)
     {
         var architecture = sm == 90 ? CudaArchitecture.SM_90 : CudaArchitecture.SM_80;
-        string ptx = compiler.Ptx(IlgpuKernels.Single(k => k.Name == name), architecture);
+        var (kernel, values) = Variant(variant);
+        string ptx = compiler.Ptx(kernel, architecture, values);
         // Found when testing: ILGPU 1.5.3 targets sm_80 for every newer architecture (its PTX for sm_90 is the sm_80 PTX,
         // which the driver JIT-compiles for the newer GPU), so the target is the request capped at sm_80.
         Assert.Contains($".target sm_{Math.Min(sm, 80)}", ptx);
         Assert.Contains(".entry ", ptx);
         Assert.DoesNotContain(".local", ptx);
+        // A call to an undefined function links on no driver (found: ILGPU's MathF.FusedMultiplyAdd).
+        Assert.DoesNotContain(".extern .func", ptx);
     }
 
     [Fact]
     public void Ptx_of_the_reduction_keeps_its_shuffles_barrier_and_shared_memory()
     {
-        string ptx = compiler.Ptx(IlgpuTestKernels.ScaledGroupSumsKernel.Definition, CudaArchitecture.SM_90);
+        string ptx = compiler.Ptx(IlgpuTestKernels.ScaledGroupSumsKernel.Definition, CudaArchitecture.SM_90, IlgpuTestKernels.ScaledGroupSumsKernel.Definition.AllVariants().First());
         Assert.Contains("shfl.sync", ptx);
         Assert.Contains("bar.sync", ptx);
         Assert.Contains(".shared", ptx);
+    }
+
+    [Fact]
+    public void Int4_gemv_loads_its_weights_with_128_bit_global_loads()
+    {
+        var gemv = IlgpuKernels.Single(k => k.Name == "Int4MatMul.GemvWarp");
+        string ptx = compiler.Ptx(gemv, CudaArchitecture.SM_90, gemv.AllVariants().First());
+        // At O2 ILGPU turns the kernel's Cast<UInt4>() loads into global vector loads; a generic ld.v4 would mean it lost the address space.
+        Assert.Matches(@"ld\.global(\.nc)?\.v4\.(b|u)32", ptx);
+        Assert.DoesNotMatch(@"\bld\.v4", ptx);
     }
 
     [Fact]
@@ -116,11 +146,12 @@ public sealed class IlgpuCompileTests : IDisposable
     }
 
     [RequiresToolTheory(Clang, Install)]
-    [MemberData(nameof(KernelNames))]
-    public void OpenCL_C_compiles_with_clang_as_OpenCL_2_0(string name)
+    [MemberData(nameof(AllVariants))]
+    public void OpenCL_C_compiles_with_clang_as_OpenCL_2_0(string variant)
     {
-        var (exitCode, output) = ClangOpenCL20(compiler.OpenCL(IlgpuKernels.Single(k => k.Name == name)));
-        Assert.True(exitCode == 0, $"clang rejected ILGPU's OpenCL C of {name}:\n{output}");
+        var (kernel, values) = Variant(variant);
+        var (exitCode, output) = ClangOpenCL20(compiler.OpenCL(kernel, values));
+        Assert.True(exitCode == 0, $"clang rejected ILGPU's OpenCL C of {variant}:\n{output}");
     }
 
     private static (int ExitCode, string Output) ClangOpenCL20(string source)
@@ -143,7 +174,7 @@ public sealed class IlgpuCompileTests : IDisposable
     [Fact]
     public void OpenCL_C_of_the_reduction_uses_sub_group_reductions()
     {
-        string source = compiler.OpenCL(IlgpuTestKernels.ScaledGroupSumsKernel.Definition);
+        string source = compiler.OpenCL(IlgpuTestKernels.ScaledGroupSumsKernel.Definition, IlgpuTestKernels.ScaledGroupSumsKernel.Definition.AllVariants().First());
         Assert.Contains("sub_group_reduce_add", source);
         Assert.Contains("barrier", source);
     }

@@ -24,7 +24,7 @@ public sealed class IlgpuCpuAcceleratorTests : IDisposable
     {
         Assert.Equal(BackendKind.IlgpuCpu, accelerator.Info.Backend);
         Assert.True(accelerator.Info.IsCpu);
-        Assert.Equal(1024, accelerator.Info.MaxGroupSize);
+        Assert.Equal(256, accelerator.Info.MaxGroupSize);
         Assert.Equal(32, ((IlgpuAccelerator)accelerator).Device.WarpSize);
     }
 
@@ -94,7 +94,7 @@ public sealed class IlgpuCpuAcceleratorTests : IDisposable
     {
         const int n = 300;
         float[] a = Random(n, 6), b = Random(n, 7);
-        using var context = Context.Create(builder => builder.CPU(new CPUDevice(32, 32, 1)).EnableAlgorithms());
+        using var context = Context.Create(builder => builder.CPU(new CPUDevice(32, 32, 1)).EnableMistralKernels());
         using var device = context.CreateCPUAccelerator(0);
         using var hostA = device.Allocate1D(a);
         using var hostB = device.Allocate1D(b);

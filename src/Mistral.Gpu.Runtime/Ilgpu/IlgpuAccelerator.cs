@@ -53,8 +53,8 @@ public sealed class IlgpuAccelerator : Accelerator
 
     /// <summary>
     /// Runs our kernels on a host's ILGPU accelerator. The host keeps owning it and its context: disposing the returned
-    /// accelerator frees only the buffers it allocated. The host's context should enable ILGPU.Algorithms
-    /// (<c>.EnableAlgorithms()</c>) for kernels that use its warp reductions.
+    /// accelerator frees only the buffers it allocated. The host's context should be built with
+    /// <see cref="IlgpuContextSetup.EnableMistralKernels"/> (ILGPU.Algorithms' warp reductions, OpenCL's <c>fma</c>).
     /// </summary>
     public static IlgpuAccelerator FromHost(ILGPU.Runtime.Accelerator device)
     {

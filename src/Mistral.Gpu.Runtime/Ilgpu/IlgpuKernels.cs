@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Linq.Expressions;
 using System.Reflection;
 using System.Runtime.ExceptionServices;
 using ILGPU;
@@ -7,7 +8,7 @@ using ILGPU.Runtime;
 namespace Mistral.Gpu.Runtime.Ilgpu;
 
 /// <summary>
-/// Loads our kernels on an ILGPU accelerator (one ILGPU <see cref="Kernel"/> per definition; ILGPU itself compiles a variant
+/// Loads our kernels on an ILGPU accelerator (one typed ILGPU launcher per definition; ILGPU itself compiles a variant
 /// per <see cref="SpecializedValue{T}"/> value on its first launch) and turns our launch arguments into ILGPU's:
 /// each buffer window an <see cref="ArrayView{T}"/> of the kernel parameter's element type, each specialization a
 /// <see cref="SpecializedValue{T}"/>.
@@ -15,25 +16,34 @@ namespace Mistral.Gpu.Runtime.Ilgpu;
 internal sealed class IlgpuKernels(ILGPU.Runtime.Accelerator device, BackendKind backend)
 {
     private static readonly ConcurrentDictionary<Type, Func<ArrayView<byte>, long, long, object>> ViewFactories = new();
-    private readonly ConcurrentDictionary<KernelDefinition, Kernel> loaded = new(ReferenceEqualityComparer.Instance);
+    private static readonly MethodInfo LoadTyped = typeof(ILGPU.Runtime.Accelerator).GetMethods()
+        .Single(m => m.Name == nameof(ILGPU.Runtime.Accelerator.LoadKernel) && m.IsGenericMethodDefinition
+            && m.GetGenericArguments().Length == 1 && m.GetParameters() is [{ ParameterType: var only }] && only == typeof(MethodInfo));
+    private readonly ConcurrentDictionary<KernelDefinition, Delegate> loaded = new(ReferenceEqualityComparer.Instance);
 
-    /// <summary>The loaded kernel, compiled on first use.</summary>
+    /// <summary>
+    /// The kernel's launcher (<c>(AcceleratorStream, KernelConfig, parameters...)</c>), loaded on first use. A typed launcher,
+    /// not ILGPU's untyped <see cref="Kernel"/>: only the typed loaders specialize <see cref="SpecializedValue{T}"/>
+    /// parameters (the untyped one compiles them as runtime values, which group memory cannot be sized by); the delegate
+    /// type is made per kernel, since ILGPU's own generic loaders stop at 15 parameters and ours take up to 17.
+    /// </summary>
     /// <exception cref="NotSupportedException">The kernel is not written in ILGPU's kernel API yet.</exception>
     /// <exception cref="KernelCompilationException">ILGPU could not compile it; its message is the log.</exception>
-    public Kernel Get(KernelDefinition kernel) => loaded.TryGetValue(kernel, out var found) ? found : loaded.GetOrAdd(kernel, Load);
+    public Delegate Get(KernelDefinition kernel) => loaded.TryGetValue(kernel, out var found) ? found : loaded.GetOrAdd(kernel, Load);
 
     /// <summary>Launches a validated launch on <paramref name="stream"/>.</summary>
     public void Launch(KernelDefinition kernel, LaunchDims dims, ReadOnlySpan<KernelArgument> arguments, ILGPU.Runtime.AcceleratorStream stream)
     {
         var compiled = Get(kernel);
         var parameters = kernel.IlgpuKernel!.GetParameters();
-        var values = new object[arguments.Length];
-        for (int i = 0; i < arguments.Length; i++) values[i] = Marshal(kernel, kernel.Parameters[i], parameters[i].ParameterType, arguments[i]);
         var (count, size) = (dims.GroupCount, dims.GroupSize);
-        var config = new KernelConfig(new Index3D(count.X, count.Y, count.Z), new Index3D(size.X, size.Y, size.Z));
+        var values = new object[arguments.Length + 2];
+        values[0] = stream;
+        values[1] = new KernelConfig(new Index3D(count.X, count.Y, count.Z), new Index3D(size.X, size.Y, size.Z));
+        for (int i = 0; i < arguments.Length; i++) values[i + 2] = Marshal(kernel, kernel.Parameters[i], parameters[i].ParameterType, arguments[i]);
         try
         {
-            compiled.Launch(stream, config, values);
+            compiled.DynamicInvoke(values);
         }
         catch (TargetInvocationException e) when (e.InnerException is { } inner)
         {
@@ -44,16 +54,19 @@ internal sealed class IlgpuKernels(ILGPU.Runtime.Accelerator device, BackendKind
         }
     }
 
-    private Kernel Load(KernelDefinition kernel)
+    private Delegate Load(KernelDefinition kernel)
     {
         var method = kernel.IlgpuKernel ?? throw NotPorted(kernel, backend);
-        if (method.GetParameters().Length != kernel.Parameters.Count)
-            throw new KernelCompilationException(kernel.Name, backend, $"The method {method.Name} has {method.GetParameters().Length} parameters but the definition lists {kernel.Parameters.Count}.");
+        var parameters = method.GetParameters();
+        if (parameters.Length != kernel.Parameters.Count)
+            throw new KernelCompilationException(kernel.Name, backend, $"The method {method.Name} has {parameters.Length} parameters but the definition lists {kernel.Parameters.Count}.");
+        Type[] signature = [typeof(ILGPU.Runtime.AcceleratorStream), typeof(KernelConfig), .. parameters.Select(p => p.ParameterType), typeof(void)];
+        var launcher = Expression.GetDelegateType(signature);
         try
         {
-            return device.LoadKernel(method);
+            return (Delegate)LoadTyped.MakeGenericMethod(launcher).Invoke(device, [method])!;
         }
-        catch (Exception e) when (Compilation(kernel, e) is { } failure)
+        catch (TargetInvocationException e) when (e.InnerException is { } inner && Compilation(kernel, inner) is { } failure)
         {
             throw failure;
         }

@@ -40,9 +40,8 @@ internal static class KernelSourceDump
     /// same class and method in two namespaces) get their entry point added, then a counter, so no
     /// file name is ever shared.
     /// </summary>
-    public static IReadOnlyList<(string FileName, string Text)> Files(IReadOnlyList<KernelDefinition> kernels, Func<KernelDefinition, string>? ilgpuPtx = null)
+    public static IReadOnlyList<(string FileName, string Text)> Files(IReadOnlyList<KernelDefinition> kernels, Func<KernelDefinition, IReadOnlyList<int>, string>? ilgpuPtx = null)
     {
-        var ptxOfKernel = new Dictionary<KernelDefinition, string>(ReferenceEqualityComparer.Instance);
         var stems = (from kernel in kernels
                      from variant in kernel.AllVariants()
                      select (Kernel: kernel, Variant: variant, Stem: Stem(kernel, variant))).ToList();
@@ -61,13 +60,7 @@ internal static class KernelSourceDump
             foreach (var dialect in new[] { KernelDialect.Cuda, KernelDialect.OpenCL })
                 files.Add((unique + Extension(dialect), kernel.SourceFor(dialect, variant)));
             if (kernel.IlgpuKernel is not null && ilgpuPtx is not null)
-            {
-                // ILGPU specializes a SpecializedValue only when a device launches it, so every variant's file holds the same
-                // PTX, where the value is still a parameter; the header says so rather than leaving variants looking different.
-                if (!ptxOfKernel.TryGetValue(kernel, out var ptx)) ptxOfKernel[kernel] = ptx = ilgpuPtx(kernel);
-                string header = variant.Count == 0 ? "" : $"// {kernel.VariantLabel(variant)}: ILGPU specializes these values at launch; here they are kernel parameters.\n";
-                files.Add((unique + IlgpuPtxExtension, header + ptx));
-            }
+                files.Add((unique + IlgpuPtxExtension, ilgpuPtx(kernel, variant)));
         }
         return files;
     }
@@ -102,7 +95,7 @@ internal static class KernelSourceDump
                     return Fail(error, $"--dump {root}: {parent.FullName} is a file, so no folder can be created below it.");
 
             using var ilgpu = new IlgpuSourceCompiler();
-            var files = Files(kernels, kernel => IlgpuPtx(ilgpu, kernel)).Select(f => (Path: Path.Combine(root, f.FileName), f.Text)).ToList();
+            var files = Files(kernels, (kernel, variant) => IlgpuPtx(ilgpu, kernel, variant)).Select(f => (Path: Path.Combine(root, f.FileName), f.Text)).ToList();
             if (files.FirstOrDefault(f => Directory.Exists(f.Path)) is { Path: not null } blocked)
                 return Fail(error, $"--dump {root}: {blocked.Path} is a folder where a kernel source must go; move it away.");
             var conflicts = files.Where(f => File.Exists(f.Path) && File.ReadAllText(f.Path) != f.Text).Select(f => f.Path).ToList();
@@ -131,12 +124,12 @@ internal static class KernelSourceDump
         }
     }
 
-    /// <summary>ILGPU's sm_90 PTX at O2, or, when ILGPU cannot compile the kernel, its log as PTX comments (so one bad kernel still leaves every other file).</summary>
-    private static string IlgpuPtx(IlgpuSourceCompiler compiler, KernelDefinition kernel)
+    /// <summary>ILGPU's sm_90 PTX of one variant at O2, or, when ILGPU cannot compile it, its log as PTX comments (so one bad kernel still leaves every other file).</summary>
+    private static string IlgpuPtx(IlgpuSourceCompiler compiler, KernelDefinition kernel, IReadOnlyList<int> variant)
     {
         try
         {
-            return compiler.Ptx(kernel, CudaArchitecture.SM_90);
+            return compiler.Ptx(kernel, CudaArchitecture.SM_90, variant);
         }
         catch (KernelCompilationException e)
         {
