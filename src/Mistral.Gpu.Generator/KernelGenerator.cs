@@ -55,7 +55,7 @@ public sealed class KernelGenerator : IIncrementalGenerator
         var (cuda, openCL, helperFeatures, helperCpuCopies) = DeviceSourceWriter.Write(kernel, byId);
         string hint = string.Join(".", kernel.ContainingTypes.Select(t => t.Name)) + "." + kernel.MethodName;
         if (kernel.Namespace.Length > 0) hint = kernel.Namespace + "." + hint;
-        output.AddSource(hint + ".g.cs", LauncherWriter.Write(kernel, cuda, openCL, kernel.Features | helperFeatures, kernel.IsIlgpu ? helperCpuCopies : []));
+        output.AddSource(hint + ".g.cs", LauncherWriter.Write(kernel, cuda, openCL, kernel.Features | helperFeatures, helperCpuCopies));
     }
 
     private static void ReportHelpers(SourceProductionContext output, ImmutableArray<HelperModel> helpers)

@@ -77,8 +77,16 @@ public sealed class DiagnosticTests
         """);
 
     [Fact]
-    public void MGPU003_missing_context() =>
+    public void MGPU003_a_cpu_backend_view_is_not_a_kernel_parameter() =>
         AssertReported("MGPU003", InClass("    [Kernel] public static void Bad(View<float> x) { } " + Marker));
+
+    [Fact]
+    public void MGPU003_the_retired_kernel_context_is_not_a_kernel_parameter() =>
+        AssertReported("MGPU003", InClass("    [Kernel] public static void Bad(KernelContext ctx, ArrayView<float> x) { } " + Marker));
+
+    [Fact]
+    public void MGPU003_a_helper_takes_ilgpu_views_too() =>
+        AssertReported("MGPU003", InClass("    [KernelHelper] public static float Bad(ReadOnlyView<float> x) => x[0]; " + Marker));
 
     [Fact]
     public void MGPU004_unsupported_parameter_type() =>

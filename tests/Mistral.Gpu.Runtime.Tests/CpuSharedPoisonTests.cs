@@ -1,3 +1,4 @@
+using ILGPU;
 using Mistral.Gpu.Language;
 using Mistral.Gpu.Runtime.Cpu;
 using Xunit;
@@ -9,13 +10,13 @@ public static partial class PoisonProbeKernels
 {
     /// <summary>seen[i] = the shared word before this lane writes it; then the lane writes its id there.</summary>
     [Kernel]
-    public static void ReadBeforeWrite(KernelContext ctx, [Extent("n")] View<int> seen, int n)
+    public static void ReadBeforeWrite([Extent("n")] ArrayView<int> seen, int n)
     {
-        var tile = Shared.Allocate<int>(64);
-        int lane = ctx.LinearLaneId;
-        int i = ctx.GlobalId.X;
+        var tile = SharedMemory.Allocate<int>(64);
+        int lane = ILGPU.Group.LinearIndex;
+        int i = Grid.GlobalIndex.X;
         int before = tile[lane];
-        Group.Barrier();
+        ILGPU.Group.Barrier();
         tile[lane] = i;
         if (i < n) seen[i] = before;
     }

@@ -1,3 +1,5 @@
+using ILGPU;
+using ILGPU.Runtime;
 using Mistral.Gpu.Language;
 using Mistral.Gpu.Runtime.Cpu;
 using Mistral.Gpu.Runtime.OpenCL;
@@ -17,9 +19,9 @@ public static partial class SpecializationNamingKernels
 
     /// <summary>out[i] = i * width + width (through the helper), for width 4 or 8.</summary>
     [Kernel]
-    public static void Fill(KernelContext ctx, [Extent("n")] View<int> output, int n, [Specialize(4, 8)] int width)
+    public static void Fill([Extent("n")] ArrayView<int> output, int n, [Specialize(4, 8)] SpecializedValue<int> width)
     {
-        int i = ctx.GlobalId.X;
+        int i = Grid.GlobalIndex.X;
         if (i < n) output[i] = Scaled(width, i);
     }
 }

@@ -33,24 +33,19 @@ internal static class KernelAnalyzer
         var features = cuda.Features;
         bool lockstep = (features & (FeatureFlags.Barrier | FeatureFlags.Warp)) != 0;
         if (lockstep) UniformityAnalysis.Run(syntax, model, diagnostics);
-        bool ilgpu = Known.IsIlgpuKernel(method);
-        string contextName = ilgpu ? IlgpuLaneName : method.Parameters.FirstOrDefault()?.Name ?? "ctx";
-        // An ILGPU kernel always runs a rewritten copy on the CPU (its intrinsics only run inside ILGPU); a classic one only
-        // when its lanes must step in lock step.
-        string? iterator = ilgpu ? CpuIteratorRewriter.Rewrite(syntax, model, contextName, lockstep, ilgpu: true)
-            : lockstep ? CpuIteratorRewriter.Rewrite(syntax, model, contextName) : null;
+        // The CPU runs a rewritten copy of every kernel: ILGPU's intrinsics only run inside ILGPU.
+        string? iterator = CpuIteratorRewriter.Rewrite(syntax, model, IlgpuLaneName, lockstep);
 
         return new KernelModel(
             Namespace: method.ContainingNamespace.IsGlobalNamespace ? "" : method.ContainingNamespace.ToDisplayString(),
             ContainingTypes: ContainingTypes(method.ContainingType),
             MethodName: method.Name,
-            ContextName: contextName,
+            ContextName: IlgpuLaneName,
             Parameters: parameters,
             Code: new DeviceCode(cuda.Code, openCL.Code),
             Helpers: Calls(openCL),
             Features: features,
             CpuIteratorBody: iterator,
-            IsIlgpu: ilgpu,
             CpuGroupBody: CpuGroupBody(method, syntax, parameters, diagnostics),
             Usings: Usings(syntax),
             Diagnostics: Deduplicate(diagnostics));
@@ -62,6 +57,7 @@ internal static class KernelAnalyzer
         var diagnostics = new List<DiagnosticInfo>();
         if (!method.IsStatic)
             diagnostics.Add(Diagnostic(DiagnosticDescriptors.UnsupportedSyntax, syntax.Identifier, $"The instance helper '{method.Name}'", "make it static"));
+        CheckIlgpuParameters(method, syntax, diagnostics);
         var cuda = CEmitter.Helper(CudaDialect.Instance, method, syntax, context.SemanticModel, spaces: "", diagnostics);
         var openCL = HelperSpaces.All(HelperSpaces.Count(method, context.SemanticModel)).Select(spaces =>
         {
@@ -86,7 +82,7 @@ internal static class KernelAnalyzer
     private static string CpuHelperCopy(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel model)
     {
         var parameters = method.Parameters.Select(p => $"{CpuParameterType(p, model)} {p.Name}");
-        string body = CpuIteratorRewriter.Rewrite(syntax, model, "global::Mistral.Gpu.Language.KernelContext.CurrentLane", iterator: false, ilgpu: true);
+        string body = CpuIteratorRewriter.Rewrite(syntax, model, "global::Mistral.Gpu.Language.KernelContext.CurrentLane", iterator: false);
         return $"private static {CpuIteratorRewriter.CpuTypeName(method.ReturnType)} {CpuIteratorRewriter.CpuHelperName(method)}({string.Join(", ", parameters)})\n{body}";
     }
 
@@ -122,17 +118,23 @@ internal static class KernelAnalyzer
         }
         if (method.IsGenericMethod)
             diagnostics.Add(Diagnostic(DiagnosticDescriptors.UnsupportedSyntax, syntax.Identifier, $"The generic kernel '{method.Name}'", "write one kernel per element type"));
-        // A kernel is either ILGPU's (no KernelContext, ArrayView parameters) or the kernel language's (KernelContext first).
-        bool ilgpu = Known.IsIlgpuKernel(method);
-        bool languageViews = method.Parameters.Any(p => Known.ViewKindOf(p.Type) != ViewKind.None && !Known.Is(p.Type, Known.IlgpuArrayView));
-        if ((!ilgpu && !Known.Is(method.Parameters[0].Type, Known.KernelContext)) || (ilgpu && languageViews))
-            diagnostics.Add(Diagnostic(DiagnosticDescriptors.MissingKernelContext, (SyntaxNode?)syntax.ParameterList.Parameters.FirstOrDefault() ?? syntax.ParameterList, method.Name));
+        CheckIlgpuParameters(method, syntax, diagnostics);
+    }
+
+    /// <summary>Kernels and helpers are ILGPU code; the lane context and views of Mistral.Gpu.Language are the CPU backend's, for group bodies.</summary>
+    private static void CheckIlgpuParameters(IMethodSymbol method, MethodDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics)
+    {
+        foreach (var parameter in method.Parameters)
+        {
+            if (Known.Is(parameter.Type, Known.KernelContext) || (Known.ViewKindOf(parameter.Type) != ViewKind.None && !Known.Is(parameter.Type, Known.IlgpuArrayView)))
+                diagnostics.Add(Diagnostic(DiagnosticDescriptors.NotIlgpuKernel, syntax.ParameterList.Parameters[parameter.Ordinal], method.Name, parameter.Type.Name));
+        }
     }
 
     private static EquatableArray<ParameterModel> Parameters(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel model, List<DiagnosticInfo> diagnostics)
     {
         var result = new List<ParameterModel>();
-        var all = method.Parameters.Skip(Known.IsIlgpuKernel(method) ? 0 : 1).ToList();
+        var all = method.Parameters.ToList();
         foreach (var parameter in all)
         {
             var at = syntax.ParameterList.Parameters[parameter.Ordinal];

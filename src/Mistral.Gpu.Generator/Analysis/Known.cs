@@ -107,9 +107,6 @@ internal static class Known
         || symbol is IPropertySymbol { Name: "GlobalIndex" or "GlobalLinearIndex" or "LongGlobalIndex" } && IsMemberOf(symbol, IlgpuGrid)
         || symbol is IPropertySymbol { Name: "LaneIdx" or "WarpIdx" or "IsFirstLane" or "IsLastLane" } && IsMemberOf(symbol, IlgpuWarp);
 
-    /// <summary>A kernel written against ILGPU's API: it takes no <c>KernelContext</c>.</summary>
-    public static bool IsIlgpuKernel(IMethodSymbol kernel) => !kernel.Parameters.Any(p => Is(p.Type, KernelContext));
-
     /// <summary>An ILGPU <c>SpecializedValue&lt;T&gt;</c> parameter.</summary>
     public static bool IsSpecializedValue(ITypeSymbol? type) => Is(type, SpecializedValue);
 

@@ -25,7 +25,6 @@ internal sealed partial class CpuIteratorRewriter
 
     public override SyntaxNode? VisitMemberAccessExpression(MemberAccessExpressionSyntax node)
     {
-        if (!ilgpu) return base.VisitMemberAccessExpression(node);
         var symbol = model.GetSymbolInfo(node).Symbol;
         if (symbol is IPropertySymbol property && LaneExpression(property) is { } lane)
             return SyntaxFactory.ParseExpression(lane).WithTriviaFrom(node);
@@ -71,7 +70,7 @@ internal sealed partial class CpuIteratorRewriter
 
     public override SyntaxNode? VisitInvocationExpression(InvocationExpressionSyntax node)
     {
-        if (!ilgpu || model.GetSymbolInfo(node).Symbol is not IMethodSymbol called) return base.VisitInvocationExpression(node);
+        if (model.GetSymbolInfo(node).Symbol is not IMethodSymbol called) return base.VisitInvocationExpression(node);
         var target = called.ReducedFrom ?? called;
         string arguments = string.Join(", ", node.ArgumentList.Arguments.Select(a => Text(a)));
         if (Known.IsSharedAllocate(target) && Known.IsMemberOf(target, Known.IlgpuSharedMemory))
@@ -95,7 +94,6 @@ internal sealed partial class CpuIteratorRewriter
 
     public override SyntaxNode? VisitIdentifierName(IdentifierNameSyntax node)
     {
-        if (!ilgpu) return base.VisitIdentifierName(node);
         var symbol = model.GetSymbolInfo(node).Symbol;
         if (symbol is ITypeSymbol type && Known.Is(type, Known.IlgpuHalf))
             return SyntaxFactory.ParseTypeName("global::System.Half").WithTriviaFrom(node);
@@ -108,7 +106,7 @@ internal sealed partial class CpuIteratorRewriter
 
     public override SyntaxNode? VisitQualifiedName(QualifiedNameSyntax node)
     {
-        if (ilgpu && model.GetSymbolInfo(node).Symbol is ITypeSymbol type && Known.Is(type, Known.IlgpuHalf))
+        if (model.GetSymbolInfo(node).Symbol is ITypeSymbol type && Known.Is(type, Known.IlgpuHalf))
             return SyntaxFactory.ParseTypeName("global::System.Half").WithTriviaFrom(node);
         return base.VisitQualifiedName(node);
     }
@@ -116,7 +114,7 @@ internal sealed partial class CpuIteratorRewriter
     public override SyntaxNode? VisitVariableDeclaration(VariableDeclarationSyntax node)
     {
         // ArrayView locals (group memory) take the CPU view type of their initializer.
-        if (ilgpu && Known.ViewKindOf(model.GetTypeInfo(node.Type).Type) != ViewKind.None)
+        if (Known.ViewKindOf(model.GetTypeInfo(node.Type).Type) != ViewKind.None)
         {
             var visited = (VariableDeclarationSyntax)base.VisitVariableDeclaration(node)!;
             return visited.WithType(SyntaxFactory.IdentifierName("var").WithTriviaFrom(node.Type));

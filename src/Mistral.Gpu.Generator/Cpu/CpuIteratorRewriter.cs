@@ -12,8 +12,8 @@ namespace Mistral.Gpu.Generator.Cpu;
 /// point, so the CPU backend can step all lanes of a group round-robin:
 /// <c>Group.Barrier();</c> becomes <c>yield return 0;</c>, <c>return;</c> becomes <c>yield break;</c>,
 /// and <c>T y = Warp.Op(x, m);</c> becomes publish, step, read, step (operands evaluated first).
-/// An ILGPU kernel's body is also rewritten onto the CPU lane (CpuIteratorRewriter.Ilgpu.cs), with or without the
-/// iterator, since ILGPU's index and memory intrinsics only run inside ILGPU.
+/// The body is also rewritten onto the CPU lane (CpuIteratorRewriter.Ilgpu.cs), with or without the iterator, since
+/// ILGPU's index and memory intrinsics only run inside ILGPU.
 /// </summary>
 internal sealed partial class CpuIteratorRewriter : CSharpSyntaxRewriter
 {
@@ -21,25 +21,19 @@ internal sealed partial class CpuIteratorRewriter : CSharpSyntaxRewriter
     private readonly SemanticModel model;
     private readonly string context;
     private readonly bool iterator;
-    private readonly bool ilgpu;
     private int temporaries;
 
-    private CpuIteratorRewriter(SemanticModel model, string context, bool iterator, bool ilgpu)
+    private CpuIteratorRewriter(SemanticModel model, string context, bool iterator)
     {
         this.model = model;
         this.context = context;
         this.iterator = iterator;
-        this.ilgpu = ilgpu;
     }
 
-    /// <summary>The rewritten body, a block, as text.</summary>
-    public static string Rewrite(MethodDeclarationSyntax kernel, SemanticModel model, string context) =>
-        Rewrite(kernel, model, context, iterator: true, ilgpu: false);
-
     /// <summary>The body rewritten for the CPU lane: an iterator body when <paramref name="iterator"/>, else a plain one.</summary>
-    public static string Rewrite(MethodDeclarationSyntax function, SemanticModel model, string context, bool iterator, bool ilgpu)
+    public static string Rewrite(MethodDeclarationSyntax function, SemanticModel model, string context, bool iterator)
     {
-        var rewriter = new CpuIteratorRewriter(model, context, iterator, ilgpu);
+        var rewriter = new CpuIteratorRewriter(model, context, iterator);
         if (function.Body is null)
         {
             // An expression body: rewrite the expression where it stands (the model knows only the original tree).

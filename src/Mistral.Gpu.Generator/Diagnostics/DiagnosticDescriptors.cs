@@ -23,9 +23,9 @@ internal static class DiagnosticDescriptors
         "A kernel must live in a static partial class",
         "Kernel '{0}' is declared in '{1}', which is not a 'static partial class'; declare every containing type as 'static partial class' so the launcher can be nested in it");
 
-    public static readonly DiagnosticDescriptor MissingKernelContext = Error("MGPU003",
-        "A kernel mixes ILGPU's API with the kernel language's views or context",
-        "Kernel '{0}' mixes two kernel APIs: write it as an ILGPU kernel (ArrayView<T> parameters, indices from Grid/Group/Warp, no KernelContext), or take 'KernelContext ctx' first with View<T>/ReadOnlyView<T> parameters");
+    public static readonly DiagnosticDescriptor NotIlgpuKernel = Error("MGPU003",
+        "A kernel or helper is not written in ILGPU's kernel API",
+        "'{0}' takes '{1}', the CPU backend's own type: write kernels and their helpers in ILGPU's kernel API (ArrayView<T> parameters, indices from Grid/Group/Warp); KernelContext, View<T> and ReadOnlyView<T> are for [CpuGroupBody] methods");
 
     public static readonly DiagnosticDescriptor UnsupportedType = Error("MGPU004",
         "Unsupported type in a kernel",

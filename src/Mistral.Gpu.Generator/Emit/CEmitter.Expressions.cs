@@ -111,8 +111,6 @@ internal sealed partial class CEmitter
         var symbol = model.GetSymbolInfo(identifier).Symbol;
         switch (symbol)
         {
-            case IParameterSymbol parameter when Known.Is(parameter.Type, Known.KernelContext):
-                return UnsupportedSyntax(identifier, $"Using '{parameter.Name}' as a value", "read its members (ctx.GlobalId.X), or pass it straight to a [KernelHelper]");
             case IParameterSymbol parameter when !isHelper && (Known.HasAttribute(parameter, Known.SpecializeAttribute) || Known.IsSpecializedValue(parameter.Type)):
                 // A macro of its own namespace, so a helper parameter or local of the same name stays a variable.
                 return SpecializationMacro(parameter.Name);

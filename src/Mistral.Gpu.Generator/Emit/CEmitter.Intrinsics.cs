@@ -16,31 +16,6 @@ internal sealed partial class CEmitter
         var symbol = model.GetSymbolInfo(access).Symbol;
         string name = access.Name.Identifier.Text;
 
-        // ctx.GlobalId.X and friends: the index builtins of the dialect.
-        if (symbol is IPropertySymbol { Name: "X" or "Y" or "Z" } && access.Expression is MemberAccessExpressionSyntax inner
-            && model.GetSymbolInfo(inner).Symbol is IPropertySymbol dimension && Known.IsMemberOf(dimension, Known.KernelContext))
-        {
-            int axis = name == "X" ? 0 : name == "Y" ? 1 : 2;
-            return dimension.Name switch
-            {
-                "LaneId" => $"(int){dialect.LaneId[axis]}",
-                "GroupId" => $"(int){dialect.GroupId[axis]}",
-                "GroupSize" => $"(int){dialect.GroupSize[axis]}",
-                "GroupCount" => $"(int){dialect.GroupCount[axis]}",
-                "GlobalId" => $"(int)({dialect.GroupId[axis]} * {dialect.GroupSize[axis]} + {dialect.LaneId[axis]})",
-                _ => UnsupportedSyntax(access, $"ctx.{dimension.Name}.{name}", "use GlobalId, GroupId, LaneId, GroupSize or GroupCount"),
-            };
-        }
-        if (Known.IsMemberOf(symbol, Known.KernelContext))
-        {
-            return symbol!.Name switch
-            {
-                "LinearLaneId" => "mgpu_linear_lane()",
-                "WarpLaneId" => "(mgpu_linear_lane() & 31)",
-                "WarpId" => "(mgpu_linear_lane() >> 5)",
-                _ => UnsupportedSyntax(access, $"ctx.{symbol.Name}", "read one component: .X, .Y or .Z"),
-            };
-        }
         if (IlgpuIndex(access, symbol) is { } index) return index;
         var receiverType = model.GetTypeInfo(access.Expression).Type;
         if (name is "Length" or "IntLength" && Known.ViewKindOf(receiverType) != ViewKind.None) return ViewLength(access.Expression);
@@ -50,7 +25,7 @@ internal sealed partial class CEmitter
         if (CTypes.Key(receiverType) == "BFloat16" && name == "Bits") return EmitExpression(access.Expression);
         if (symbol is IFieldSymbol { IsConst: false, IsStatic: true } field)
             return UnsupportedSyntax(access, $"The non-constant field '{field.Name}'", "devices share no mutable static state: make it a const, or pass it as a parameter");
-        return UnsupportedSyntax(access, $"The member '{access}'", "use the kernel language's members (views, ctx, Float4/UInt4 components, constants)");
+        return UnsupportedSyntax(access, $"The member '{access}'", "use ILGPU's members (Grid/Group/Warp indices, view lengths), Float4/UInt4 components or constants");
     }
 
     private string ViewLength(ExpressionSyntax view)
@@ -69,26 +44,22 @@ internal sealed partial class CEmitter
 
         switch (owner)
         {
-            case Known.Group or Known.IlgpuGroup when target.Name == "Barrier":
+            case Known.IlgpuGroup when target.Name == "Barrier":
                 if (isHelper) return Unsupported(DiagnosticDescriptors.SyncInHelper, invocation, "Group.Barrier()", method.Name);
                 features |= FeatureFlags.Barrier;
                 return dialect.Barrier;
-            case Known.Warp:
-                return EmitWarpCollective(invocation, target, arguments);
             case Known.IlgpuWarp or Known.WarpExtensions when Known.IsWarpCollective(target):
                 return EmitWarpCollective(invocation, target, arguments);
             case Known.XMath:
                 return EmitMath(invocation, target, arguments, XMathAsKMath(target.Name));
             case Known.IlgpuAtomic:
                 return EmitAtomic(invocation, target, arguments);
-            case Known.Shared or Known.IlgpuSharedMemory:
+            case Known.IlgpuSharedMemory:
                 return isHelper
                     ? Unsupported(DiagnosticDescriptors.SyncInHelper, invocation, "Shared.Allocate", method.Name)
                     : Unsupported(DiagnosticDescriptors.SharedAllocationPlacement, invocation);
             case Known.KMath:
                 return EmitMath(invocation, target, arguments);
-            case Known.Atomic:
-                return EmitAtomic(invocation, target, arguments);
             case Known.VectorMemory:
                 return EmitVectorMemory(invocation, called, target, arguments);
             case Known.BFloat16 when target.Name == "FromBits" && arguments.Count == 1:
@@ -265,7 +236,6 @@ internal sealed partial class CEmitter
         {
             var parameter = target.Parameters[i];
             var argument = arguments[i].Expression;
-            if (Known.Is(parameter.Type, Known.KernelContext)) continue;
             if (Known.ViewKindOf(parameter.Type) != ViewKind.None)
             {
                 if (HelperSpaces.TakesEitherSpace(parameter, model) && !HasOnePointerSpace(dialect))

@@ -72,7 +72,7 @@ internal sealed partial class CEmitter
     {
         var parameters = new List<string>();
         var setup = new List<string>();
-        foreach (var parameter in method.Parameters.Skip(Known.IsIlgpuKernel(method) ? 0 : 1))
+        foreach (var parameter in method.Parameters)
         {
             string name = CName(parameter.Name);
             var kind = ViewWrites.KindOf(parameter, model);
@@ -111,7 +111,6 @@ internal sealed partial class CEmitter
         int either = 0;
         foreach (var parameter in method.Parameters)
         {
-            if (Known.Is(parameter.Type, Known.KernelContext)) continue;
             string name = CName(parameter.Name);
             var kind = ViewWrites.KindOf(parameter, model);
             if (HelperSpaces.TakesEitherSpace(parameter, model))

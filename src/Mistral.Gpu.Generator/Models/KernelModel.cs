@@ -32,7 +32,6 @@ internal sealed record KernelModel(
     EquatableArray<HelperCall> Helpers,
     FeatureFlags Features,
     string? CpuIteratorBody,
-    bool IsIlgpu,
     string? CpuGroupBody,
     EquatableArray<string> Usings,
     EquatableArray<DiagnosticInfo> Diagnostics)

@@ -6,45 +6,15 @@ using Mistral.Gpu.Generator.Models;
 namespace Mistral.Gpu.Generator.Writers;
 
 /// <summary>
-/// Writes the CPU entry of a kernel. Without barriers or warp collectives the lanes simply call
-/// the user's own method one after another (so breakpoints in the kernel's source work); with them,
-/// each lane runs an iterator copy of the body that yields at every synchronisation point, and
-/// the group steps all iterators in lock step.
+/// Writes the CPU entry of a kernel: its rewritten copy (ILGPU's intrinsics and views exist only inside ILGPU), called
+/// lane after lane; with barriers or warp collectives the copy is an iterator that yields at every synchronisation point,
+/// and the group steps all iterators in lock step. A copy of each helper the kernel reaches goes with it.
 /// </summary>
 internal static class CpuVariantWriter
 {
     private const string Language = "global::Mistral.Gpu.Language.";
 
     public static void Write(CodeWriter w, KernelModel kernel, IReadOnlyList<string> helperCpuCopies)
-    {
-        if (kernel.IsIlgpu)
-        {
-            WriteIlgpu(w, kernel, helperCpuCopies);
-            return;
-        }
-        string arguments = OpenRunGroup(w, kernel);
-        if (kernel.NeedsLockstep && kernel.CpuIteratorBody is not null)
-        {
-            w.Line("var lanes = new global::System.Collections.Generic.IEnumerator<int>[group.LaneCount];");
-            w.Line("for (int lane = 0; lane < lanes.Length; lane++)");
-            w.Line($"    lanes[lane] = Cpu_{kernel.MethodName}(group.EnterLane(lane){arguments});");
-            w.Line("group.RunLockstep(lanes);");
-            w.Close();
-            WriteIterator(w, kernel);
-            return;
-        }
-        string method = string.Join(".", new[] { kernel.Namespace }.Where(n => n.Length > 0)
-            .Concat(kernel.ContainingTypes.Select(t => t.Name)).Concat(new[] { kernel.MethodName }));
-        w.Line("for (int lane = 0; lane < group.LaneCount; lane++)");
-        w.Line($"    global::{method}(group.EnterLane(lane){arguments});");
-        w.Close();
-    }
-
-    /// <summary>
-    /// An ILGPU kernel's CPU entry: its rewritten copy (an iterator when its lanes step in lock step), and a copy of
-    /// each helper it reaches, since ILGPU's intrinsics and views exist only inside ILGPU.
-    /// </summary>
-    private static void WriteIlgpu(CodeWriter w, KernelModel kernel, IReadOnlyList<string> helperCpuCopies)
     {
         string arguments = OpenRunGroup(w, kernel);
         if (kernel.NeedsLockstep)
@@ -82,13 +52,6 @@ internal static class CpuVariantWriter
         if (kernel.CpuGroupBody is not null)
             w.Line($"if (group.UseGroupBodies && {kernel.CpuGroupBody}(group{arguments})) return;");
         return arguments;
-    }
-
-    private static void WriteIterator(CodeWriter w, KernelModel kernel)
-    {
-        w.Line();
-        w.Line($"private static global::System.Collections.Generic.IEnumerator<int> Cpu_{kernel.MethodName}({Language}KernelContext {kernel.ContextName}{string.Join("", kernel.Parameters.Select(p => ", " + ParameterType(p) + " " + p.Name))})");
-        w.Lines(Dedent(kernel.CpuIteratorBody!));
     }
 
     private static string ParameterType(ParameterModel p) => p.Kind switch

@@ -68,12 +68,11 @@ internal static class LauncherWriter
 
     /// <summary>
     /// The method ILGPU compiles: found by reflection on the kernel's own class (the generated class is nested in it, so the
-    /// innermost name resolves), null for a kernel still written against KernelContext, which ILGPU cannot load.
+    /// innermost name resolves).
     /// </summary>
-    private static string IlgpuMethodExpression(KernelModel kernel) => kernel.IsIlgpu
-        ? $"typeof({kernel.ContainingTypes[kernel.ContainingTypes.Count - 1].Name}).GetMethod({CSharpText.Quoted(kernel.MethodName)}, " +
-          "global::System.Reflection.BindingFlags.Static | global::System.Reflection.BindingFlags.Public | global::System.Reflection.BindingFlags.NonPublic)"
-        : "null";
+    private static string IlgpuMethodExpression(KernelModel kernel) =>
+        $"typeof({kernel.ContainingTypes[kernel.ContainingTypes.Count - 1].Name}).GetMethod({CSharpText.Quoted(kernel.MethodName)}, " +
+        "global::System.Reflection.BindingFlags.Static | global::System.Reflection.BindingFlags.Public | global::System.Reflection.BindingFlags.NonPublic)";
 
     private static string ParameterConstruction(ParameterModel p)
     {

@@ -5,7 +5,9 @@
 // BlockDot: partial[g] = sum over the 128 elements of group g of x[i] * y[i] (zero past n), a
 // shared-memory tree with a barrier between halving steps — the path where the CPU backend must
 // step all lanes of a group in lock step.
+using ILGPU;
 using Mistral.Gpu.Language;
+using Group = ILGPU.Group;
 
 namespace Mistral.Gpu.Extensions.AI.Tests.Kernels;
 
@@ -14,18 +16,18 @@ public static partial class TestKernels
     public const int DotGroupSize = 128;
 
     [Kernel]
-    public static void Saxpy(KernelContext ctx, float a, [Extent("n")] ReadOnlyView<float> x, [Extent("n")] ReadOnlyView<float> y, [Extent("n")] View<float> result, int n)
+    public static void Saxpy(float a, [Extent("n")] ArrayView<float> x, [Extent("n")] ArrayView<float> y, [Extent("n")] ArrayView<float> result, int n)
     {
-        int i = ctx.GlobalId.X;
+        int i = Grid.GlobalIndex.X;
         if (i < n) result[i] = a * x[i] + y[i];
     }
 
     [Kernel]
-    public static void BlockDot(KernelContext ctx, [Extent("n")] ReadOnlyView<float> x, [Extent("n")] ReadOnlyView<float> y, [Extent("(n + 127) / 128")] View<float> partial, int n)
+    public static void BlockDot([Extent("n")] ArrayView<float> x, [Extent("n")] ArrayView<float> y, [Extent("(n + 127) / 128")] ArrayView<float> partial, int n)
     {
-        var products = Shared.Allocate<float>(DotGroupSize);
-        int lane = ctx.LaneId.X;
-        int i = ctx.GlobalId.X;
+        var products = SharedMemory.Allocate<float>(DotGroupSize);
+        int lane = Group.IdxX;
+        int i = Grid.GlobalIndex.X;
         products[lane] = i < n ? x[i] * y[i] : 0f;
         Group.Barrier();
         for (int stride = DotGroupSize / 2; stride > 0; stride >>= 1)
@@ -33,6 +35,6 @@ public static partial class TestKernels
             if (lane < stride) products[lane] += products[lane + stride];
             Group.Barrier();
         }
-        if (lane == 0) partial[ctx.GroupId.X] = products[0];
+        if (lane == 0) partial[Grid.IdxX] = products[0];
     }
 }
