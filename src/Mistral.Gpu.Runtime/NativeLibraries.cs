@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
+using Mistral.Gpu.Runtime.Cuda;
 
 namespace Mistral.Gpu.Runtime;
 
@@ -14,14 +15,15 @@ internal static class NativeLibraries
     public const string Cuda = "mistral-cuda";
     public const string Nvrtc = "mistral-nvrtc";
 
-    private static readonly Dictionary<string, string[]> Candidates = new()
+    private static readonly Dictionary<string, Func<IReadOnlyList<string>>> Candidates = new()
     {
-        [OpenCL] = ["libOpenCL.so.1", "libOpenCL.so", "OpenCL.dll", "/System/Library/Frameworks/OpenCL.framework/OpenCL"],
-        [Cuda] = ["libcuda.so.1", "libcuda.so", "nvcuda.dll"],
-        [Nvrtc] = ["libnvrtc.so.12", "libnvrtc.so.13", "libnvrtc.so.11.2", "libnvrtc.so", "nvrtc64_120_0.dll", "nvrtc64_130_0.dll", "nvrtc64_112_0.dll"],
+        [OpenCL] = () => ["libOpenCL.so.1", "libOpenCL.so", "OpenCL.dll", "/System/Library/Frameworks/OpenCL.framework/OpenCL"],
+        [Cuda] = () => ["libcuda.so.1", "libcuda.so", "nvcuda.dll"],
+        [Nvrtc] = () => NvrtcLocator.Candidates(Environment.GetEnvironmentVariable, Environment.GetFolderPath(Environment.SpecialFolder.UserProfile)),
     };
 
     private static readonly Dictionary<string, nint> Loaded = [];
+    private static readonly Dictionary<string, string> LoadedFrom = [];
     private static readonly Lock Gate = new();
     private static bool registered;
 
@@ -39,6 +41,16 @@ internal static class NativeLibraries
     /// <summary>True when one of the files behind <paramref name="logicalName"/> loads.</summary>
     public static bool IsAvailable(string logicalName) => TryLoad(logicalName) != 0;
 
+    /// <summary>The path or name that loaded for <paramref name="logicalName"/>, or null when none did.</summary>
+    public static string? LoadedPath(string logicalName)
+    {
+        TryLoad(logicalName);
+        lock (Gate) return LoadedFrom.GetValueOrDefault(logicalName);
+    }
+
+    /// <summary>Every path and name probed for <paramref name="logicalName"/>, in order.</summary>
+    public static IReadOnlyList<string> CandidatesOf(string logicalName) => Candidates[logicalName]();
+
     private static nint Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath) =>
         Candidates.ContainsKey(libraryName) ? TryLoad(libraryName) : 0;
 
@@ -48,9 +60,15 @@ internal static class NativeLibraries
         {
             if (Loaded.TryGetValue(logicalName, out var known)) return known;
             nint handle = 0;
-            foreach (var file in Candidates[logicalName])
+            foreach (var file in Candidates[logicalName]())
             {
-                if (NativeLibrary.TryLoad(file, out handle)) break;
+                // A full path that is not there costs a stat, not a dlopen.
+                if (Path.IsPathRooted(file) && !File.Exists(file)) continue;
+                if (logicalName == Nvrtc && Path.IsPathRooted(file) && NvrtcLocator.BuiltinsBeside(file) is { } builtins)
+                    NativeLibrary.TryLoad(builtins, out _);
+                if (!NativeLibrary.TryLoad(file, out handle)) continue;
+                LoadedFrom[logicalName] = file;
+                break;
             }
             // Failures are cached too: probing a missing driver on every call would cost a dlopen each time.
             Loaded[logicalName] = handle;

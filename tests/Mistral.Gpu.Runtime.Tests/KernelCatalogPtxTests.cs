@@ -16,7 +16,7 @@ public sealed class KernelCatalogPtxTests
     private const string Clang = "clang-14";
     private const string Install = "apt-get install clang-14";
 
-    private static IEnumerable<KernelDefinition> AllKernels => Mistral.Gpu.Kernels.KernelCatalog.All.Concat(Mistral.Gpu.Runtime.Tests.KernelCatalog.All);
+    internal static IEnumerable<KernelDefinition> AllKernels => Mistral.Gpu.Kernels.KernelCatalog.All.Concat(Mistral.Gpu.Runtime.Tests.KernelCatalog.All);
 
     public static TheoryData<string> KernelNames()
     {

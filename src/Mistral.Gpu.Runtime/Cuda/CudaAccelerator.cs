@@ -12,12 +12,12 @@ public sealed unsafe class CudaAccelerator : Accelerator
     private readonly CudaKernelCache kernels;
     private readonly List<CudaStream> ownStreams = [];
 
-    private CudaAccelerator(CudaContextHandle context, int ordinal, AcceleratorInfo info, string architecture)
+    private CudaAccelerator(CudaContextHandle context, int ordinal, AcceleratorInfo info, NvrtcTarget target)
     {
         Context = context;
         DeviceOrdinal = ordinal;
         Info = info;
-        kernels = new CudaKernelCache(context, architecture);
+        kernels = new CudaKernelCache(context, target);
         MakeCurrent();
         defaultStream = NewStream();
     }
@@ -42,13 +42,18 @@ public sealed unsafe class CudaAccelerator : Accelerator
         int device = CudaDiscovery.Device(deviceOrdinal);
         var info = CudaDiscovery.Describe(device);
         var (major, minor) = CudaDiscovery.ComputeCapability(device);
-        string architecture = NvrtcCompiler.ArchitectureFor(major, minor);
+        var target = NvrtcTarget.For(major, minor, NvrtcCompiler.SupportedArchitectures());
+        int driver;
+        CudaErrors.Check(CuApi.cuDriverGetVersion(&driver), "cuDriverGetVersion");
+        var (nvrtcMajor, nvrtcMinor) = NvrtcCompiler.VersionNumbers();
+        if (CudaVersionCheck.Problem(driver, nvrtcMajor, nvrtcMinor, target) is { } problem)
+            throw new BackendUnavailableException(BackendKind.Cuda, $"{problem} (NVRTC loaded from {NativeLibraries.LoadedPath(NativeLibraries.Nvrtc)})");
         nint raw;
         CudaErrors.Check(CuApi.cuDevicePrimaryCtxRetain(&raw, device), "cuDevicePrimaryCtxRetain");
         var context = new CudaContextHandle(raw, device);
         try
         {
-            return new CudaAccelerator(context, deviceOrdinal, info, architecture);
+            return new CudaAccelerator(context, deviceOrdinal, info, target);
         }
         catch
         {
@@ -71,8 +76,11 @@ public sealed unsafe class CudaAccelerator : Accelerator
     /// <summary>The CUcontext (the device's primary context).</summary>
     public nint NativeContext => Context.Value;
 
-    /// <summary>The virtual architecture kernels are compiled for, such as <c>compute_90</c>.</summary>
-    public string Architecture => kernels.Architecture;
+    /// <summary>
+    /// What kernels are compiled for: the device's real architecture (<c>sm_90</c>, CUBIN) where
+    /// NVRTC knows it, else the newest virtual one it knows (<c>compute_90</c>, PTX the driver JIT-compiles).
+    /// </summary>
+    public string Architecture => kernels.Target.Option;
 
     /// <summary>Where compiled PTX is cached: <c>$XDG_CACHE_HOME/mistral-gpu/ptx</c> or <c>~/.cache/mistral-gpu/ptx</c>.</summary>
     public static string PtxCacheDirectory => PtxDiskCache.Directory;
@@ -169,7 +177,15 @@ public sealed unsafe class CudaAccelerator : Accelerator
         var (groups, size) = (dims.GroupCount, dims.GroupSize);
         CudaErrors.Check(CuApi.cuLaunchKernel(function, (uint)groups.X, (uint)groups.Y, (uint)groups.Z, (uint)size.X, (uint)size.Y, (uint)size.Z,
             0, cuStream.NativeHandle, pointers, null), $"cuLaunchKernel({kernel.Name}, {dims})");
+        // A faulting kernel is otherwise reported by whichever later call happens to sync, under its own name.
+        if (syncEveryLaunch)
+            CudaErrors.Check(CuApi.cuStreamSynchronize(cuStream.NativeHandle), $"kernel {kernel.VariantLabel([.. variant])} ({dims}), synchronised after its launch because {SyncVariable}=1");
     }
+
+    /// <summary>The variable that, set to 1, synchronises after every launch so a fault names its kernel.</summary>
+    public const string SyncVariable = "MGPU_CUDA_SYNC";
+
+    private readonly bool syncEveryLaunch = Environment.GetEnvironmentVariable(SyncVariable) == "1";
 
     /// <inheritdoc />
     protected override BufferStorage AllocateCore(long bytes)

@@ -3,17 +3,17 @@ using System.Text;
 namespace Mistral.Gpu.Runtime.Cuda;
 
 /// <summary>
-/// Loads each (kernel, specialization values) variant once per accelerator: PTX from the disk
-/// cache, or compiled by NVRTC for the device's architecture and then stored there; the module
+/// Loads each (kernel, specialization values) variant once per accelerator: CUBIN (or PTX) from the
+/// disk cache, or compiled by NVRTC for the device's target and then stored there; the module
 /// stays loaded until the accelerator is disposed.
 /// </summary>
-internal sealed unsafe class CudaKernelCache(CudaContextHandle context, string architecture) : IDisposable
+internal sealed unsafe class CudaKernelCache(CudaContextHandle context, NvrtcTarget target) : IDisposable
 {
     private readonly KernelVariants<(CudaModuleHandle Module, nint Function)> loaded = new();
     private string? nvrtcVersion;
 
-    /// <summary>The virtual architecture PTX is compiled for ("compute_90").</summary>
-    public string Architecture { get; } = architecture;
+    /// <summary>What kernels are compiled for: <c>sm_90</c> (CUBIN) or <c>compute_90</c> (PTX).</summary>
+    public NvrtcTarget Target { get; } = target;
 
     public int Count => loaded.Count;
 
@@ -27,20 +27,20 @@ internal sealed unsafe class CudaKernelCache(CudaContextHandle context, string a
         string label = kernel.VariantLabel(values);
         string source = kernel.SourceFor(KernelDialect.Cuda, values);
         nvrtcVersion ??= NvrtcCompiler.Version();
-        string cacheKey = PtxDiskCache.Key(source, Architecture, nvrtcVersion, NvrtcCompiler.BaseOptions);
-        string? ptx = PtxDiskCache.TryRead(cacheKey);
-        bool fromDisk = ptx is not null;
-        ptx ??= Compile(kernel, label, source, cacheKey);
-        var module = TryLoadModule(ptx, out string jitLog);
+        string cacheKey = PtxDiskCache.Key(source, Target.Option, nvrtcVersion, NvrtcCompiler.BaseOptions);
+        byte[]? image = ReadCached(cacheKey);
+        bool fromDisk = image is not null;
+        image ??= Compile(kernel, label, source, cacheKey);
+        var module = TryLoadModule(image, out string jitLog);
         if (module is null && fromDisk)
         {
             // A stale or truncated cache file: compile afresh once before blaming the kernel.
-            ptx = Compile(kernel, label, source, cacheKey);
-            module = TryLoadModule(ptx, out jitLog);
+            image = Compile(kernel, label, source, cacheKey);
+            module = TryLoadModule(image, out jitLog);
         }
         if (module is null)
             throw new KernelCompilationException(kernel.Name, BackendKind.Cuda,
-                $"kernel {label}: the driver could not load the PTX for {Architecture}.{Environment.NewLine}{jitLog}");
+                $"kernel {label}: the driver could not load the {(Target.Cubin ? "CUBIN" : "PTX")} for {Target}.{Environment.NewLine}{jitLog}");
         try
         {
             nint function;
@@ -60,14 +60,29 @@ internal sealed unsafe class CudaKernelCache(CudaContextHandle context, string a
         }
     }
 
-    private string Compile(KernelDefinition kernel, string label, string source, string cacheKey)
+    private byte[] Compile(KernelDefinition kernel, string label, string source, string cacheKey)
     {
-        string ptx = NvrtcCompiler.CompileToPtx(source, kernel.Name, label, kernel.EntryPoint + ".cu", Architecture);
-        PtxDiskCache.TryWrite(cacheKey, ptx);
-        return ptx;
+        byte[] image = NvrtcCompiler.Compile(source, kernel.Name, label, kernel.EntryPoint + ".cu", Target).Image;
+        // The cache holds text: CUBIN goes in as base64 (its key differs from PTX's, sm_ against compute_).
+        PtxDiskCache.TryWrite(cacheKey, Target.Cubin ? Convert.ToBase64String(image) : Encoding.UTF8.GetString(image));
+        return image;
     }
 
-    private CudaModuleHandle? TryLoadModule(string ptx, out string jitLog)
+    private byte[]? ReadCached(string cacheKey)
+    {
+        if (PtxDiskCache.TryRead(cacheKey) is not { } text) return null;
+        if (!Target.Cubin) return Encoding.UTF8.GetBytes(text);
+        try
+        {
+            return Convert.FromBase64String(text);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    private CudaModuleHandle? TryLoadModule(byte[] image, out string jitLog)
     {
         const int logSize = 16 * 1024;
         byte* log = stackalloc byte[logSize];
@@ -76,8 +91,10 @@ internal sealed unsafe class CudaKernelCache(CudaContextHandle context, string a
         void** values = stackalloc void*[] { log, (void*)logSize };
         nint module;
         int status;
-        fixed (byte* image = Encoding.UTF8.GetBytes(ptx + "\0"))
-            status = CuApi.cuModuleLoadDataEx(&module, image, 2, options, values);
+        // PTX is read up to its terminating zero; CUBIN carries its own size, so the extra byte is harmless.
+        byte[] terminated = [.. image, 0];
+        fixed (byte* data = terminated)
+            status = CuApi.cuModuleLoadDataEx(&module, data, 2, options, values);
         jitLog = $"cuModuleLoadDataEx: {CudaErrors.Describe(status)}{Environment.NewLine}{new string((sbyte*)log).Trim()}";
         return status == CuConstants.Success ? new CudaModuleHandle(module, context) : null;
     }

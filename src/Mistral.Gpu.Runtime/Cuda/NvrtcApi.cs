@@ -30,6 +30,8 @@ internal static unsafe partial class NvrtcApi
     [LibraryImport(Library)] public static partial int nvrtcCompileProgram(nint program, int numOptions, byte** options);
     [LibraryImport(Library)] public static partial int nvrtcGetPTXSize(nint program, nuint* size);
     [LibraryImport(Library)] public static partial int nvrtcGetPTX(nint program, byte* ptx);
+    [LibraryImport(Library)] public static partial int nvrtcGetCUBINSize(nint program, nuint* size);
+    [LibraryImport(Library)] public static partial int nvrtcGetCUBIN(nint program, byte* cubin);
     [LibraryImport(Library)] public static partial int nvrtcGetProgramLogSize(nint program, nuint* size);
     [LibraryImport(Library)] public static partial int nvrtcGetProgramLog(nint program, byte* log);
 }
