@@ -46,6 +46,11 @@ public sealed class CompareTable
             Number("prefill (tokens/s)", list, r => r.Prefill?.TokensPerSecond.Median, "F2", r => r.Prefill?.TokensPerSecond),
             Number("decode (tokens/s)", list, r => r.Decode?.TokensPerSecond.Median, "F2", r => r.Decode?.TokensPerSecond),
         };
+        foreach (int length in list.SelectMany(r => r.PrefillByLength.Select(p => p.Context)).Distinct().Order())
+        {
+            Throughput? Of(BenchRun r) => r.PrefillByLength.FirstOrDefault(p => p.Context == length);
+            rows.Add(Number($"prefill @ {length} (tokens/s)", list, r => Of(r)?.TokensPerSecond.Median, "F2", r => Of(r)?.TokensPerSecond));
+        }
         foreach (int context in list.SelectMany(r => r.DecodeByContext.Select(d => d.Context)).Distinct().Order())
         {
             Throughput? At(BenchRun r) => r.DecodeByContext.FirstOrDefault(d => d.Context == context);

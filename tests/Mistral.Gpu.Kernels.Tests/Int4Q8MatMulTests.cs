@@ -29,13 +29,18 @@ public sealed class Int4Q8MatMulTests
         // The decode GEMV's own loop (one token, groups of 32, whole 512-chunks): rows in pairs and an odd one left.
         ["67x1024 g32 t1"] = (67, 1024, 32, 1),
         ["5x14336 g32 t1"] = (5, 14336, 32, 1),
+        // The prefill GEMM's slices of 2048 weights: w2's K = 14336 (7 slices) with a 64-tile and a ragged tail of tokens,
+        // and K = 4608 (2 whole slices and a ragged one of 512) with ragged rows.
+        ["70x14336 g32 t67"] = (70, 14336, 32, 67),
+        ["33x4608 g128 t6"] = (33, 4608, 128, 6),
+        ["9x2560 g32 t130"] = (9, 2560, 32, 130),
     };
 
     public static TheoryData<string, string> Runs()
     {
         var data = new TheoryData<string, string>();
         foreach (var name in Cases.Keys)
-            foreach (var run in new[] { "cpu-lanes", "cpu-avx512", "cpu-avx2" })
+            foreach (var run in new[] { "cpu-lanes", "cpu-avx512", "cpu-vnni", "cpu-avx2" })
                 data.Add(run, name);
         return data;
     }
@@ -169,17 +174,22 @@ public sealed class Int4Q8MatMulTests
     }
 
     [Theory, MemberData(nameof(Runs))]
-    public void Q8_product_matches_exact_integer_sum_on_cpu(string run, string name)
+    public void Q8_product_matches_exact_integer_sum_on_cpu(string run, string name) => OnCpu(run, accelerator => CheckProduct(accelerator, name));
+
+    /// <summary>
+    /// Runs <paramref name="body"/> on the CPU backend with the group bodies' path pinned by <paramref name="run"/>
+    /// ("cpu-lanes", "cpu-avx512", "cpu-vnni", "cpu-avx2"); a path this machine lacks is not run (the lanes would run
+    /// instead, which the cpu-lanes row checks).
+    /// </summary>
+    internal static void OnCpu(string run, Action<Accelerator> body)
     {
-        var path = run switch { "cpu-avx512" => Path.Avx512, "cpu-avx2" => Path.Avx2, _ => Path.Best };
+        var path = run switch { "cpu-avx512" => Path.Avx512, "cpu-vnni" => Path.Vnni256, "cpu-avx2" => Path.Avx2, _ => Path.Best };
         using var accelerator = new CpuAccelerator(useGroupBodies: run != "cpu-lanes");
         var previous = Int4Q8CpuBody.Forced;
         Int4Q8CpuBody.Forced = path;
         try
         {
-            if (run != "cpu-lanes" && !Int4Q8CpuBody.IsAccelerated)
-                return; // This machine lacks the instructions; the lanes run instead, which the cpu-lanes row checks.
-            CheckProduct(accelerator, name);
+            if (run == "cpu-lanes" || Int4Q8CpuBody.IsAccelerated) body(accelerator);
         }
         finally
         {
