@@ -1,5 +1,6 @@
 using Mistral.Gpu.Language;
 using Mistral.Gpu.Runtime;
+using Mistral.Gpu.Runtime.Cpu;
 using Xunit;
 
 namespace Mistral.Gpu.Kernels.Tests;
@@ -31,15 +32,23 @@ public sealed class IntegerDotThroughputTests
     }
 
     [Theory]
-    [InlineData("cpu-lanes")]
-    [InlineData("cpu-avx512")]
-    [InlineData("cpu-vnni")]
-    [InlineData("cpu-avx2")]
-    public void Cpu_sums_are_exact(string run) => Int4Q8MatMulTests.OnCpu(run, accelerator =>
+    [InlineData("avx512")]
+    [InlineData("vnni")]
+    [InlineData("avx2")]
+    public void Cpu_group_body_sums_are_exact(string path) => Int4Q8MatMulTests.OnCpuPath(path, accelerator => Assert.Equal(Reference(), Run(accelerator)));
+
+    [Fact]
+    public void Cpu_lane_sums_are_exact()
+    {
+        using var accelerator = new CpuAccelerator(useGroupBodies: false);
+        Assert.Equal(Reference(), Run(accelerator));
+    }
+
+    private static int[] Run(Accelerator accelerator)
     {
         using var sums = accelerator.Allocate<int>(Lanes);
         IntegerDotThroughputKernels.IntegerDotThroughputKernel.Launch(accelerator, new LaunchDims(Lanes / 64, 64), sums, Iterations);
         accelerator.Synchronize();
-        Assert.Equal(Reference(), sums.ToArray());
-    });
+        return sums.ToArray();
+    }
 }
