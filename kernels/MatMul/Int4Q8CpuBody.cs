@@ -1,4 +1,5 @@
-// The CPU backend's body of Int4MatMul.Q8Rows: the same integer dot products, 64 at a time.
+// The CPU backend's body of Int4MatMul.Q8Rows: the same integer dot products, 64 at a time. This file holds the
+// decode GEMV (one token), the quantiser and the path choice; more tokens run Int4Q8Gemm (the cache-tiled GEMM).
 //
 // Per 128-weight block the row's 64 bytes are split into low and high nibbles (and, shift, and), each
 // multiplied byte by byte with the matching 64 activation bytes and added in pairs (vpmaddubsw: unsigned
