@@ -88,6 +88,29 @@ public sealed class BenchSuiteTests
         Assert.Contains("## Skipped", File.ReadAllText(Path.Combine(folder, "report.md")));
     }
 
+    [RequiresPublishedSuiteFact]
+    public void Published_self_contained_build_runs_the_suite_on_cpu()
+    {
+        using var temp = new TempDirectory();
+        string folder = temp.File("report");
+        var start = new ProcessStartInfo(RequiresPublishedSuiteFactAttribute.Executable()!) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string arg in new[] { "bench", "suite", "--backend", "cpu", "--shapes", "small", "--budget-seconds", "30", "--out", folder }) start.ArgumentList.Add(arg);
+        // No .NET on the GPU machine: the build must not need the SDK's dotnet on the PATH or a DOTNET_ROOT.
+        start.Environment.Remove("DOTNET_ROOT");
+        start.Environment["PATH"] = "/usr/bin:/bin";
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail("the published mistral-gpu bench suite ran over 5 minutes");
+        }
+        Assert.True(process.ExitCode == 0, stdout.Result + stderr.Result);
+        Assert.Contains("**Verdict: PASS**", File.ReadAllText(Path.Combine(folder, "report.md")));
+        AssertPng(Path.Combine(folder, "run.decode.png"), 1100, 650);
+    }
+
     /// <summary>A PNG by its signature and header chunk, of the charts' size.</summary>
     private static void AssertPng(string path, int width, int height)
     {
