@@ -31,8 +31,11 @@ public sealed record BenchRun
     /// <summary>The model's shape.</summary>
     public required ModelShape Model { get; init; }
 
-    /// <summary>Prompt processing; null when skipped.</summary>
+    /// <summary>Prompt processing of the first requested prompt length; null when skipped.</summary>
     public Throughput? Prefill { get; init; }
+
+    /// <summary>Prompt processing at every requested prompt length (<c>--prompt-tokens 128,512,4096</c>), in the order asked.</summary>
+    public IReadOnlyList<Throughput> PrefillByLength { get; init; } = [];
 
     /// <summary>One-token decode at the chosen context; null when skipped.</summary>
     public Throughput? Decode { get; init; }
@@ -45,6 +48,16 @@ public sealed record BenchRun
 
     /// <summary>Per-kernel breakdown of one decode step (with <c>--profile</c>).</summary>
     public StepProfile? Profile { get; init; }
+
+    /// <summary>From <c>bench suite</c>: each kernel's parity case on this device, and the model's logits against the CPU backend.</summary>
+    public IReadOnlyList<VerificationRow> Verification { get; init; } = [];
+
+
+    /// <summary>From <c>bench suite</c>: launches and host time per decode token.</summary>
+    public HostOverhead? Host { get; init; }
+
+    /// <summary>From <c>bench suite</c>: the measurements left out (the budget ran out, or they do not apply), each with why.</summary>
+    public IReadOnlyList<string> Skipped { get; init; } = [];
 }
 
 /// <summary>Versions a result depends on.</summary>
@@ -94,7 +107,7 @@ public sealed record BenchSettings
     /// <summary>KV cache storage: "fp32" or "fp16" (runs saved before the option existed read as fp32).</summary>
     public string KvCache { get; init; } = "fp32";
 
-    /// <summary>Prompt length for prefill.</summary>
+    /// <summary>Prompt length of the main prefill row, the first one asked for (0: no prefill; every row is in <see cref="BenchRun.PrefillByLength"/>).</summary>
     public int PromptTokens { get; init; }
 
     /// <summary>Tokens decoded per repetition.</summary>
@@ -161,6 +174,12 @@ public sealed record Throughput
 
     /// <summary>Compulsory bytes one token moves (the sum of <see cref="KernelCosts"/> over its launches); 0 when not counted.</summary>
     public long BytesPerToken { get; init; }
+
+    /// <summary>FLOPs one token costs (the sum of <see cref="KernelCosts"/> over a prefill's launches, divided by its tokens); 0 when not counted.</summary>
+    public double FlopsPerToken { get; init; }
+
+    /// <summary>The median FLOP/s the phase reached (<see cref="FlopsPerToken"/> times the median tokens/s); null when not counted.</summary>
+    public double? FlopsPerSecond => FlopsPerToken > 0 ? FlopsPerToken * TokensPerSecond.Median : null;
 
     /// <summary>Tokens/s if every byte moved at <paramref name="bytesPerSecond"/>: the roofline bound of a memory-bound phase.</summary>
     public double? BoundTokensPerSecond(double? bytesPerSecond) =>

@@ -29,36 +29,11 @@ public static class ComputeProbe
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(repetitions);
-        var info = accelerator.Info;
-        int groupSize = Math.Min(256, info.MaxGroupSize);
-        // Enough groups for every core or SM several times over.
-        int groups = Math.Max(8, info.ComputeUnits * 8);
-        int lanes = groups * groupSize;
+        var (dims, lanes) = ThroughputProbe.Shape(accelerator);
         using var sums = accelerator.Allocate<float>(lanes);
-        var dims = new LaunchDims(new Mistral.Gpu.Language.Dim3(groups), new Mistral.Gpu.Language.Dim3(groupSize));
-        var stream = accelerator.DefaultStream;
         const float a = 1f - 1f / (1 << 20), b = 1f / (1 << 20);
-
-        double Seconds(int iterations)
-        {
-            using var start = stream.Record();
-            FmaThroughputKernels.FmaThroughputKernel.Launch(accelerator, dims, sums, iterations, a, b, stream);
-            using var end = stream.Record();
-            return end.MillisecondsSince(start) / 1e3;
-        }
-
-        // Grow the work until one launch takes ~50 ms, so launch overhead is a rounding error.
-        int iterations = 64;
-        Seconds(iterations);
-        while (iterations < (1 << 24))
-        {
-            double t = Seconds(iterations);
-            if (t >= 0.05) break;
-            iterations = (int)Math.Min(1 << 24, Math.Max(iterations * 2L, (long)(iterations * 0.06 / Math.Max(t, 1e-6))));
-        }
-        var samples = new double[repetitions];
-        for (int r = 0; r < repetitions; r++)
-            samples[r] = (double)lanes * iterations * FmaThroughputKernels.FlopsPerLaneIteration / Seconds(iterations);
-        return new ComputeMeasurement(Statistics.Summarize(samples), lanes, iterations);
+        var (samples, iterations) = ThroughputProbe.Run(accelerator, lanes, repetitions, FmaThroughputKernels.FlopsPerLaneIteration,
+            (iterations, stream) => FmaThroughputKernels.FmaThroughputKernel.Launch(accelerator, dims, sums, iterations, a, b, stream));
+        return new ComputeMeasurement(samples, lanes, iterations);
     }
 }

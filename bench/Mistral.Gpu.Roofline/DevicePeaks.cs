@@ -18,6 +18,15 @@ public sealed record DevicePeaks
     /// <summary>Where <see cref="FlopsPerSecond"/> comes from.</summary>
     public string FlopsSource { get; init; } = "";
 
+    /// <summary>
+    /// Peak int8 multiply-adds per second, each counted as two operations (as a FLOP), measured on CPUs by
+    /// <see cref="IntegerDotProbe"/>: the ceiling of the int4 x int8 GEMM a CPU prefill runs; null when not measured.
+    /// </summary>
+    public double? IntegerDotOpsPerSecond { get; init; }
+
+    /// <summary>Where <see cref="IntegerDotOpsPerSecond"/> comes from.</summary>
+    public string IntegerDotSource { get; init; } = "";
+
     /// <summary>The bandwidth probe's samples in bytes/s, when it ran (also when a datasheet figure exists, as a check).</summary>
     public Summary? MeasuredBandwidth { get; init; }
 

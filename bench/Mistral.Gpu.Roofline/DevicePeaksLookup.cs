@@ -6,7 +6,8 @@ namespace Mistral.Gpu.Roofline;
 /// Decides the ceilings for a device: the datasheet row when <c>KnownDevices</c> has one; otherwise
 /// (any CPU, any unlisted GPU) the bandwidth is measured with <see cref="BandwidthProbe"/> and
 /// labelled "measured"; likewise a missing FLOP/s ceiling is measured with <see cref="ComputeProbe"/> (fp32
-/// FMA throughput, labelled as such), unless the caller asks for bandwidth only.
+/// FMA throughput, labelled as such), and on CPUs the int8 dot-product ceiling with <see cref="IntegerDotProbe"/>,
+/// unless the caller asks for bandwidth only.
 /// </summary>
 public static class DevicePeaksLookup
 {
@@ -18,7 +19,14 @@ public static class DevicePeaksLookup
     public static DevicePeaks For(Accelerator accelerator, bool alwaysMeasure = false, long probeBytes = 0, bool measureCompute = true)
     {
         var peaks = Bandwidth(accelerator, alwaysMeasure, probeBytes);
-        if (peaks.FlopsPerSecond is > 0 || !measureCompute) return peaks;
+        if (!measureCompute) return peaks;
+        if (accelerator.Info.IsCpu)
+        {
+            // A CPU prefill multiplies int4 weights by int8 activations: its roof is the integer dot products.
+            var dot = IntegerDotProbe.Measure(accelerator);
+            peaks = peaks with { IntegerDotOpsPerSecond = dot.PeakOpsPerSecond, IntegerDotSource = dot.Source };
+        }
+        if (peaks.FlopsPerSecond is > 0) return peaks;
         var compute = ComputeProbe.Measure(accelerator);
         return peaks with { FlopsPerSecond = compute.PeakFlopsPerSecond, FlopsSource = compute.Source };
     }

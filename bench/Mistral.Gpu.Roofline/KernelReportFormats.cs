@@ -81,6 +81,18 @@ public static class KernelReportFormats
         return $"{bw}, {fl}";
     }
 
+    /// <summary>"412 GFLOP/s, 61 % of the integer-dot peak (...)" for a prefill that reached <paramref name="flopsPerSecond"/>.</summary>
+    public static string PrefillRate(double flopsPerSecond, DevicePeaks peaks)
+    {
+        ArgumentNullException.ThrowIfNull(peaks);
+        string rate = Units.Rate(flopsPerSecond, "FLOP/s");
+        if (peaks.IntegerDotOpsPerSecond is { } dot and > 0)
+            return $"{rate}, {(flopsPerSecond / dot).ToString("P0", Invariant)} of the integer-dot peak {Units.Rate(dot, "op/s")} ({peaks.IntegerDotSource})";
+        if (peaks.FlopsPerSecond is { } f and > 0)
+            return $"{rate}, {(flopsPerSecond / f).ToString("P0", Invariant)} of the FLOP/s peak {Units.Rate(f, "FLOP/s")}";
+        return rate;
+    }
+
     private static string Percent(double? fraction) => fraction is { } f ? f.ToString("P1", Invariant) : "–";
 
     private static string Num(double? value) => value is { } v ? v.ToString("R", Invariant) : "";

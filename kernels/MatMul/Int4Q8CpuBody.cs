@@ -1,4 +1,5 @@
-// The CPU backend's body of Int4MatMul.Q8Rows: the same integer dot products, 64 at a time.
+// The CPU backend's body of Int4MatMul.Q8Rows: the same integer dot products, 64 at a time. This file holds the
+// decode GEMV (one token), the quantiser and the path choice; more tokens run Int4Q8Gemm (the cache-tiled GEMM).
 //
 // Per 128-weight block the row's 64 bytes are split into low and high nibbles (and, shift, and), each
 // multiplied byte by byte with the matching 64 activation bytes and added in pairs (vpmaddubsw: unsigned
@@ -25,26 +26,37 @@ internal static unsafe class Int4Q8CpuBody
     internal enum Path
     {
         Best,
+
+        /// <summary>512-bit vpmaddubsw + vpmaddwd (AVX-512BW).</summary>
         Avx512,
+
+        /// <summary>256-bit vpdpbusd (AVX-VNNI): one instruction per 32 byte multiply-adds.</summary>
+        Vnni256,
+
+        /// <summary>256-bit vpmaddubsw + vpmaddwd (AVX2).</summary>
         Avx2,
         None,
     }
 
-    /// <summary>The path in use (<see cref="Path.Best"/>: AVX-512BW, else AVX2, else the kernel's lanes).</summary>
+    /// <summary>The path in use (<see cref="Path.Best"/>: AVX-512BW, else AVX-VNNI, else AVX2, else the kernel's lanes).</summary>
     internal static Path Forced { get; set; } = Path.Best;
 
-    private static Path Active => Forced switch
+    /// <summary>The path <see cref="Forced"/> resolves to on this machine (<see cref="Path.None"/>: the kernel's lanes).</summary>
+    internal static Path ActivePath => Forced switch
     {
         Path.Best when Avx512BW.IsSupported => Path.Avx512,
-        Path.Best when Avx2.IsSupported => Path.Avx2,
-        Path.Best => Path.None,
+        Path.Best => Fallback256,
         Path.Avx512 when !Avx512BW.IsSupported => Path.None,
-        Path.Avx2 when !Avx2.IsSupported => Path.None,
+        Path.Vnni256 when !AvxVnni.IsSupported || !Fma.IsSupported => Path.None,
+        Path.Avx2 when !Avx2.IsSupported || !Fma.IsSupported => Path.None,
         var chosen => chosen,
     };
 
+    /// <summary>The best 256-bit path: where the 512-bit loop cannot take a K (not whole 512-weight chunks).</summary>
+    private static Path Fallback256 => AvxVnni.IsSupported && Fma.IsSupported ? Path.Vnni256 : Avx2.IsSupported && Fma.IsSupported ? Path.Avx2 : Path.None;
+
     /// <summary>Whether this machine has a vector path (otherwise the kernel's lanes run).</summary>
-    public static bool IsAccelerated => Active != Path.None;
+    public static bool IsAccelerated => ActivePath != Path.None;
 
     /// <summary>The group body of <c>Int4MatMul.Q8Rows</c>: this group's rows for its tile of tokens.</summary>
     /// <returns>False when no vector path exists here, so the lanes run instead.</returns>
@@ -53,36 +65,26 @@ internal static unsafe class Int4Q8CpuBody
     public static bool Q8Rows(CpuGroup group, ReadOnlyView<uint> packed, ReadOnlyView<uint> scales, ReadOnlyView<uint> xq,
         ReadOnlyView<float> xScale, ReadOnlyView<int> xSum, View<float> y, int n, int k, int tokens, int groupSize, int tokenTile)
     {
-        var path = Active;
-        // The 512-bit loop takes whole 512-weight chunks; other K (multiples of 128) take the 256-bit one.
-        if (path == Path.Avx512 && k % 512 != 0) path = Avx2.IsSupported ? Path.Avx2 : Path.None;
+        var path = ActivePath;
+        // The 512-bit loop takes whole 512-weight chunks; other K (multiples of 128) take a 256-bit one.
+        if (path == Path.Avx512 && k % 512 != 0) path = Fallback256;
         if (path == Path.None) return false;
         int rowStart = group.GroupId.X * group.GroupSize.X;
         int rowEnd = Math.Min(n, rowStart + group.GroupSize.X);
         int t0 = group.GroupId.Y * tokenTile;
         int tileTokens = Math.Min(tokenTile, tokens - t0);
         if (rowStart >= rowEnd || tileTokens <= 0) return true;
-        var rows = new RowDots(packed, scales, xq, xScale, xSum, k, groupSize);
+        float* output = (float*)Address(y.AsSpan());
         if (tileTokens == 1 && path == Path.Avx512)
         {
             // The decode step's GEMV: nothing per row but the dot product itself.
-            rows.Gemv512(rowStart, rowEnd, t0, (float*)Address(y.AsSpan()) + (long)t0 * n);
+            new RowDots(packed, scales, xq, xScale, xSum, k, groupSize).Gemv512(rowStart, rowEnd, t0, output + (long)t0 * n);
             return true;
         }
-        for (int row = rowStart; row < rowEnd; row++)
-        {
-            for (int tt = 0; tt < tileTokens; tt += 4)
-            {
-                int count = Math.Min(4, tileTokens - tt);
-                if (count == 1 && path == Path.Avx512)
-                {
-                    y[(t0 + tt) * n + row] = rows.Dot512(row, t0 + tt);
-                    continue;
-                }
-                var sums = path == Path.Avx512 ? rows.Dot512(row, t0 + tt, count) : rows.Dot256(row, t0 + tt, count);
-                for (int i = 0; i < count; i++) y[(t0 + tt + i) * n + row] = sums[i];
-            }
-        }
+        var gemm = new Int4Q8Gemm((byte*)Address(packed.AsSpan()), (ushort*)Address(scales.AsSpan()), (byte*)Address(xq.AsSpan()),
+            (float*)Address(xScale.AsSpan()), (int*)Address(xSum.AsSpan()), output, n, k);
+        if (groupSize == 32) gemm.Run<Groups32>(path, rowStart, rowEnd, t0, tileTokens);
+        else gemm.Run<Groups128>(path, rowStart, rowEnd, t0, tileTokens);
         return true;
     }
 
@@ -94,7 +96,7 @@ internal static unsafe class Int4Q8CpuBody
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool QuantizeQ8(CpuGroup group, ReadOnlyView<float> x, View<uint> xq, View<float> xScale, View<int> xSum, int k, int tokens)
     {
-        if (Active != Path.Avx512) return false;
+        if (ActivePath != Path.Avx512) return false;
         int groups = k / 32;
         int first = group.GroupId.X * group.GroupSize.X;
         int end = Math.Min(tokens * groups, first + group.GroupSize.X);
@@ -135,9 +137,9 @@ internal static unsafe class Int4Q8CpuBody
     }
 
     // Views on the CPU backend wrap native memory, which the GC never moves.
-    private static void* Address<T>(ReadOnlySpan<T> span) where T : unmanaged => Unsafe.AsPointer(ref MemoryMarshal.GetReference(span));
+    internal static void* Address<T>(ReadOnlySpan<T> span) where T : unmanaged => Unsafe.AsPointer(ref MemoryMarshal.GetReference(span));
 
-    private static void* Address<T>(Span<T> span) where T : unmanaged => Unsafe.AsPointer(ref MemoryMarshal.GetReference(span));
+    internal static void* Address<T>(Span<T> span) where T : unmanaged => Unsafe.AsPointer(ref MemoryMarshal.GetReference(span));
 
     /// <summary>Pointers into one launch's buffers and the arithmetic over them.</summary>
     private readonly struct RowDots
@@ -159,11 +161,6 @@ internal static unsafe class Int4Q8CpuBody
             this.k = k;
             this.groupSize = groupSize;
         }
-
-        /// <summary>Row <paramref name="row"/> against token <paramref name="token"/> (the GEMV of a decode step), 512 bits at a time.</summary>
-        public float Dot512(int row, int token) => groupSize == 32
-            ? Dot512<Groups32>(packed + (long)row * (k / 2), scales + (long)row * Groups32.PerRow(k), xq + (long)token * k, xScale + token * (k / 32), xSum + token * (k / 32), k)
-            : Dot512<Groups128>(packed + (long)row * (k / 2), scales + (long)row * Groups128.PerRow(k), xq + (long)token * k, xScale + token * (k / 32), xSum + token * (k / 32), k);
 
         /// <summary>Rows rowStart..rowEnd-1 against one token into <paramref name="y"/> (indexed by row).</summary>
         public void Gemv512(int rowStart, int rowEnd, int token, float* y)
@@ -211,51 +208,6 @@ internal static unsafe class Int4Q8CpuBody
             return Vector512.Sum(acc);
         }
 
-        /// <summary>Row <paramref name="row"/> against tokens first..first+count-1 (count 1..4), 512 bits at a time.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public Sums Dot512(int row, int first, int count)
-        {
-            byte* w = packed + (long)row * (k / 2);
-            int groups = k / 32;
-            var low = Vector512.Create((byte)0x0F);
-            var ones = Vector512.Create((short)1);
-            var four = Vector512.Create(4);
-            var quarters = Vector512.Create(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
-            var a0 = Vector512<float>.Zero;
-            var a1 = Vector512<float>.Zero;
-            var a2 = Vector512<float>.Zero;
-            var a3 = Vector512<float>.Zero;
-            // Tokens past count repeat the last one; their sums are dropped.
-            int t1 = first + Math.Min(1, count - 1), t2 = first + Math.Min(2, count - 1), t3 = first + Math.Min(3, count - 1);
-            for (int chunk = 0; chunk < k / 512; chunk++)
-            {
-                // 16 groups of 32: the weight scales, then per token times the activation scales and 2 * sum(q).
-                var ws = WeightScales512(row, chunk);
-                var s0 = ws * Vector512.Load(xScale + first * groups + 16 * chunk);
-                var c0 = Vector512.Load(xSum + first * groups + 16 * chunk) * 2;
-                var s1 = ws * Vector512.Load(xScale + t1 * groups + 16 * chunk);
-                var c1 = Vector512.Load(xSum + t1 * groups + 16 * chunk) * 2;
-                var s2 = ws * Vector512.Load(xScale + t2 * groups + 16 * chunk);
-                var c2 = Vector512.Load(xSum + t2 * groups + 16 * chunk) * 2;
-                var s3 = ws * Vector512.Load(xScale + t3 * groups + 16 * chunk);
-                var c3 = Vector512.Load(xSum + t3 * groups + 16 * chunk) * 2;
-                var lanes = quarters;
-                for (int j = 0; j < 4; j++)
-                {
-                    int block = 4 * chunk + j;
-                    var bytes = Vector512.Load(w + 64 * block);
-                    var lo = bytes & low;
-                    var hi = Avx512BW.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & low;
-                    a0 = Accumulate512(lo, hi, xq + (long)first * k + 128 * block, c0, s0, lanes, ones, a0);
-                    if (count > 1) a1 = Accumulate512(lo, hi, xq + (long)t1 * k + 128 * block, c1, s1, lanes, ones, a1);
-                    if (count > 2) a2 = Accumulate512(lo, hi, xq + (long)t2 * k + 128 * block, c2, s2, lanes, ones, a2);
-                    if (count > 3) a3 = Accumulate512(lo, hi, xq + (long)t3 * k + 128 * block, c3, s3, lanes, ones, a3);
-                    lanes += four;
-                }
-            }
-            return new Sums(Vector512.Sum(a0), Vector512.Sum(a1), Vector512.Sum(a2), Vector512.Sum(a3));
-        }
-
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector512<float> Accumulate512(Vector512<byte> lo, Vector512<byte> hi, byte* x, Vector512<int> corrections, Vector512<float> scales,
             Vector512<int> lanes, Vector512<short> ones, Vector512<float> acc)
@@ -265,76 +217,29 @@ internal static unsafe class Int4Q8CpuBody
             return Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(words), Avx512F.PermuteVar16x32(scales, lanes), acc);
         }
 
-        /// <summary>The weight scales of the 16 groups of 32 in 512-weight chunk <paramref name="chunk"/> of a row.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private Vector512<float> WeightScales512(int row, int chunk) => groupSize == 32
-            ? Groups32.Chunk(scales + (long)row * Groups32.PerRow(k), chunk)
-            : Groups128.Chunk(scales + (long)row * Groups128.PerRow(k), chunk);
-
-        /// <summary>Row <paramref name="row"/> against tokens first..first+count-1 (count 1..4), 256 bits at a time.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public Sums Dot256(int row, int first, int count)
-        {
-            byte* w = packed + (long)row * (k / 2);
-            int groups = k / 32;
-            var low = Vector256.Create((byte)0x0F);
-            var ones = Vector256.Create((short)1);
-            // Per 64 weights: 8 word lanes, two groups of 32.
-            var lower = Vector256.Create(0, 0, 0, 0, 1, 1, 1, 1);
-            var upper = Vector256.Create(2, 2, 2, 2, 3, 3, 3, 3);
-            Span<float> result = stackalloc float[4];
-            for (int i = 0; i < count; i++)
-            {
-                int t = first + i;
-                var acc = Vector256<float>.Zero;
-                for (int block = 0; block < k / 128; block++)
-                {
-                    var ws = WeightScales128(row, block) * Vector128.Load(xScale + t * groups + 4 * block);
-                    var cs = Vector128.Load(xSum + t * groups + 4 * block) * 2;
-                    var s = Vector256.Create(ws, ws);
-                    var c = Vector256.Create(cs, cs);
-                    byte* x = xq + (long)t * k + 128 * block;
-                    for (int half = 0; half < 2; half++)
-                    {
-                        var bytes = Vector256.Load(w + 64 * block + 32 * half);
-                        var lo = bytes & low;
-                        var hi = Avx2.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & low;
-                        var pairs = Avx2.MultiplyAddAdjacent(lo, Vector256.Load((sbyte*)x + 32 * half)) + Avx2.MultiplyAddAdjacent(hi, Vector256.Load((sbyte*)x + 64 + 32 * half));
-                        var lanes = half == 0 ? lower : upper;
-                        var words = Avx2.MultiplyAddAdjacent(pairs, ones) - Avx2.PermuteVar8x32(c, lanes);
-                        acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(words), Avx2.PermuteVar8x32(s, lanes), acc);
-                    }
-                }
-                result[i] = Vector256.Sum(acc);
-            }
-            return new Sums(result[0], result[1], result[2], result[3]);
-        }
-
-        /// <summary>The weight scales of the 4 groups of 32 in 128-weight block <paramref name="block"/> of a row.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private Vector128<float> WeightScales128(int row, int block)
-        {
-            if (groupSize == 32)
-                return HalfVectors.ToSingle(Vector128.WidenLower(Vector128.CreateScalar(*(ulong*)(scales + (long)row * (k / 32) + 4 * block)).AsUInt16()));
-            return Vector128.Create((float)BitConverter.UInt16BitsToHalf(scales[(long)row * (k / 128) + block]));
-        }
-
     }
 
     /// <summary>Where a row's weight scales sit and how a 512-weight chunk's 16 groups of 32 get theirs.</summary>
-    private interface IWeightScales
+    internal interface IWeightScales
     {
         /// <summary>Scales per row.</summary>
         static abstract int PerRow(int k);
 
         /// <summary>The 16 group-of-32 scales of chunk <paramref name="chunk"/>, from the row's first scale.</summary>
         static abstract Vector512<float> Chunk(ushort* rowScales, int chunk);
+
+        /// <summary>The 4 group-of-32 scales of 128-weight block <paramref name="block"/>, from the row's first scale.</summary>
+        static abstract Vector128<float> Block(ushort* rowScales, int block);
     }
 
     /// <summary>Groups of 32: one scale per group, 16 per chunk.</summary>
-    private readonly struct Groups32 : IWeightScales
+    internal readonly struct Groups32 : IWeightScales
     {
         public static int PerRow(int k) => k / 32;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> Block(ushort* rowScales, int block) =>
+            HalfVectors.ToSingle(Vector128.WidenLower(Vector128.CreateScalar(*(ulong*)(rowScales + 4 * block)).AsUInt16()));
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<float> Chunk(ushort* rowScales, int chunk) =>
@@ -342,9 +247,12 @@ internal static unsafe class Int4Q8CpuBody
     }
 
     /// <summary>Groups of 128: four scales per chunk, each spread to the four groups of 32 it covers.</summary>
-    private readonly struct Groups128 : IWeightScales
+    internal readonly struct Groups128 : IWeightScales
     {
         public static int PerRow(int k) => k / 128;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> Block(ushort* rowScales, int block) => Vector128.Create((float)BitConverter.UInt16BitsToHalf(rowScales[block]));
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<float> Chunk(ushort* rowScales, int chunk)
@@ -353,11 +261,5 @@ internal static unsafe class Int4Q8CpuBody
             var spread = Vector512.Create(Vector256.Create(Vector128.WidenLower(Vector128.CreateScalar(four).AsUInt16()), Vector128<uint>.Zero), Vector256<uint>.Zero);
             return HalfVectors.ToSingle(Avx512F.PermuteVar16x32(spread.AsInt32(), Vector512.Create(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3)).AsUInt32());
         }
-    }
-
-    /// <summary>Up to four dot products, one per token.</summary>
-    private readonly record struct Sums(float S0, float S1, float S2, float S3)
-    {
-        public float this[int i] => i switch { 0 => S0, 1 => S1, 2 => S2, _ => S3 };
     }
 }

@@ -22,7 +22,12 @@ public class BenchRunJsonTests
             Peaks = peaks,
             Settings = new BenchSettings { Model = "synthetic:mistral-7b", Weights = "int4/32", PromptTokens = 16, DecodeTokens = 4, Warmup = 1, Repetitions = 3, Context = 512, Seed = 7 },
             Model = new ModelShape { Dim = 4096, Layers = 32, Heads = 32, KvHeads = 8, HeadDim = 128, HiddenDim = 14336, Vocab = 32000, Window = 4096, RopeTheta = 10000 },
-            Prefill = new Throughput { Context = 16, Tokens = 16, TokensPerSecond = Statistics.Summarize([100.0, 120.0]), MillisecondsPerToken = ms },
+            Prefill = new Throughput { Context = 16, Tokens = 16, TokensPerSecond = Statistics.Summarize([100.0, 120.0]), MillisecondsPerToken = ms, FlopsPerToken = 1.4e10 },
+            PrefillByLength =
+            [
+                new Throughput { Context = 16, Tokens = 16, TokensPerSecond = Statistics.Summarize([100.0, 120.0]), MillisecondsPerToken = ms, FlopsPerToken = 1.4e10 },
+                new Throughput { Context = 512, Tokens = 512, TokensPerSecond = Statistics.Summarize([80.0]), MillisecondsPerToken = ms, FlopsPerToken = 1.5e10 },
+            ],
             Decode = new Throughput { Context = 512, Tokens = 4, TokensPerSecond = Statistics.Summarize([decodeTokensPerSecond]), MillisecondsPerToken = ms },
             DecodeByContext =
             [
@@ -56,6 +61,10 @@ public class BenchRunJsonTests
         Assert.Equal(run.Memory, back.Memory);
         Assert.Equal(run.CreatedUtc, back.CreatedUtc);
         Assert.Equal(run.Decode!.TokensPerSecond, back.Decode!.TokensPerSecond);
+        Assert.Equal([16, 512], back.PrefillByLength.Select(p => p.Context));
+        Assert.Equal(1.5e10, back.PrefillByLength[1].FlopsPerToken);
+        // 1.5e10 FLOPs per token at a median of 80 tokens/s.
+        Assert.Equal(1.2e12, back.PrefillByLength[1].FlopsPerSecond);
         Assert.Equal(run.Profile!.Kernels[0].FractionOfPeakBandwidth, back.Profile!.Kernels[0].FractionOfPeakBandwidth);
         Assert.True(back.Peaks.BandwidthIsMeasured);
         Assert.Contains("\"tokensPerSecond\"", json);

@@ -27,6 +27,19 @@ public class CompareTableTests
     }
 
     [Fact]
+    public void Every_prefill_length_gets_a_row_and_a_run_without_it_a_dash()
+    {
+        var a = BenchRunJsonTests.SampleRun("CPU A");
+        var b = BenchRunJsonTests.SampleRun("CPU B") with { PrefillByLength = [BenchRunJsonTests.SampleRun().PrefillByLength[1] with { TokensPerSecond = Statistics.Summarize([120.0]) }] };
+        var table = CompareTable.Build([("a", a), ("b", b)]);
+        var at512 = table.Rows.Single(r => r.Metric == "prefill of 512 (tokens/s)");
+        Assert.Equal(1.5, at512.Ratios[0]!.Value, 12);
+        var at16 = table.Rows.Single(r => r.Metric == "prefill of 16 (tokens/s)");
+        Assert.Equal("–", at16.Cells[1]);
+        Assert.Null(at16.Ratios[0]);
+    }
+
+    [Fact]
     public void One_run_is_not_a_comparison() =>
         Assert.Throws<ArgumentException>(() => CompareTable.Build([("a", BenchRunJsonTests.SampleRun())]));
 }

@@ -36,6 +36,9 @@ public class DevicePeaksTests
         Assert.StartsWith("measured: FmaThroughput kernel, fp32", peaks.FlopsSource);
         Assert.True(peaks.FlopsPerSecond > 1e8);
         Assert.NotNull(peaks.RidgeIntensity);
+        // And the int8 dot products a CPU prefill runs on.
+        Assert.StartsWith("measured: IntegerDotThroughput kernel, int8", peaks.IntegerDotSource);
+        Assert.True(peaks.IntegerDotOpsPerSecond > 1e8);
     }
 
     [Fact]
@@ -45,6 +48,7 @@ public class DevicePeaksTests
         var peaks = DevicePeaksLookup.For(cpu, probeBytes: 4L << 20, measureCompute: false);
         Assert.Null(peaks.FlopsPerSecond);
         Assert.Equal("", peaks.FlopsSource);
+        Assert.Null(peaks.IntegerDotOpsPerSecond);
     }
 
     [Fact]

@@ -28,4 +28,13 @@ public class ReportFormatTests
         Assert.Contains("measured: MemoryRead", md);
         Assert.Contains("| MatMul (GEMV) |", md);
     }
+
+    [Fact]
+    public void Prefill_rate_is_a_fraction_of_the_integer_dot_peak_else_of_the_flops_peak()
+    {
+        var peaks = new DevicePeaks { FlopsPerSecond = 4e11, IntegerDotOpsPerSecond = 1e12, IntegerDotSource = "measured: dots" };
+        Assert.Equal("250 GFLOP/s, 25 % of the integer-dot peak 1.00 Top/s (measured: dots)", KernelReportFormats.PrefillRate(2.5e11, peaks));
+        Assert.Equal("250 GFLOP/s, 62 % of the FLOP/s peak 400 GFLOP/s", KernelReportFormats.PrefillRate(2.5e11, peaks with { IntegerDotOpsPerSecond = null }));
+        Assert.Equal("250 GFLOP/s", KernelReportFormats.PrefillRate(2.5e11, new DevicePeaks()));
+    }
 }

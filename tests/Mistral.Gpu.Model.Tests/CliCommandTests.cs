@@ -164,6 +164,8 @@ public sealed class CliCommandTests
         AssertOneLineError(Cli.Run("bench", "--model", "synthetic:nope"), "synthetic:nope");
         AssertOneLineError(Cli.Run("bench", "--model", "synthetic:tiny", "--weights", "int3"), "--weights");
         AssertOneLineError(Cli.Run("bench", "--model", "synthetic:tiny", "--contexts", "512,abc"), "--contexts");
+        AssertOneLineError(Cli.Run("bench", "--model", "synthetic:tiny", "--prompt-tokens", "128,x"), "--prompt-tokens");
+        AssertOneLineError(Cli.Run("bench", "--model", "synthetic:tiny", "--prompt-tokens", "16,-1"), "--prompt-tokens");
         AssertOneLineError(Cli.Run("bench", "--model", "synthetic:tiny", "--repetitions", "0"), "--repetitions");
         AssertOneLineError(Cli.Run("bench", "compare", existing), "two files");
         Assert.Equal(["file.txt", "run.json"], Directory.GetFileSystemEntries(temp.Path).Select(Path.GetFileName).Order());
@@ -181,8 +183,18 @@ public sealed class CliCommandTests
     {
         using var temp = new TempDirectory();
         string json = temp.File("run.json");
-        var bench = Cli.Run("bench", "--model", "synthetic:tiny", "--contexts", "64,128", "--repetitions", "1", "--warmup", "0", "--json", json);
+        var bench = Cli.Run("bench", "--model", "synthetic:tiny", "--prompt-tokens", "24,8", "--contexts", "64,128", "--repetitions", "1", "--warmup", "0", "--json", json);
         Assert.True(bench.ExitCode == 0, bench.StdErr);
+        // One prefill row per length, in the order asked, the first being the main one, each with its FLOPs per token.
+        using (var run = JsonDocument.Parse(File.ReadAllText(json)))
+        {
+            var rows = run.RootElement.GetProperty("prefillByLength").EnumerateArray().ToList();
+            Assert.Equal([24, 8], rows.Select(p => p.GetProperty("context").GetInt32()));
+            Assert.All(rows, p => Assert.True(p.GetProperty("flopsPerToken").GetDouble() > 0));
+            Assert.Equal(24, run.RootElement.GetProperty("settings").GetProperty("promptTokens").GetInt32());
+            Assert.Equal(24, run.RootElement.GetProperty("prefill").GetProperty("tokens").GetInt32());
+        }
+        Assert.Contains("Prefill of 8:", bench.StdOut);
         Assert.Equal(["run.decode.png", "run.decode.svg", "run.json"], Directory.GetFiles(temp.Path).Select(Path.GetFileName).Order());
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(temp.File("run.decode.png"))[..4]);
 

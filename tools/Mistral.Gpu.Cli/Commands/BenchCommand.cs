@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Reflection;
-using System.Runtime.InteropServices;
 using Mistral.Gpu.Kernels;
 using Mistral.Gpu.Model.Checkpoints;
 using Mistral.Gpu.Roofline;
@@ -21,7 +19,7 @@ internal static class BenchCommand
     {
         var model = new Option<string>("--model", "-m") { Description = "synthetic:mistral-7b (random int4 weights, real shapes, no download), synthetic:tiny, a model folder or a .gguf file", DefaultValueFactory = _ => "synthetic:mistral-7b" };
         var weights = new Option<string>("--weights") { Description = "Linear weight storage: int4 (group 32), int4/128, fp16, fp32", DefaultValueFactory = _ => "int4" };
-        var prompt = new Option<int?>("--prompt-tokens") { Description = "Prompt length for prefill (default 512 on a GPU, 8 on a CPU; 0 skips prefill)" };
+        var prompt = new Option<string?>("--prompt-tokens") { Description = "Comma-separated prompt lengths, one prefill row each, such as 128,512,4096 (default 512; 0 skips prefill)" };
         var decode = new Option<int?>("--decode-tokens") { Description = "Tokens decoded per repetition (default 64 on a GPU, 2 on a CPU)" };
         var warmup = new Option<int?>("--warmup") { Description = "Untimed repetitions first (default 2 on a GPU, 1 on a CPU)" };
         var repetitions = new Option<int?>("--repetitions", "-r") { Description = "Timed repetitions (default 5 on a GPU, 2 on a CPU)" };
@@ -45,6 +43,7 @@ internal static class BenchCommand
             command.Options.Add(option);
         command.Subcommands.Add(BenchCompareCommand.Create());
         command.Subcommands.Add(BenchLoadCommand.Create());
+        command.Subcommands.Add(BenchSuiteCommand.Create());
         command.SetAction(parse =>
         {
             // Everything the user typed is checked before a device is opened or a weight is made:
@@ -53,14 +52,16 @@ internal static class BenchCommand
             WeightEncoding encoding;
             KvCacheFormat cacheFormat;
             List<int> sweep;
+            List<int>? prompts;
             try
             {
                 try { cacheFormat = KvCacheFormats.Parse(parse.GetValue(kvCache)!); }
                 catch (ArgumentException e) { throw new ArgumentException("--kv-cache: " + ModelOptions.Describe(e)); }
                 try { encoding = WeightEncoding.Parse(parse.GetValue(weights)!); }
                 catch (ArgumentException e) { throw new ArgumentException("--weights: " + ModelOptions.Describe(e)); }
-                sweep = ParseContexts(parse.GetValue(contexts)!);
-                CheckCounts(parse.GetValue(prompt), parse.GetValue(decode), parse.GetValue(warmup), parse.GetValue(repetitions), parse.GetValue(context), sweep, parse.GetValue(probeMiB));
+                sweep = ParsePositions(parse.GetValue(contexts)!, "--contexts", "512,4096,16384").Distinct().Order().ToList();
+                prompts = parse.GetValue(prompt) is { } lengths ? ParsePositions(lengths, "--prompt-tokens", "128,512,4096").Distinct().ToList() : null;
+                CheckCounts(prompts, parse.GetValue(decode), parse.GetValue(warmup), parse.GetValue(repetitions), parse.GetValue(context), sweep, parse.GetValue(probeMiB));
                 if (parse.GetValue(json) is { } file) BenchReport.CheckOutputs(file.FullName, parse.GetValue(profile), parse.GetValue(force));
             }
             catch (Exception e) when (e is ArgumentException or IOException)
@@ -71,19 +72,21 @@ internal static class BenchCommand
             {
                 bool host = accelerator.Info.IsCpu;
                 var d = BenchSettingsDefaults.For(host);
+                // 0 (or an empty list) skips the prefill; 0 among other lengths is dropped.
+                List<int> lengths = prompts?.Where(p => p > 0).ToList() ?? [d.Prompt];
                 var settings = new BenchSettings
                 {
                     Model = modelName,
                     Weights = encoding.Name,
                     KvCache = KvCacheFormats.Name(cacheFormat),
-                    PromptTokens = parse.GetValue(prompt) ?? d.Prompt,
+                    PromptTokens = lengths.FirstOrDefault(),
                     DecodeTokens = parse.GetValue(decode) ?? d.Decode,
                     Warmup = parse.GetValue(warmup) ?? d.Warmup,
                     Repetitions = parse.GetValue(repetitions) ?? d.Repetitions,
                     Context = parse.GetValue(context),
                     Seed = parse.GetValue(seed),
                 };
-                return Run(accelerator, modelName, encoding, settings, sweep, parse.GetValue(profile), parse.GetValue(json),
+                return Run(accelerator, modelName, encoding, settings, lengths, sweep, parse.GetValue(profile), parse.GetValue(json),
                     parse.GetValue(measure), parse.GetValue(probeMiB) * (1L << 20));
             });
         });
@@ -94,13 +97,13 @@ internal static class BenchCommand
     private const int MaxPosition = 1 << 24;
 
     /// <summary>Throws an <see cref="ArgumentException"/> (one sentence naming the option) for an out-of-range count.</summary>
-    private static void CheckCounts(int? prompt, int? decode, int? warmup, int? repetitions, int context, IReadOnlyList<int> sweep, int probeMiB)
+    private static void CheckCounts(IReadOnlyList<int>? prompts, int? decode, int? warmup, int? repetitions, int context, IReadOnlyList<int> sweep, int probeMiB)
     {
         if (decode is < 1) throw new ArgumentException($"--decode-tokens must be at least 1, got {decode}.");
         if (repetitions is < 1) throw new ArgumentException($"--repetitions must be at least 1, got {repetitions}.");
         if (warmup is < 0) throw new ArgumentException($"--warmup must be at least 0, got {warmup}.");
-        if (prompt is < 0) throw new ArgumentException($"--prompt-tokens must be at least 0 (0 skips the prefill), got {prompt}.");
-        if (prompt is > MaxPosition) throw new ArgumentException($"--prompt-tokens must be at most {MaxPosition}, got {prompt}.");
+        if (prompts?.FirstOrDefault(p => p is < 0 or > MaxPosition, 0) is { } badPrompt and not 0)
+            throw new ArgumentException($"--prompt-tokens takes lengths from 0 (0 skips the prefill) to {MaxPosition}, got {badPrompt}.");
         if (context is < 0 or > MaxPosition / 2) throw new ArgumentException($"--context is the position of the decode measurement: a whole number from 0 to {MaxPosition / 2}, got {context}.");
         if (sweep.FirstOrDefault(c => c is < 0 or > MaxPosition / 2, 0) is not 0 and var bad)
             throw new ArgumentException($"--contexts takes positions from 0 to {MaxPosition / 2}, got {bad}.");
@@ -108,7 +111,7 @@ internal static class BenchCommand
     }
 
     private static int Run(Accelerator accelerator, string modelName, WeightEncoding encoding, BenchSettings settings,
-        IReadOnlyList<int> sweep, bool profile, FileInfo? json, bool alwaysMeasure, long probeBytes)
+        IReadOnlyList<int> prompts, IReadOnlyList<int> sweep, bool profile, FileInfo? json, bool alwaysMeasure, long probeBytes)
     {
         using var source = BenchModelSource.Open(modelName);
         if (source is null) return ModelOptions.ErrorExitCode;
@@ -132,8 +135,9 @@ internal static class BenchCommand
             if (settings.Context + settings.DecodeTokens > maxContext) settings = settings with { Context = Math.Max(0, maxContext - settings.DecodeTokens) };
         }
         // The context the runner is built for: the furthest position measured, so the cache is what the runs need.
-        int contextLength = Math.Max(Math.Max(settings.Context, sweep.DefaultIfEmpty(0).Max()) + settings.DecodeTokens, Math.Max(settings.PromptTokens, 1));
-        int chunk = (int)Math.Min(Math.Clamp(settings.PromptTokens, 1, 512), Math.Min(window, contextLength));
+        int longestPrompt = prompts.DefaultIfEmpty(0).Max();
+        int contextLength = Math.Max(Math.Max(settings.Context, sweep.DefaultIfEmpty(0).Max()) + settings.DecodeTokens, Math.Max(longestPrompt, 1));
+        int chunk = (int)Math.Min(Math.Clamp(longestPrompt, 1, 512), Math.Min(window, contextLength));
 
         using var model = AnsiConsole.Progress().Start(progress =>
         {
@@ -150,36 +154,16 @@ internal static class BenchCommand
         BenchReport.PrintMemory(memory, model);
 
         var measure = new BenchMeasurements(model, settings.Warmup, settings.Repetitions);
-        Throughput? prefill = null;
-        if (settings.PromptTokens > 0)
-            prefill = Step($"Prefill, {settings.PromptTokens} tokens", () => measure.Prefill(settings.PromptTokens, settings.Seed));
+        var prefills = prompts.Select(p => Step($"Prefill, {p} tokens", () => measure.Prefill(p, settings.Seed))).ToList();
         var decode = Step($"Decode at {settings.Context}, {settings.DecodeTokens} tokens", () => measure.Decode(settings.Context, settings.DecodeTokens));
         var byContext = sweep.Select(c => c == settings.Context ? decode : Step($"Decode at {c}", () => measure.Decode(c, settings.DecodeTokens))).ToList();
         peaks = RemeasureBandwidth(accelerator, peaks, probeBytes);
         StepProfile? stepProfile = profile ? Step($"Profiling one decode step at {settings.Context}", () => measure.Profile(settings.Context, peaks)) : null;
 
-        var run = new BenchRun
+        var run = BenchRunStart.Create(accelerator, info.Backend.ToString().ToLowerInvariant(), peaks, settings, config) with
         {
-            CreatedUtc = DateTimeOffset.UtcNow,
-            Versions = new ToolVersions
-            {
-                Tool = typeof(BenchCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "",
-                Runtime = RuntimeInformation.FrameworkDescription,
-                OperatingSystem = RuntimeInformation.OSDescription,
-            },
-            Device = new DeviceDescription
-            {
-                Backend = info.Backend.ToString().ToLowerInvariant(), Name = info.Name, Vendor = info.Vendor, Platform = info.Platform,
-                MemoryBytes = info.MemoryBytes, ComputeUnits = info.ComputeUnits,
-            },
-            Peaks = peaks,
-            Settings = settings,
-            Model = new ModelShape
-            {
-                Dim = config.Dim, Layers = config.NLayers, Heads = config.NHeads, KvHeads = config.NKvHeads, HeadDim = config.HeadDim,
-                HiddenDim = config.HiddenDim, Vocab = config.VocabSize, Window = window, RopeTheta = config.RopeTheta,
-            },
-            Prefill = prefill,
+            Prefill = prefills.FirstOrDefault(),
+            PrefillByLength = prefills,
             Decode = decode,
             DecodeByContext = byContext,
             Memory = memory,
@@ -212,10 +196,9 @@ internal static class BenchCommand
             : peaks;
     }
 
-    private static List<int> ParseContexts(string text) =>
+    private static IEnumerable<int> ParsePositions(string text, string option, string example) =>
         text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(s => int.TryParse(s, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int value)
                 ? value
-                : throw new ArgumentException($"--contexts takes comma-separated whole numbers, such as 512,4096,16384; got '{s}'."))
-            .Distinct().Order().ToList();
+                : throw new ArgumentException($"{option} takes comma-separated whole numbers, such as {example}; got '{s}'."));
 }

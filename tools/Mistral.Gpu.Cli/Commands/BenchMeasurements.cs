@@ -14,13 +14,16 @@ internal sealed class BenchMeasurements(BenchModel model, int warmup, int repeti
 {
     private Transformer Runner => model.Runner;
 
-    /// <summary>A prompt of <paramref name="promptTokens"/> tokens from position 0, in the runner's chunks.</summary>
+    /// <summary>A prompt of <paramref name="promptTokens"/> tokens from position 0, in the runner's chunks, with its FLOPs per token.</summary>
     public Throughput Prefill(int promptTokens, int seed)
     {
         var random = new Random(seed);
         var prompt = Enumerable.Range(0, promptTokens).Select(_ => random.Next(model.Config.VocabSize)).ToArray();
-        var ms = Repeat(() => Runner.Argmax(Runner.Prefill(prompt)));
-        return Summarize(ms, promptTokens, promptTokens);
+        // The costs are counted during the first repetition (a list append per step), not in a pass of their
+        // own: a 4096-token prefill on a CPU takes minutes.
+        var costs = new StepCosts(model);
+        var ms = Repeat(() => Runner.Argmax(Runner.Prefill(prompt)), costs);
+        return Summarize(ms, promptTokens, promptTokens) with { FlopsPerToken = costs.Steps.Sum(s => s.Cost.Flops) / promptTokens };
     }
 
     /// <summary><paramref name="tokens"/> greedy decode steps from position <paramref name="context"/>, each fed the previous step's token.</summary>
@@ -85,13 +88,14 @@ internal sealed class BenchMeasurements(BenchModel model, int warmup, int repeti
         }
     }
 
-    private List<double> Repeat(Action body)
+    private List<double> Repeat(Action body, IForwardObserver? firstObserver = null)
     {
         var ms = new List<double>();
         for (int r = -warmup; r < repetitions; r++)
         {
             long start = Stopwatch.GetTimestamp();
-            body();
+            if (r == -warmup && firstObserver is not null) Observe(firstObserver, body);
+            else body();
             model.Accelerator.Synchronize();
             if (r >= 0) ms.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }

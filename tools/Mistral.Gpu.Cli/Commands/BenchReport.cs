@@ -35,11 +35,14 @@ internal static class BenchReport
         void Row(string phase, Throughput t) => table.AddRow(phase, Num(t.Context, "0"), Num(t.Tokens, "0"),
             $"[bold]{Num(t.TokensPerSecond.Median, "F2")}[/]", Num(t.TokensPerSecond.Min, "F2"), Num(t.TokensPerSecond.Max, "F2"),
             t.TokensPerSecond.RelativeSpread.ToString("P1", Invariant), Num(t.MillisecondsPerToken.Median, "F1"));
-        if (run.Prefill is { } p) Row("prefill", p);
+        foreach (var p in run.PrefillByLength.DefaultIfEmpty(run.Prefill).OfType<Throughput>()) Row("prefill", p);
         // The main decode is usually one of the sweep's contexts; show it once.
         if (run.Decode is { } d && !run.DecodeByContext.Contains(d)) Row("decode", d);
         foreach (var t in run.DecodeByContext) Row("decode", t);
         AnsiConsole.Write(table);
+        foreach (var p in run.PrefillByLength)
+            if (p.FlopsPerSecond is { } flops)
+                AnsiConsole.MarkupLine(Markup.Escape($"Prefill of {p.Context}: {KernelReportFormats.PrefillRate(flops, run.Peaks)}."));
         if (run.Peaks.BandwidthBytesPerSecond is { } bw)
         {
             // At batch 1 a decode step streams every weight and the attended cache once: bytes / bandwidth bounds its speed.

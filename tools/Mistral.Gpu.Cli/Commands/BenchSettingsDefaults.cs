@@ -22,7 +22,7 @@ internal static class BenchSettingsDefaults
         },
     };
 
-    /// <summary>(prompt tokens, decode tokens, warm-up, repetitions) for a device.</summary>
+    /// <summary>(prompt tokens, decode tokens, warm-up, repetitions) for a device: 512 prompt tokens everywhere, the prompt length users wait for.</summary>
     public static (int Prompt, int Decode, int Warmup, int Repetitions) For(bool hostMemory) =>
-        hostMemory ? (8, 2, 1, 2) : (512, 64, 2, 5);
+        hostMemory ? (512, 2, 1, 2) : (512, 64, 2, 5);
 }

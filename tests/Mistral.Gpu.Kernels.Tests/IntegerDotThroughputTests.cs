@@ -1,0 +1,54 @@
+using Mistral.Gpu.Language;
+using Mistral.Gpu.Runtime;
+using Mistral.Gpu.Runtime.Cpu;
+using Xunit;
+
+namespace Mistral.Gpu.Kernels.Tests;
+
+/// <summary>The integer-dot probe must really do its dot products: each lane's sum against a scalar reference, on the CPU lanes and each group-body path.</summary>
+[Collection(nameof(Int4Q8MatMulTests))]
+public sealed class IntegerDotThroughputTests
+{
+    private const int Lanes = 512, Iterations = 300;
+
+    /// <summary>The kernel's arithmetic written plainly: chain j adds sum_i (j + 1) * b_i per iteration, b_i the bytes of the lane's b.</summary>
+    private static int[] Reference()
+    {
+        var sums = new int[Lanes];
+        for (int lane = 0; lane < Lanes; lane++)
+        {
+            uint b = 0x01020304u * (uint)(lane & 15) & 0x3F3F3F3Fu;
+            int bytes = (int)(b & 0xFF) + (int)((b >> 8) & 0xFF) + (int)((b >> 16) & 0xFF) + (int)(b >> 24);
+            int total = 0;
+            for (int j = 0; j < 8; j++)
+            {
+                int d = lane + j;
+                for (int i = 0; i < Iterations; i++) d += (j + 1) * bytes;
+                total += d;
+            }
+            sums[lane] = total;
+        }
+        return sums;
+    }
+
+    [Theory]
+    [InlineData("avx512")]
+    [InlineData("vnni")]
+    [InlineData("avx2")]
+    public void Cpu_group_body_sums_are_exact(string path) => Int4Q8MatMulTests.OnCpuPath(path, accelerator => Assert.Equal(Reference(), Run(accelerator)));
+
+    [Fact]
+    public void Cpu_lane_sums_are_exact()
+    {
+        using var accelerator = new CpuAccelerator(useGroupBodies: false);
+        Assert.Equal(Reference(), Run(accelerator));
+    }
+
+    private static int[] Run(Accelerator accelerator)
+    {
+        using var sums = accelerator.Allocate<int>(Lanes);
+        IntegerDotThroughputKernels.IntegerDotThroughputKernel.Launch(accelerator, new LaunchDims(Lanes / 64, 64), sums, Iterations);
+        accelerator.Synchronize();
+        return sums.ToArray();
+    }
+}
