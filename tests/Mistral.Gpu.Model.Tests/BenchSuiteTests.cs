@@ -88,6 +88,33 @@ public sealed class BenchSuiteTests
         Assert.Contains("## Skipped", File.ReadAllText(Path.Combine(folder, "report.md")));
     }
 
+    [Fact]
+    public void Bad_arguments_give_one_line_errors_before_any_device_work()
+    {
+        using var temp = new TempDirectory();
+        string file = temp.Write("file.txt", "mine");
+        string link = temp.File("link");
+        File.CreateSymbolicLink(link, temp.File("nowhere"));
+        (string[] Args, string Names)[] cases =
+        [
+            (["--out", file], "is a file"),
+            (["--out", link], "is a symbolic link"),
+            (["--out", temp.File("no/such/report")], "does not exist"),
+            (["--out", temp.File("r"), "--budget-seconds", "0"], "--budget-seconds"),
+            (["--out", temp.File("r"), "--backend", "cpu", "--compiler", "nvrtc"], "--compiler nvrtc"),
+            (["--out", temp.File("r"), "--shapes", "huge"], "huge"),
+        ];
+        foreach (var (args, names) in cases)
+        {
+            var run = Cli.Run(["bench", "suite", .. args]);
+            Assert.True(run.ExitCode == 2, $"{string.Join(' ', args)}: exit {run.ExitCode}, {run.StdErr}");
+            Assert.Contains(names, run.StdErr);
+            Assert.Single(run.StdErr.Trim().Split('\n'));
+        }
+        Assert.Equal("mine", File.ReadAllText(file));
+        Assert.False(Directory.Exists(temp.File("r")));
+    }
+
     [RequiresPublishedSuiteFact]
     public void Published_self_contained_build_runs_the_suite_on_cpu()
     {
