@@ -21,7 +21,8 @@ public sealed class BenchSuiteTests
     {
         using var temp = new TempDirectory();
         string folder = temp.File("report");
-        var run = Cli.Run("bench", "suite", "--backend", backend, "--shapes", "small", "--budget-seconds", "60", "--out", folder);
+        // The small set takes ~30 s on a 2-core VM; the budget is a cap, high enough that a loaded machine still measures.
+        var run = Cli.Run("bench", "suite", "--backend", backend, "--shapes", "small", "--budget-seconds", "240", "--out", folder);
         Assert.True(run.ExitCode == 0, run.StdOut + run.StdErr);
 
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "run.json")));
@@ -88,13 +89,40 @@ public sealed class BenchSuiteTests
         Assert.Contains("## Skipped", File.ReadAllText(Path.Combine(folder, "report.md")));
     }
 
+    [Fact]
+    public void Bad_arguments_give_one_line_errors_before_any_device_work()
+    {
+        using var temp = new TempDirectory();
+        string file = temp.Write("file.txt", "mine");
+        string link = temp.File("link");
+        File.CreateSymbolicLink(link, temp.File("nowhere"));
+        (string[] Args, string Names)[] cases =
+        [
+            (["--out", file], "is a file"),
+            (["--out", link], "is a symbolic link"),
+            (["--out", temp.File("no/such/report")], "does not exist"),
+            (["--out", temp.File("r"), "--budget-seconds", "0"], "--budget-seconds"),
+            (["--out", temp.File("r"), "--backend", "cpu", "--compiler", "nvrtc"], "--compiler nvrtc"),
+            (["--out", temp.File("r"), "--shapes", "huge"], "huge"),
+        ];
+        foreach (var (args, names) in cases)
+        {
+            var run = Cli.Run(["bench", "suite", .. args]);
+            Assert.True(run.ExitCode == 2, $"{string.Join(' ', args)}: exit {run.ExitCode}, {run.StdErr}");
+            Assert.Contains(names, run.StdErr);
+            Assert.Single(run.StdErr.Trim().Split('\n'));
+        }
+        Assert.Equal("mine", File.ReadAllText(file));
+        Assert.False(Directory.Exists(temp.File("r")));
+    }
+
     [RequiresPublishedSuiteFact]
     public void Published_self_contained_build_runs_the_suite_on_cpu()
     {
         using var temp = new TempDirectory();
         string folder = temp.File("report");
         var start = new ProcessStartInfo(RequiresPublishedSuiteFactAttribute.Executable()!) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string arg in new[] { "bench", "suite", "--backend", "cpu", "--shapes", "small", "--budget-seconds", "30", "--out", folder }) start.ArgumentList.Add(arg);
+        foreach (string arg in new[] { "bench", "suite", "--backend", "cpu", "--shapes", "small", "--budget-seconds", "240", "--out", folder }) start.ArgumentList.Add(arg);
         // No .NET on the GPU machine: the build must not need the SDK's dotnet on the PATH or a DOTNET_ROOT.
         start.Environment.Remove("DOTNET_ROOT");
         start.Environment["PATH"] = "/usr/bin:/bin";

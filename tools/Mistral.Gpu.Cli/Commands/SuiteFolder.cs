@@ -6,10 +6,11 @@ internal static class SuiteFolder
     /// <summary>Throws an <see cref="IOException"/> naming the folder when it cannot be the report folder.</summary>
     public static void Check(string folder)
     {
+        // A link (even a dangling one) is refused before anything else: what it points at is not the user's to fill.
+        if (new FileInfo(folder).LinkTarget is not null) throw new IOException($"--out {folder} is a symbolic link; give a real folder.");
         if (File.Exists(folder)) throw new IOException($"--out {folder} is a file, not a folder.");
         if (Directory.Exists(folder))
         {
-            if (new DirectoryInfo(folder).LinkTarget is not null) throw new IOException($"--out {folder} is a symbolic link; give a real folder.");
             if (Directory.EnumerateFileSystemEntries(folder).Any())
                 throw new IOException($"--out {folder} is not empty; give a new or empty folder (nothing is overwritten).");
             return;
