@@ -57,8 +57,8 @@ public static partial class RotatingKvCache
         int from = token * rowLength + element;
         if (fp16Cache == 1)
         {
-            kCacheHalf[to] = (Half)k[from];
-            vCacheHalf[to] = (Half)v[from];
+            kCacheHalf[to] = (Half)KMath.HalfRounded(k[from]);
+            vCacheHalf[to] = (Half)KMath.HalfRounded(v[from]);
         }
         else
         {

@@ -109,7 +109,7 @@ public static partial class RmsNormKernels
             if (fuseResidual == 1)
             {
                 // The residual stream is stored in fp16: normalise the value that was stored.
-                Half stored = (Half)(h + (float)delta[rowStart + i]);
+                Half stored = (Half)KMath.HalfRounded(h + (float)delta[rowStart + i]);
                 x[rowStart + i] = stored;
                 h = (float)stored;
             }
@@ -127,7 +127,7 @@ public static partial class RmsNormKernels
 
         for (int i = lane; i < dim; i += lanes)
         {
-            output[rowStart + i] = (Half)((float)x[rowStart + i] * scale * weight[i]);
+            output[rowStart + i] = (Half)KMath.HalfRounded((float)x[rowStart + i] * scale * weight[i]);
         }
     }
 

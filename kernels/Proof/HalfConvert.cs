@@ -21,7 +21,7 @@ public static partial class ProofKernels
     {
         int i = Grid.GlobalIndex.X;
         if (i >= n) return;
-        Half h = (Half)x[i];
+        Half h = (Half)KMath.HalfRounded(x[i]);
         narrow[i] = h;
         back[i] = (float)h;
     }

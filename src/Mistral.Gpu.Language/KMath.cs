@@ -94,6 +94,27 @@ public static class KMath
     /// <summary>Reinterprets the bits of a float as an int.</summary>
     public static int AsInt(float value) => (int)ILGPU.Interop.FloatAsInt(value);
 
+    /// <summary>
+    /// <paramref name="x"/> rounded to the nearest fp16 value (ties to even, subnormals included), still a float: write
+    /// <c>(Half)KMath.HalfRounded(x)</c> to store a half. ILGPU 1.5.3's software float-to-half conversion, which its CPU
+    /// accelerator runs, truncates (-0.5234 becomes -0.523, 4e-7 becomes 3.6e-7); given a value that is already a half it
+    /// is exact. GPUs round to nearest even themselves, so the translator writes this as the value unchanged.
+    /// </summary>
+    public static float HalfRounded(float x)
+    {
+        uint bits = ILGPU.Interop.FloatAsInt(x);
+        uint magnitude = bits & 0x7FFFFFFFu;
+        if (magnitude >= 0x7F800000u) return x;                       // infinities and NaN pass through
+        int exponent = (int)(magnitude >> 23) - 127;
+        if (exponent < -25 || magnitude == 0x33000000u) return ILGPU.Interop.IntAsFloat(bits & 0x80000000u);   // below half of 2^-24 (or exactly half, a tie to zero)
+        if (exponent == -25) return ILGPU.Interop.IntAsFloat((bits & 0x80000000u) | 0x33800000u);              // above half of 2^-24: the smallest subnormal
+        // Mantissa bits below the half's last place: 13 for normal halves, more for subnormal ones (a fixed 2^-24 step).
+        int drop = exponent < -14 ? -1 - exponent : 13;
+        uint lastKept = (magnitude >> drop) & 1u;
+        uint rounded = (magnitude + (1u << (drop - 1)) - 1u + lastKept) & ~((1u << drop) - 1u);
+        return ILGPU.Interop.IntAsFloat((bits & 0x80000000u) | rounded);
+    }
+
     /// <summary>The IEEE half in the low 16 bits of <paramref name="packed"/>, widened to float.</summary>
     public static float HalfLow(uint packed) => (float)ILGPU.Interop.IntAsFloat((ushort)packed);
 

@@ -10,8 +10,12 @@ namespace Mistral.Gpu.Kernels.Tests;
 /// </summary>
 public sealed class ParityTests
 {
-    /// <summary>The backends that need nothing but this machine: every row runs on each (add a backend here and the whole table runs on it).</summary>
-    public static readonly string[] Backends = ["cpu", "cpu-lanes"];
+    /// <summary>
+    /// The backends that need nothing but this machine: every row runs on each (add a backend here and the whole table
+    /// runs on it). "ilgpu-cpu" is ILGPU's CPU accelerator running the kernels' ILGPU methods themselves, as its GPU
+    /// accelerators would get them (ILGPU's own compile of each variant, its barriers and warp shuffles).
+    /// </summary>
+    public static readonly string[] Backends = ["cpu", "cpu-lanes", "ilgpu-cpu"];
 
     /// <summary>The backends that need an OpenCL platform: skipped with the reason where none answers.</summary>
     public static readonly string[] OpenCLBackends = ["opencl"];

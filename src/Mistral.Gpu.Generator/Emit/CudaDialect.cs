@@ -70,6 +70,8 @@ internal static class CudaDialect
             ["AsFloat(int)"] = "__int_as_float({0})",
             ["AsUInt(float)"] = "__float_as_uint({0})",
             ["AsInt(float)"] = "__float_as_int({0})",
+            // The store's own conversion rounds to nearest even: nothing to do first.
+            ["HalfRounded(float)"] = "({0})",
             ["HalfLow(uint)"] = "mgpu_half_to_float((ushort)({0}))",
             ["HalfHigh(uint)"] = "mgpu_half_to_float((ushort)(({0}) >> 16))",
         },

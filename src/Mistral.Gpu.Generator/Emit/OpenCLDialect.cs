@@ -79,6 +79,8 @@ internal static class OpenCLDialect
             ["AsFloat(int)"] = "as_float({0})",
             ["AsUInt(float)"] = "as_uint({0})",
             ["AsInt(float)"] = "as_int({0})",
+            // The store's own conversion rounds to nearest even: nothing to do first.
+            ["HalfRounded(float)"] = "({0})",
             ["HalfLow(uint)"] = "mgpu_half_to_float((ushort)({0}))",
             ["HalfHigh(uint)"] = "mgpu_half_to_float((ushort)(({0}) >> 16))",
         },

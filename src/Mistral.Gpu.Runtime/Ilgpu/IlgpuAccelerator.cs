@@ -115,6 +115,8 @@ public sealed class IlgpuAccelerator : Accelerator
     protected internal override void CopyToDevice(DeviceBuffer destination, long byteOffset, ReadOnlySpan<byte> source)
     {
         if (source.IsEmpty) return;
+        // ILGPU's CPU accelerator copies at once, not in stream order: wait for launches that may still read or write it.
+        Device.Synchronize();
         var target = ((IlgpuMemory)destination.Storage).Raw.SubView(byteOffset, source.Length);
         target.CopyFromCPU(ref MemoryMarshal.GetReference(source), source.Length);
     }
@@ -123,6 +125,8 @@ public sealed class IlgpuAccelerator : Accelerator
     protected internal override void CopyToHost(DeviceBuffer source, long byteOffset, Span<byte> destination)
     {
         if (destination.IsEmpty) return;
+        // Found as a rare all-zero read on the CPU accelerator under load: its copy does not wait for the launch before it.
+        Device.Synchronize();
         var from = ((IlgpuMemory)source.Storage).Raw.SubView(byteOffset, destination.Length);
         from.CopyToCPU(ref MemoryMarshal.GetReference(destination), destination.Length);
     }

@@ -9,7 +9,7 @@ __kernel void HalfRoundTrip(const __global float* restrict x_base, int x_offset,
     int i = (int)(get_group_id(0) * get_local_size(0) + get_local_id(0));
     if (i >= n)
         return;
-    ushort h = mgpu_float_to_half(x[i]);
+    ushort h = mgpu_float_to_half((x[i]));
     narrow[i] = h;
     back[i] = mgpu_half_to_float(h);
 }

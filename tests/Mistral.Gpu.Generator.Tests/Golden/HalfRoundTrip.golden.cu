@@ -9,7 +9,7 @@ extern "C" __global__ void HalfRoundTrip(const float* __restrict__ x_base, int x
     int i = (int)(blockIdx.x * blockDim.x + threadIdx.x);
     if (i >= n)
         return;
-    ushort h = mgpu_float_to_half(x[i]);
+    ushort h = mgpu_float_to_half((x[i]));
     narrow[i] = h;
     back[i] = mgpu_half_to_float(h);
 }
