@@ -45,6 +45,18 @@ public sealed record BenchRun
 
     /// <summary>Per-kernel breakdown of one decode step (with <c>--profile</c>).</summary>
     public StepProfile? Profile { get; init; }
+
+    /// <summary>From <c>bench suite</c>: each kernel's parity case on this device, and the model's logits against the CPU backend.</summary>
+    public IReadOnlyList<VerificationRow> Verification { get; init; } = [];
+
+    /// <summary>From <c>bench suite</c>: prefill at each prompt length measured (the first is also <see cref="Prefill"/>).</summary>
+    public IReadOnlyList<Throughput> PrefillByLength { get; init; } = [];
+
+    /// <summary>From <c>bench suite</c>: launches and host time per decode token.</summary>
+    public HostOverhead? Host { get; init; }
+
+    /// <summary>From <c>bench suite</c>: the measurements left out (the budget ran out, or they do not apply), each with why.</summary>
+    public IReadOnlyList<string> Skipped { get; init; } = [];
 }
 
 /// <summary>Versions a result depends on.</summary>

@@ -43,6 +43,7 @@ public sealed class CompareTable
             Text("model", list, r => $"{r.Settings.Model} ({r.Settings.Weights})"),
             Number("peak bandwidth (GB/s)", list, r => r.Peaks.BandwidthBytesPerSecond / 1e9, "F1"),
             Text("peak bandwidth source", list, r => r.Peaks.BandwidthSource),
+            Text("verification (bench suite)", list, r => r.Verification.Count == 0 ? "" : $"{r.Verification.Count(v => v.Passed)} of {r.Verification.Count} passed"),
             Number("prefill (tokens/s)", list, r => r.Prefill?.TokensPerSecond.Median, "F2", r => r.Prefill?.TokensPerSecond),
             Number("decode (tokens/s)", list, r => r.Decode?.TokensPerSecond.Median, "F2", r => r.Decode?.TokensPerSecond),
         };
@@ -51,6 +52,13 @@ public sealed class CompareTable
             Throughput? At(BenchRun r) => r.DecodeByContext.FirstOrDefault(d => d.Context == context);
             rows.Add(Number($"decode @ {context} (tokens/s)", list, r => At(r)?.TokensPerSecond.Median, "F2", r => At(r)?.TokensPerSecond));
         }
+        foreach (int length in list.SelectMany(r => r.PrefillByLength.Select(p => p.Context)).Distinct().Order())
+        {
+            Throughput? At(BenchRun r) => r.PrefillByLength.FirstOrDefault(p => p.Context == length);
+            rows.Add(Number($"prefill of {length} (tokens/s)", list, r => At(r)?.TokensPerSecond.Median, "F1", r => At(r)?.TokensPerSecond));
+        }
+        rows.Add(Number("launches per decode token", list, r => r.Host?.LaunchesPerToken, "F0"));
+        rows.Add(Number("host time per decode token (ms, lower is better)", list, r => r.Host?.HostMillisecondsPerToken, "F3"));
         rows.Add(Number("memory total (MiB)", list, r => r.Memory?.TotalBytes / 1048576.0, "F1"));
         rows.Add(Number("decode step, profiled (ms, lower is better)", list, r => r.Profile?.StepMilliseconds, "F3"));
         var kernels = list.SelectMany(r => r.Profile?.Kernels ?? []).Select(k => (k.Kernel, k.Shape)).Distinct();

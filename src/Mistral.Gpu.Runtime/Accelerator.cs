@@ -65,7 +65,11 @@ public abstract class Accelerator : IDisposable
         ArgumentNullException.ThrowIfNull(kernel);
         LaunchValidation.Check(this, kernel, dims, arguments);
         LaunchCore(kernel, dims, arguments, stream ?? DefaultStream);
+        LaunchCount++;
     }
+
+    /// <summary>Kernel launches made through <see cref="Launch"/> so far (the bench counts launches per decode token with it).</summary>
+    public long LaunchCount { get; private set; }
 
     /// <summary>Compiles (or finds in the cache) the variant of <paramref name="kernel"/> for the given specialization values.</summary>
     /// <exception cref="KernelCompilationException">The backend's compiler failed; its log is attached.</exception>

@@ -1,5 +1,6 @@
 using Mistral.Gpu.Runtime;
 using Mistral.Gpu.Runtime.Cpu;
+using Mistral.Gpu.Kernels.Parity;
 using Xunit;
 
 namespace Mistral.Gpu.Kernels.Tests;
@@ -33,8 +34,8 @@ public sealed class DenseCpuBodyTests
     [Theory, MemberData(nameof(Shapes))]
     public void Group_body_equals_lanes_bit_for_bit(WeightFormat format, int n, int k, int tokens)
     {
-        float[] w = MatMulData.Random((long)n * k, 7, 0.1f);
-        float[] x = MatMulData.Random((long)tokens * k, 8);
+        float[] w = ParityData.Random((long)n * k, 7, 0.1f);
+        float[] x = ParityData.Random((long)tokens * k, 8);
         Assert.Equal(Run(false, format, w, x, n, k, tokens), Run(true, format, w, x, n, k, tokens));
     }
 }

@@ -1,3 +1,4 @@
+using Mistral.Gpu.Kernels.Parity;
 using Xunit;
 
 namespace Mistral.Gpu.Kernels.Tests;
@@ -12,7 +13,7 @@ public sealed class Int4QuantizerTests
     [InlineData(17, 4096, 128)]
     public void Round_trip_error_is_at_most_half_a_scale(int n, int k, int groupSize)
     {
-        float[] w = MatMulData.Random(n * k, 41, 0.2f);
+        float[] w = ParityData.Random(n * k, 41, 0.2f);
         var m = Int4Quantizer.Quantize(w, n, k, groupSize);
         Assert.Equal(n * k / 8, m.Packed.Length);
         Assert.Equal(n * k / groupSize, m.Scales.Length);

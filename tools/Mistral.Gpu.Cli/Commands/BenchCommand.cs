@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Reflection;
-using System.Runtime.InteropServices;
 using Mistral.Gpu.Kernels;
 using Mistral.Gpu.Model.Checkpoints;
 using Mistral.Gpu.Roofline;
@@ -45,6 +43,7 @@ internal static class BenchCommand
             command.Options.Add(option);
         command.Subcommands.Add(BenchCompareCommand.Create());
         command.Subcommands.Add(BenchLoadCommand.Create());
+        command.Subcommands.Add(BenchSuiteCommand.Create());
         command.SetAction(parse =>
         {
             // Everything the user typed is checked before a device is opened or a weight is made:
@@ -158,27 +157,8 @@ internal static class BenchCommand
         peaks = RemeasureBandwidth(accelerator, peaks, probeBytes);
         StepProfile? stepProfile = profile ? Step($"Profiling one decode step at {settings.Context}", () => measure.Profile(settings.Context, peaks)) : null;
 
-        var run = new BenchRun
+        var run = BenchRunStart.Create(accelerator, info.Backend.ToString().ToLowerInvariant(), peaks, settings, config) with
         {
-            CreatedUtc = DateTimeOffset.UtcNow,
-            Versions = new ToolVersions
-            {
-                Tool = typeof(BenchCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "",
-                Runtime = RuntimeInformation.FrameworkDescription,
-                OperatingSystem = RuntimeInformation.OSDescription,
-            },
-            Device = new DeviceDescription
-            {
-                Backend = info.Backend.ToString().ToLowerInvariant(), Name = info.Name, Vendor = info.Vendor, Platform = info.Platform,
-                MemoryBytes = info.MemoryBytes, ComputeUnits = info.ComputeUnits,
-            },
-            Peaks = peaks,
-            Settings = settings,
-            Model = new ModelShape
-            {
-                Dim = config.Dim, Layers = config.NLayers, Heads = config.NHeads, KvHeads = config.NKvHeads, HeadDim = config.HeadDim,
-                HiddenDim = config.HiddenDim, Vocab = config.VocabSize, Window = window, RopeTheta = config.RopeTheta,
-            },
             Prefill = prefill,
             Decode = decode,
             DecodeByContext = byContext,

@@ -5,12 +5,12 @@ using Spectre.Console;
 
 namespace Mistral.Gpu.Cli.Commands;
 
-/// <summary><c>mistral-gpu bench compare A.json B.json ...</c>: saved runs side by side, each later one as a ratio of the first.</summary>
+/// <summary><c>mistral-gpu bench compare A.json B.json ...</c> (or bench suite folders): saved runs side by side, each later one as a ratio of the first.</summary>
 internal static class BenchCompareCommand
 {
     public static Command Create()
     {
-        var files = new Argument<FileInfo[]>("runs") { Description = "Two or more JSON files saved by bench --json; the first is the baseline", Arity = ArgumentArity.OneOrMore };
+        var files = new Argument<FileInfo[]>("runs") { Description = "Two or more JSON files saved by bench --json, or report folders of bench suite (their run.json); the first is the baseline", Arity = ArgumentArity.OneOrMore };
         var markdown = new Option<bool>("--markdown") { Description = "Print the table as Markdown (to paste in an issue)" };
         var chart = new Option<string?>("--chart") { Description = "Also draw the runs as grouped bars into STEM.png and STEM.svg", HelpName = "STEM" };
         var force = new Option<bool>("--force") { Description = "With --chart, overwrite files that already exist" };
@@ -24,7 +24,7 @@ internal static class BenchCompareCommand
             var paths = parse.GetValue(files) ?? [];
             if (paths.Length < 2)
             {
-                Console.Error.WriteLine("error: bench compare needs at least two files saved by bench --json.");
+                Console.Error.WriteLine("error: bench compare needs at least two files saved by bench --json or folders written by bench suite.");
                 return ModelOptions.ErrorExitCode;
             }
             string? chartStem = parse.GetValue(chart) is { } stem ? Path.GetFullPath(stem) : null;
@@ -36,7 +36,9 @@ internal static class BenchCompareCommand
             var runs = new List<(string, BenchRun)>();
             foreach (var file in paths)
             {
-                try { runs.Add((Label(file, paths), BenchRunFile.Load(file.FullName))); }
+                // A bench suite report folder holds its run as run.json.
+                string path = Directory.Exists(file.FullName) ? Path.Combine(file.FullName, "run.json") : file.FullName;
+                try { runs.Add((Label(file, paths), BenchRunFile.Load(path))); }
                 catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
                 {
                     return ModelOptions.ReportError(e);
@@ -80,5 +82,6 @@ internal static class BenchCompareCommand
 
     /// <summary>The file name, or the relative path when two files share a name (runs/h100/run.json vs runs/a100/run.json).</summary>
     private static string Label(FileInfo file, FileInfo[] all) =>
-        all.Count(f => f.Name == file.Name) > 1 ? Path.GetRelativePath(Environment.CurrentDirectory, file.FullName) : Path.GetFileNameWithoutExtension(file.Name);
+        all.Count(f => f.Name == file.Name) > 1 ? Path.GetRelativePath(Environment.CurrentDirectory, file.FullName)
+            : Directory.Exists(file.FullName) ? file.Name : Path.GetFileNameWithoutExtension(file.Name);
 }

@@ -1,0 +1,66 @@
+using Mistral.Gpu.Runtime;
+
+namespace Mistral.Gpu.Kernels;
+
+/// <summary>
+/// The Q8 path's references: the device layout of quantised activations unpacked, and the exact integer product
+/// per group of 32 that the Q8 kernels must return.
+/// </summary>
+internal static class Q8Reference
+{
+    /// <summary>Activations as the device quantiser leaves them: packed int8 values, a scale and a sum per group of 32.</summary>
+    public sealed record Quantized(uint[] Values, float[] Scales, int[] Sums);
+
+    /// <summary>Runs the device quantiser on x [tokens, k].</summary>
+    public static Quantized QuantizeOnDevice(Accelerator accelerator, DeviceBuffer<float> x, int k, int tokens)
+    {
+        using var values = accelerator.Allocate<uint>(tokens * k / 4);
+        using var scales = accelerator.Allocate<float>(tokens * k / 32);
+        using var sums = accelerator.Allocate<int>(tokens * k / 32);
+        Int4MatMul.QuantizeQ8Kernel.Launch(accelerator, LaunchDims.ForElements(tokens * k / 32, Int4MatMul.Q8QuantizeLanes), x, values, scales, sums, k, tokens);
+        accelerator.Synchronize();
+        return new Quantized(values.ToArray(), scales.ToArray(), sums.ToArray());
+    }
+
+    /// <summary>Unpacks the device layout back to q[t, k] (block b, words 0..15 low-nibble k, 16..31 high-nibble k).</summary>
+    public static sbyte[] Unpack(uint[] values, int k, int tokens)
+    {
+        var q = new sbyte[tokens * k];
+        for (int t = 0; t < tokens; t++)
+            for (int j = 0; j < k / 8; j++)
+            {
+                int word = t * (k / 4) + 32 * (j / 16) + j % 16;
+                for (int i = 0; i < 4; i++)
+                {
+                    q[t * k + 8 * j + 2 * i] = (sbyte)(values[word] >> (8 * i));
+                    q[t * k + 8 * j + 2 * i + 1] = (sbyte)(values[word + 16] >> (8 * i));
+                }
+            }
+        return q;
+    }
+
+    /// <summary>Exact integer dot per group, then the float sum: what the Q8 product must return, and the magnitude its rounding is relative to.</summary>
+    public static (double[] Y, double[] Magnitude) Product(Int4Matrix matrix, Quantized x, int n, int k, int tokens)
+    {
+        var q = Unpack(x.Values, k, tokens);
+        var y = new double[tokens * n];
+        var magnitude = new double[tokens * n];
+        int groups = k / 32;
+        for (int t = 0; t < tokens; t++)
+            for (int row = 0; row < n; row++)
+            {
+                double sum = 0, abs = 0;
+                for (int g = 0; g < groups; g++)
+                {
+                    long dot = 0;
+                    for (int i = 32 * g; i < 32 * g + 32; i++) dot += (long)matrix.QuantizedAt(row, i) * q[t * k + i];
+                    double term = dot * (double)(float)matrix.Scales[row * (k / matrix.GroupSize) + 32 * g / matrix.GroupSize] * x.Scales[t * groups + g];
+                    sum += term;
+                    abs += Math.Abs(term);
+                }
+                y[t * n + row] = sum;
+                magnitude[t * n + row] = abs;
+            }
+        return (y, magnitude);
+    }
+}
