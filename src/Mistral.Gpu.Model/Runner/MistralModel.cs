@@ -12,7 +12,7 @@ namespace Mistral.Gpu.Model.Runner;
 /// </summary>
 public sealed class MistralModel : IDisposable
 {
-    private MistralModel(Accelerator accelerator, ModelConfig config, WeightFormat precision, int contextLength, int? deviceHeadDim, KvCacheFormat kvCache)
+    private MistralModel(Accelerator accelerator, ModelConfig config, WeightFormat precision, int contextLength, int? deviceHeadDim, KvCacheFormat? kvCache)
     {
         Accelerator = accelerator;
         Config = config;
@@ -26,9 +26,9 @@ public sealed class MistralModel : IDisposable
         Attention = config.SlidingWindow is { } w && w < contextLength
             ? new AttentionShape(config.NHeads, config.NKvHeads, headDim, CacheSlots: w, Window: w)
             : new AttentionShape(config.NHeads, config.NKvHeads, headDim, CacheSlots: contextLength, Window: int.MaxValue);
-        KvCacheBudget.Check(accelerator, config, Attention, kvCache, contextLength);
+        KvCache = kvCache ?? KvCacheFormats.DefaultFor(accelerator);
+        KvCacheBudget.Check(accelerator, config, Attention, KvCache, contextLength);
         Attention.Validate();
-        KvCache = kvCache;
     }
 
     /// <summary>The device the weights live on.</summary>
