@@ -1,3 +1,5 @@
+using Mistral.Gpu.Runtime;
+
 namespace Mistral.Gpu.Kernels;
 
 /// <summary>
@@ -23,6 +25,17 @@ public static class KvCacheFormats
     /// <summary>The CLI name: <c>fp32</c> or <c>fp16</c>.</summary>
     /// <param name="format">The format.</param>
     public static string Name(KvCacheFormat format) => format == KvCacheFormat.Fp16 ? "fp16" : "fp32";
+
+    /// <summary>
+    /// The format a cache on <paramref name="accelerator"/> gets unless asked otherwise: fp16 on GPU-shaped backends
+    /// (OpenCL, CUDA, ILGPU), where decode attention is bound by the bytes it reads; fp32 on the CPU backend.
+    /// </summary>
+    /// <param name="accelerator">The device the cache lives on.</param>
+    public static KvCacheFormat DefaultFor(Accelerator accelerator)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        return accelerator.Info.Backend == BackendKind.Cpu ? KvCacheFormat.Fp32 : KvCacheFormat.Fp16;
+    }
 
     /// <summary>Parses <c>fp32</c> or <c>fp16</c> (also f32/f16, case-insensitive).</summary>
     /// <param name="name">The name.</param>

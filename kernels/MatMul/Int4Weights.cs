@@ -12,19 +12,22 @@ public sealed class Int4Weights : LinearWeights
     /// <summary>The group sizes the kernels are compiled for.</summary>
     public static IReadOnlyList<int> SupportedGroupSizes { get; } = [32, 128];
 
-    private Int4Weights(Accelerator accelerator, DeviceBuffer<uint> packed, DeviceBuffer<uint> scales, int n, int k, int groupSize)
+    private readonly bool ownsBuffers;
+
+    private Int4Weights(Accelerator accelerator, BufferView<uint> packed, BufferView<uint> scales, int n, int k, int groupSize, bool ownsBuffers)
         : base(accelerator, n, k)
     {
         Packed = packed;
         Scales = scales;
         GroupSize = groupSize;
+        this.ownsBuffers = ownsBuffers;
     }
 
     /// <summary>Packed nibbles, [N][K/8] words; nibble i of word j of row n is q + 8 for k = 8j + i.</summary>
-    public DeviceBuffer<uint> Packed { get; }
+    public BufferView<uint> Packed { get; }
 
     /// <summary>fp16 scales [N][K/GroupSize], two per uint (even index in the low 16 bits).</summary>
-    public DeviceBuffer<uint> Scales { get; }
+    public BufferView<uint> Scales { get; }
 
     /// <summary>Consecutive k per scale: 32 or 128.</summary>
     public int GroupSize { get; }
@@ -60,13 +63,42 @@ public sealed class Int4Weights : LinearWeights
         }
         var packed = accelerator.Upload<uint>(matrix.Packed);
         var scales = accelerator.Upload<uint>(scaleWords);
-        return new Int4Weights(accelerator, packed, scales, matrix.OutFeatures, matrix.InFeatures, matrix.GroupSize);
+        return new Int4Weights(accelerator, packed, scales, matrix.OutFeatures, matrix.InFeatures, matrix.GroupSize, ownsBuffers: true);
+    }
+
+    // Views must start the words on a 16-byte boundary (128-bit loads) and the scales on a whole word.
+    internal override bool CanViewFrom(int start) => (long)start * InFeatures / 8 % 4 == 0 && (long)start * (InFeatures / GroupSize) % 2 == 0;
+
+    internal override LinearWeights Rows(int start, int count)
+    {
+        if (!CanViewFrom(start)) throw new ArgumentException($"Rows from {start} of a K = {InFeatures} int4 matrix do not start on a scale word.", nameof(start));
+        long words = InFeatures / 8, scales = InFeatures / GroupSize;
+        var packed = Packed.Buffer!.Slice(Packed.Offset + start * words, count * words);
+        var scaleWords = Scales.Buffer!.Slice(Scales.Offset + start * scales / 2, (count * scales + 1) / 2);
+        return new Int4Weights(Accelerator, packed, scaleWords, count, InFeatures, GroupSize, ownsBuffers: false);
+    }
+
+    internal override LinearWeights Concatenate(IReadOnlyList<LinearWeights> rest)
+    {
+        var parts = rest.Prepend(this).Select(w => ((Int4Weights)w).Download()).ToList();
+        return Upload(Accelerator, Int4PackedMatrix.Create(
+            parts.SelectMany(p => p.Packed).ToArray(), parts.SelectMany(p => p.Scales).ToArray(), parts.Sum(p => p.OutFeatures), InFeatures, GroupSize));
+    }
+
+    /// <summary>Reads the matrix back to the host.</summary>
+    private Int4Matrix Download()
+    {
+        var words = Scales.ToArray();
+        var scales = new Half[(long)OutFeatures * (InFeatures / GroupSize)];
+        for (int i = 0; i < scales.Length; i++) scales[i] = BitConverter.UInt16BitsToHalf((ushort)(words[i / 2] >> (16 * (i & 1))));
+        return Int4PackedMatrix.Create(Packed.ToArray(), scales, OutFeatures, InFeatures, GroupSize);
     }
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
-        Packed.Dispose();
-        Scales.Dispose();
+        if (!ownsBuffers) return;
+        Packed.Buffer!.Dispose();
+        Scales.Buffer!.Dispose();
     }
 }

@@ -76,6 +76,21 @@ public abstract class LinearWeights : IDisposable
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
 
+    /// <summary>Whether rows from <paramref name="start"/> on can be a <see cref="Rows"/> view (aligned as the kernels load them).</summary>
+    internal abstract bool CanViewFrom(int start);
+
+    /// <summary>Rows [start, start + count) sharing this matrix's device memory; disposing the view frees nothing.</summary>
+    internal abstract LinearWeights Rows(int start, int count);
+
+    /// <summary>A new matrix of this one's rows followed by those of <paramref name="rest"/> (same format, K and group size), read back and uploaded once.</summary>
+    internal abstract LinearWeights Concatenate(IReadOnlyList<LinearWeights> rest);
+
+    /// <summary>This matrix's device words followed by those of <paramref name="rest"/>, on the host.</summary>
+    private protected T[] ConcatenateData<T>(IReadOnlyList<LinearWeights> rest, Func<LinearWeights, BufferView<T>> data) where T : unmanaged
+    {
+        return [.. rest.Prepend(this).SelectMany(w => data(w).ToArray())];
+    }
+
     internal static void CheckShape(Accelerator accelerator, int length, int n, int k, string weightsName)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
@@ -89,27 +104,44 @@ public abstract class LinearWeights : IDisposable
 /// <summary>fp32 weights, row-major [N][K].</summary>
 public sealed class Fp32Weights : LinearWeights
 {
-    private Fp32Weights(Accelerator accelerator, DeviceBuffer<float> data, int n, int k) : base(accelerator, n, k) => Data = data;
+    private readonly bool ownsData;
+
+    private Fp32Weights(Accelerator accelerator, BufferView<float> data, int n, int k, bool ownsData) : base(accelerator, n, k)
+    {
+        Data = data;
+        this.ownsData = ownsData;
+    }
 
     /// <summary>The weights, row-major [N][K].</summary>
-    public DeviceBuffer<float> Data { get; }
+    public BufferView<float> Data { get; }
 
     /// <inheritdoc />
     public override WeightFormat Format => WeightFormat.Fp32;
 
     /// <inheritdoc />
-    public override long DeviceBytes => Data.SizeInBytes;
+    public override long DeviceBytes => Data.Length * sizeof(float);
 
     /// <summary>Uploads <paramref name="weights"/> [n*k], row-major.</summary>
     /// <exception cref="ArgumentException">n or k is not positive, or weights does not hold n*k values.</exception>
     public static Fp32Weights Upload(Accelerator accelerator, ReadOnlySpan<float> weights, int n, int k)
     {
         CheckShape(accelerator, weights.Length, n, k, nameof(weights));
-        return new Fp32Weights(accelerator, accelerator.Upload(weights), n, k);
+        return new Fp32Weights(accelerator, accelerator.Upload(weights), n, k, ownsData: true);
     }
 
+    internal override bool CanViewFrom(int start) => true;
+
+    internal override LinearWeights Rows(int start, int count) =>
+        new Fp32Weights(Accelerator, Data.Buffer!.Slice(Data.Offset + (long)start * InFeatures, (long)count * InFeatures), count, InFeatures, ownsData: false);
+
+    internal override LinearWeights Concatenate(IReadOnlyList<LinearWeights> rest) =>
+        new Fp32Weights(Accelerator, Accelerator.Upload<float>(ConcatenateData(rest, w => ((Fp32Weights)w).Data)), OutFeatures + rest.Sum(w => w.OutFeatures), InFeatures, ownsData: true);
+
     /// <inheritdoc />
-    protected override void Dispose(bool disposing) => Data.Dispose();
+    protected override void Dispose(bool disposing)
+    {
+        if (ownsData) Data.Buffer!.Dispose();
+    }
 }
 
 /// <summary>
@@ -118,10 +150,16 @@ public sealed class Fp32Weights : LinearWeights
 /// </summary>
 public sealed class Fp16Weights : LinearWeights
 {
-    private Fp16Weights(Accelerator accelerator, DeviceBuffer<uint> data, int n, int k) : base(accelerator, n, k) => Data = data;
+    private readonly bool ownsData;
+
+    private Fp16Weights(Accelerator accelerator, BufferView<uint> data, int n, int k, bool ownsData) : base(accelerator, n, k)
+    {
+        Data = data;
+        this.ownsData = ownsData;
+    }
 
     /// <summary>The packed halves, [N][RowStride / 2] words.</summary>
-    public DeviceBuffer<uint> Data { get; }
+    public BufferView<uint> Data { get; }
 
     /// <summary>Halves per stored row: K rounded up to a multiple of 8.</summary>
     public int RowStride => (InFeatures + 7) / 8 * 8;
@@ -130,7 +168,7 @@ public sealed class Fp16Weights : LinearWeights
     public override WeightFormat Format => WeightFormat.Fp16;
 
     /// <inheritdoc />
-    public override long DeviceBytes => Data.SizeInBytes;
+    public override long DeviceBytes => Data.Length * sizeof(uint);
 
     /// <summary>Rounds <paramref name="weights"/> [n*k] (row-major) to fp16 (nearest even) and uploads them.</summary>
     /// <exception cref="ArgumentException">n or k is not positive, or weights does not hold n*k values.</exception>
@@ -158,9 +196,21 @@ public sealed class Fp16Weights : LinearWeights
                 words[row * strideWords + i / 2] |= (i & 1) == 0 ? bits : bits << 16;
             }
         }
-        return new Fp16Weights(accelerator, accelerator.Upload<uint>(words), n, k);
+        return new Fp16Weights(accelerator, accelerator.Upload<uint>(words), n, k, ownsData: true);
     }
 
+    // Rows are padded to 8 halves, so every row starts on a 16-byte boundary.
+    internal override bool CanViewFrom(int start) => true;
+
+    internal override LinearWeights Rows(int start, int count) =>
+        new Fp16Weights(Accelerator, Data.Buffer!.Slice(Data.Offset + (long)start * RowStride / 2, (long)count * RowStride / 2), count, InFeatures, ownsData: false);
+
+    internal override LinearWeights Concatenate(IReadOnlyList<LinearWeights> rest) =>
+        new Fp16Weights(Accelerator, Accelerator.Upload<uint>(ConcatenateData(rest, w => ((Fp16Weights)w).Data)), OutFeatures + rest.Sum(w => w.OutFeatures), InFeatures, ownsData: true);
+
     /// <inheritdoc />
-    protected override void Dispose(bool disposing) => Data.Dispose();
+    protected override void Dispose(bool disposing)
+    {
+        if (ownsData) Data.Buffer!.Dispose();
+    }
 }

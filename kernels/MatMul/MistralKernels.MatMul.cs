@@ -59,6 +59,35 @@ public static partial class MistralKernels
         }
     }
 
+    /// <summary>
+    /// <c>y = x · Wᵀ</c> for the stacked parts of <paramref name="group"/>: y holds part 0's <c>[tokens, N0]</c>, then
+    /// part 1's <c>[tokens, N1]</c>, and so on (for one token, exactly the fused product's row). One launch for a
+    /// token where the group is fused; otherwise one product per part, sharing x as the list overload does.
+    /// </summary>
+    /// <exception cref="ArgumentException">As for the single product; y holds fewer than tokens * group.OutFeatures elements.</exception>
+    public static void MatMul(Accelerator accelerator, LinearGroup group, BufferView<float> x, BufferView<float> y, int tokens,
+        AcceleratorStream? stream = null)
+    {
+        LaunchShapes.NotNull(accelerator);
+        ArgumentNullException.ThrowIfNull(group);
+        LaunchShapes.Positive(tokens, nameof(tokens));
+        LaunchShapes.Holds(y, (long)tokens * group.OutFeatures, nameof(y));
+        if (tokens == 1 && group.Fused is { } fused)
+        {
+            MatMul(accelerator, fused, x, y, tokens, stream);
+            return;
+        }
+        var outputs = new BufferView<float>[group.Parts.Count];
+        long at = y.Offset;
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            long length = (long)tokens * group.Parts[i].OutFeatures;
+            outputs[i] = y.Buffer!.Slice(at, length);
+            at += length;
+        }
+        MatMul(accelerator, group.Parts, x, outputs, tokens, stream);
+    }
+
     /// <summary>The single product's checks, for one matrix of a shared-x call.</summary>
     private static void CheckInt4(Accelerator accelerator, Int4Weights weights, BufferView<float> x, BufferView<float> y, int tokens, string outputName)
     {

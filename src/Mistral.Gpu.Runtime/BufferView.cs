@@ -24,6 +24,16 @@ public readonly struct BufferView<T> where T : unmanaged
     /// <summary>Element count.</summary>
     public long Length { get; }
 
+    /// <summary>Copies the window to a new host array.</summary>
+    /// <exception cref="InvalidOperationException">The view is empty (default).</exception>
+    public T[] ToArray()
+    {
+        var buffer = Buffer ?? throw new InvalidOperationException("A default view has no buffer to read.");
+        var result = new T[Length];
+        buffer.CopyTo(result, Offset);
+        return result;
+    }
+
     /// <summary>The whole buffer (null stays null so the launcher can name the parameter).</summary>
     public static implicit operator BufferView<T>(DeviceBuffer<T>? buffer) =>
         buffer is null ? default : new BufferView<T>(buffer, 0, buffer.Length);

@@ -18,7 +18,7 @@ public sealed class MatMulDenseTests
             Assert.Equal("x", Assert.ThrowsAny<ArgumentException>(() => MistralKernels.MatMul(accelerator, weights, x, y, 3)).ParamName);
             using var bigX = accelerator.Allocate<float>(64 * 3);
             Assert.Equal("y", Assert.ThrowsAny<ArgumentException>(() => MistralKernels.MatMul(accelerator, weights, bigX, y, 3)).ParamName);
-            Assert.Equal("weights", Assert.ThrowsAny<ArgumentException>(() => MistralKernels.MatMul(accelerator, null!, x, y, 1)).ParamName);
+            Assert.Equal("weights", Assert.ThrowsAny<ArgumentException>(() => MistralKernels.MatMul(accelerator, (LinearWeights)null!, x, y, 1)).ParamName);
 
             using var other = new Mistral.Gpu.Runtime.Cpu.CpuAccelerator(1);
             using var foreign = LinearWeights.Upload(other, new float[8 * 64], 8, 64, WeightFormat.Fp32);

@@ -107,18 +107,29 @@ public sealed class RunnerMistralTinyTests(ITestOutputHelper output)
         CheckChunked(accelerator, caseName, 5, KvCacheFormat.Fp16);
     }
 
+    [Fact]
+    public void Cpu_backend_default_kv_cache_is_fp32()
+    {
+        using var accelerator = new CpuAccelerator();
+        Assert.Equal(KvCacheFormat.Fp32, KvCacheFormats.DefaultFor(accelerator));
+    }
+
+    /// <summary>OpenCL's default cache (unasked) is fp16, and a runner left at the default stays within the fp16 tolerance.</summary>
     [RequiresOpenCLFact]
-    public void OpenCL_fp16_kv_cache_stays_within_its_tolerance_of_the_reference()
+    public void OpenCL_default_fp16_kv_cache_stays_within_its_tolerance_of_the_reference()
     {
         using var accelerator = OpenCL();
+        Assert.Equal(KvCacheFormat.Fp16, KvCacheFormats.DefaultFor(accelerator));
         foreach (string folder in SharedData.MistralTinyCases)
         {
-            CheckAgainstReference(accelerator, Path.GetFileName(folder), WeightsVariant.Native, KvCacheFormat.Fp16);
+            CheckAgainstReference(accelerator, Path.GetFileName(folder), WeightsVariant.Native, cache: null, expectedCache: KvCacheFormat.Fp16);
             CheckChunked(accelerator, Path.GetFileName(folder), 5, KvCacheFormat.Fp16);
         }
     }
 
-    private void CheckAgainstReference(Accelerator accelerator, string caseName, WeightsVariant variant, KvCacheFormat cache = KvCacheFormat.Fp32)
+    /// <param name="cache">The cache format to ask for; null leaves the model's default, which must be <paramref name="expectedCache"/>.</param>
+    private void CheckAgainstReference(Accelerator accelerator, string caseName, WeightsVariant variant, KvCacheFormat? cache = KvCacheFormat.Fp32,
+        KvCacheFormat? expectedCache = null)
     {
         string dir = SharedData.MistralTinyCase(caseName);
         using var reference = SafetensorsFile.Open(ReferenceFile(dir, variant));
@@ -127,7 +138,8 @@ public sealed class RunnerMistralTinyTests(ITestOutputHelper output)
         float[] decodeLogits = reference.ReadFloat32("decode_logits");
         using var model = Load(accelerator, dir, variant);
         using var runner = new Transformer(model, maxChunk: tokens.Length, kvCache: cache);
-        float tolerance = cache == KvCacheFormat.Fp16 ? Fp16CacheTolerance : MistralTinyTolerance;
+        Assert.Equal(cache ?? expectedCache, runner.Cache.Format);
+        float tolerance = runner.Cache.Format == KvCacheFormat.Fp16 ? Fp16CacheTolerance : MistralTinyTolerance;
         int vocab = model.Config.VocabSize;
 
         float[] prefill = runner.AllLogits(tokens);
@@ -146,9 +158,9 @@ public sealed class RunnerMistralTinyTests(ITestOutputHelper output)
             Transformer.CopyToHost(runner.Decode(decodeTokens[k], tokens.Length + k), row);
             decodeDiff = Math.Max(decodeDiff, MaxAbsDiff(row, decodeLogits.AsSpan(k * vocab, vocab)));
         }
-        output.WriteLine($"{accelerator.Info.Backend} {caseName} {variant} {KvCacheFormats.Name(cache)} cache: prefill max |Δ| {prefillDiff:G3}, decode max |Δ| {decodeDiff:G3}");
+        output.WriteLine($"{accelerator.Info.Backend} {caseName} {variant} {KvCacheFormats.Name(runner.Cache.Format)} cache: prefill max |Δ| {prefillDiff:G3}, decode max |Δ| {decodeDiff:G3}");
         Assert.True(prefillDiff <= tolerance, $"{accelerator.Info.Backend} {caseName} {variant}: prefill max |Δ| {prefillDiff:G4}");
-        Assert.True(decodeDiff <= tolerance, $"{accelerator.Info.Backend} {caseName} {variant} {KvCacheFormats.Name(cache)} cache: decode max |Δ| {decodeDiff:G4}");
+        Assert.True(decodeDiff <= tolerance, $"{accelerator.Info.Backend} {caseName} {variant} {KvCacheFormats.Name(runner.Cache.Format)} cache: decode max |Δ| {decodeDiff:G4}");
     }
 
     private void CheckChunked(Accelerator accelerator, string caseName, int chunk, KvCacheFormat cache = KvCacheFormat.Fp32)

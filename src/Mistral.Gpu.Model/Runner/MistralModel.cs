@@ -12,7 +12,7 @@ namespace Mistral.Gpu.Model.Runner;
 /// </summary>
 public sealed class MistralModel : IDisposable
 {
-    private MistralModel(Accelerator accelerator, ModelConfig config, WeightFormat precision, int contextLength, int? deviceHeadDim, KvCacheFormat kvCache)
+    private MistralModel(Accelerator accelerator, ModelConfig config, WeightFormat precision, int contextLength, int? deviceHeadDim, KvCacheFormat? kvCache)
     {
         Accelerator = accelerator;
         Config = config;
@@ -26,9 +26,9 @@ public sealed class MistralModel : IDisposable
         Attention = config.SlidingWindow is { } w && w < contextLength
             ? new AttentionShape(config.NHeads, config.NKvHeads, headDim, CacheSlots: w, Window: w)
             : new AttentionShape(config.NHeads, config.NKvHeads, headDim, CacheSlots: contextLength, Window: int.MaxValue);
-        KvCacheBudget.Check(accelerator, config, Attention, kvCache, contextLength);
+        KvCache = kvCache ?? KvCacheFormats.DefaultFor(accelerator);
+        KvCacheBudget.Check(accelerator, config, Attention, KvCache, contextLength);
         Attention.Validate();
-        KvCache = kvCache;
     }
 
     /// <summary>The device the weights live on.</summary>
@@ -220,6 +220,7 @@ public sealed class MistralModel : IDisposable
             Count(id, weights.DeviceBytes);
             return weights;
         }
+        static LinearGroup Group(params LinearWeights[] parts) => LinearGroup.Create(parts);
         void Count(WeightId id, long bytes)
         {
             WeightBytes += bytes;
@@ -229,16 +230,14 @@ public sealed class MistralModel : IDisposable
         Embedding = Vector(WeightKind.TokEmbeddings);
         for (int l = 0; l < c.NLayers; l++)
         {
-            layers.Add(new LayerWeights(
-                AttentionNorm: Vector(WeightKind.AttentionNorm, l),
-                Wq: Linear(WeightKind.Wq, l),
-                Wk: Linear(WeightKind.Wk, l),
-                Wv: Linear(WeightKind.Wv, l),
-                Wo: Linear(WeightKind.Wo, l),
-                FfnNorm: Vector(WeightKind.FfnNorm, l),
-                W1: Linear(WeightKind.W1, l),
-                W2: Linear(WeightKind.W2, l),
-                W3: Linear(WeightKind.W3, l)));
+            // Taken in checkpoint order (Wq Wk Wv Wo W1 W2 W3), so progress and a missing tensor read as the file does.
+            var norm = Vector(WeightKind.AttentionNorm, l);
+            var qkv = Group(Linear(WeightKind.Wq, l), Linear(WeightKind.Wk, l), Linear(WeightKind.Wv, l));
+            var wo = Linear(WeightKind.Wo, l);
+            var ffnNorm = Vector(WeightKind.FfnNorm, l);
+            var w1 = Linear(WeightKind.W1, l);
+            var w2 = Linear(WeightKind.W2, l);
+            layers.Add(new LayerWeights(norm, qkv, wo, ffnNorm, Group(w1, Linear(WeightKind.W3, l)), w2));
         }
         Norm = Vector(WeightKind.Norm);
         Output = Linear(WeightKind.Output);

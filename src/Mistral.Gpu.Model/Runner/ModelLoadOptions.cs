@@ -19,10 +19,11 @@ public sealed record ModelLoadOptions
     public int? ContextLength { get; init; }
 
     /// <summary>
-    /// How the KV cache a <see cref="Transformer"/> of this model allocates stores keys and values: fp32 (default, exact)
-    /// or fp16 (half the memory and half the bytes a decode step reads; logits move by ~1e-3 relative).
+    /// How the KV cache a <see cref="Transformer"/> of this model allocates stores keys and values: fp32 (exact) or fp16
+    /// (half the memory and half the bytes a decode step reads; logits move by ~1e-3 relative). Null, the default, takes
+    /// the device's <see cref="KvCacheFormats.DefaultFor"/>: fp16 on GPU-shaped backends, fp32 on the CPU backend.
     /// </summary>
-    public KvCacheFormat KvCache { get; init; } = KvCacheFormat.Fp32;
+    public KvCacheFormat? KvCache { get; init; }
 
     /// <summary>Which layout to read when the directory holds both; null prefers native.</summary>
     public CheckpointLayout? Layout { get; init; }

@@ -22,7 +22,7 @@ public sealed class Transformer : IDisposable
     private readonly Accelerator acc;
     private readonly AttentionScratch attentionScratch;
     private readonly DeviceBuffer<int> tokenBuffer, argmaxBuffer;
-    private readonly DeviceBuffer<float> x, n, delta, q, k, v, att, gate, up, hidden, logits;
+    private readonly DeviceBuffer<float> x, n, delta, qkv, att, gateUp, hidden, logits;
     private int lastPosition;
 
     /// <summary>Creates the cache and scratch buffers for <paramref name="model"/>.</summary>
@@ -45,12 +45,9 @@ public sealed class Transformer : IDisposable
         x = acc.Allocate<float>((long)rows * c.Dim);
         n = acc.Allocate<float>((long)rows * c.Dim);
         delta = acc.Allocate<float>((long)rows * c.Dim);
-        q = acc.Allocate<float>((long)rows * qDim);
-        k = acc.Allocate<float>((long)rows * c.NKvHeads * headDim);
-        v = acc.Allocate<float>((long)rows * c.NKvHeads * headDim);
+        qkv = acc.Allocate<float>((long)rows * (qDim + 2 * c.NKvHeads * headDim));
         att = acc.Allocate<float>((long)rows * qDim);
-        gate = acc.Allocate<float>((long)rows * c.HiddenDim);
-        up = acc.Allocate<float>((long)rows * c.HiddenDim);
+        gateUp = acc.Allocate<float>((long)rows * 2 * c.HiddenDim);
         hidden = acc.Allocate<float>((long)rows * c.HiddenDim);
         logits = acc.Allocate<float>((long)rows * c.VocabSize);
     }
@@ -88,6 +85,12 @@ public sealed class Transformer : IDisposable
         int T = tokens.Length, dim = c.Dim, headDim = model.Attention.HeadDim, qDim = c.NHeads * headDim, kvDim = c.NKvHeads * headDim;
         float eps = (float)c.NormEps;
         tokenBuffer.CopyFrom(tokens);
+        // The grouped products write their parts one after the other: q, k, v; gate, up.
+        var q = qkv.Slice(0, (long)T * qDim);
+        var k = qkv.Slice((long)T * qDim, (long)T * kvDim);
+        var v = qkv.Slice((long)T * (qDim + kvDim), (long)T * kvDim);
+        var gate = gateUp.Slice(0, (long)T * c.HiddenDim);
+        var up = gateUp.Slice((long)T * c.HiddenDim, (long)T * c.HiddenDim);
 
         using (Step(ForwardRole.Embedding, -1, T, startPos))
             MistralKernels.Embedding(acc, model.Embedding, tokenBuffer.Slice(0, T), Rows(x, T, dim), T, dim, c.VocabSize);
@@ -101,23 +104,23 @@ public sealed class Transformer : IDisposable
                 else MistralKernels.RmsNormResidual(acc, Rows(x, T, dim), Rows(delta, T, dim), w.AttentionNorm, Rows(n, T, dim), T, dim, eps);
             }
 
-            // Attention: q, k, v = n·Wqᵀ, n·Wkᵀ, n·Wvᵀ; rotate q and k by their positions.
+            // Attention: q, k, v = n·Wqᵀ, n·Wkᵀ, n·Wvᵀ (one GEMV for a decode step on GPUs); rotate q and k by their positions.
             using (Step(ForwardRole.QueryKeyValue, l, T, startPos))
-                MistralKernels.MatMul(acc, w.QueryKeyValue, Rows(n, T, dim), [Rows(q, T, qDim), Rows(k, T, kvDim), Rows(v, T, kvDim)], T);
+                MistralKernels.MatMul(acc, w.QueryKeyValue, Rows(n, T, dim), Rows(qkv, T, qDim + 2 * kvDim), T);
             using (Step(ForwardRole.Rope, l, T, startPos))
-                MistralKernels.Rope(acc, Rows(q, T, qDim), Rows(k, T, kvDim), model.Rope, T, startPos, c.NHeads, c.NKvHeads, headDim);
+                MistralKernels.Rope(acc, q, k, model.Rope, T, startPos, c.NHeads, c.NKvHeads, headDim);
             if (T == 1)
             {
                 // Decode reads its own k/v from the cache, so the write goes first.
-                using (Step(ForwardRole.KvCacheWrite, l, T, startPos)) Cache.Write(l, Rows(k, 1, kvDim), Rows(v, 1, kvDim), 1, startPos);
-                using (Step(ForwardRole.Attention, l, T, startPos)) Cache.AttendDecode(l, Rows(q, 1, qDim), Rows(att, 1, qDim), startPos, attentionScratch);
+                using (Step(ForwardRole.KvCacheWrite, l, T, startPos)) Cache.Write(l, k, v, 1, startPos);
+                using (Step(ForwardRole.Attention, l, T, startPos)) Cache.AttendDecode(l, q, Rows(att, 1, qDim), startPos, attentionScratch);
             }
             else
             {
                 // A chunk reads its own k/v from k/v and older positions from the cache, which the write would overwrite.
                 using (Step(ForwardRole.Attention, l, T, startPos))
-                    Cache.AttendPrefill(l, Rows(q, T, qDim), Rows(k, T, kvDim), Rows(v, T, kvDim), Rows(att, T, qDim), T, startPos);
-                using (Step(ForwardRole.KvCacheWrite, l, T, startPos)) Cache.Write(l, Rows(k, T, kvDim), Rows(v, T, kvDim), T, startPos);
+                    Cache.AttendPrefill(l, q, k, v, Rows(att, T, qDim), T, startPos);
+                using (Step(ForwardRole.KvCacheWrite, l, T, startPos)) Cache.Write(l, k, v, T, startPos);
             }
             using (Step(ForwardRole.AttentionOutput, l, T, startPos))
                 MistralKernels.MatMul(acc, w.Wo, Rows(att, T, qDim), Rows(delta, T, dim), T);
@@ -126,9 +129,9 @@ public sealed class Transformer : IDisposable
             using (Step(ForwardRole.FeedForwardNorm, l, T, startPos))
                 MistralKernels.RmsNormResidual(acc, Rows(x, T, dim), Rows(delta, T, dim), w.FfnNorm, Rows(n, T, dim), T, dim, eps);
             using (Step(ForwardRole.GateUp, l, T, startPos))
-                MistralKernels.MatMul(acc, w.GateUp, Rows(n, T, dim), [Rows(gate, T, c.HiddenDim), Rows(up, T, c.HiddenDim)], T);
+                MistralKernels.MatMul(acc, w.GateUp, Rows(n, T, dim), Rows(gateUp, T, 2 * c.HiddenDim), T);
             using (Step(ForwardRole.SwiGlu, l, T, startPos))
-                MistralKernels.SwiGlu(acc, Rows(gate, T, c.HiddenDim), Rows(up, T, c.HiddenDim), Rows(hidden, T, c.HiddenDim), T * c.HiddenDim);
+                MistralKernels.SwiGlu(acc, gate, up, Rows(hidden, T, c.HiddenDim), T * c.HiddenDim);
             using (Step(ForwardRole.Down, l, T, startPos))
                 MistralKernels.MatMul(acc, w.W2, Rows(hidden, T, c.HiddenDim), Rows(delta, T, dim), T);
         }
@@ -256,6 +259,6 @@ public sealed class Transformer : IDisposable
     {
         Cache.Dispose();
         attentionScratch.Dispose();
-        foreach (var b in new DeviceBuffer[] { tokenBuffer, argmaxBuffer, x, n, delta, q, k, v, att, gate, up, hidden, logits }) b.Dispose();
+        foreach (var b in new DeviceBuffer[] { tokenBuffer, argmaxBuffer, x, n, delta, qkv, att, gateUp, hidden, logits }) b.Dispose();
     }
 }

@@ -44,12 +44,17 @@ internal static class ModelOptions
     };
 
     // Checked when the command runs, like --precision.
-    public static Option<string> KvCache() => new("--kv-cache")
+    // The model commands default to the device's format (fp16 on GPUs); the bench names what it measured, so it keeps fp32.
+    public static Option<string> KvCache(string defaultValue = Auto) => new("--kv-cache")
     {
-        Description = "How the KV cache stores keys and values: fp32 (exact) or fp16 (half the memory and of the bytes a decode step reads)",
-        DefaultValueFactory = _ => "fp32",
-        HelpName = "fp32|fp16",
+        Description = "How the KV cache stores keys and values: fp32 (exact) or fp16 (half the memory and of the bytes a decode step reads)" +
+            (defaultValue == Auto ? "; auto: fp16 on GPU backends, fp32 on cpu" : ""),
+        DefaultValueFactory = _ => defaultValue,
+        HelpName = defaultValue == Auto ? "auto|fp32|fp16" : "fp32|fp16",
     };
+
+    /// <summary>The --kv-cache value that takes the device's default format.</summary>
+    public const string Auto = "auto";
 
     public static Option<int?> Context() => new("--context")
     {
@@ -245,14 +250,14 @@ internal static class ModelOptions
     /// <paramref name="kvCache"/> format (fp32 or fp16); notes go to stderr, and a big checkpoint shows a progress bar
     /// when stderr is a terminal.
     /// </summary>
-    public static MistralModel Load(Accelerator accelerator, string directory, string precision, int? context, string kvCache = "fp32", string precisionOption = "--precision")
+    public static MistralModel Load(Accelerator accelerator, string directory, string precision, int? context, string kvCache = Auto, string precisionOption = "--precision")
     {
         if (context is <= 0 or > MistralModel.MaxPositions)
             throw new ArgumentException($"--context must be a number of positions from 1 to {MistralModel.MaxPositions}, got {context}.");
         // The library speaks of its option type; the user typed an option.
-        KvCacheFormat cacheFormat;
+        KvCacheFormat? cacheFormat;
         WeightFormat weightFormat;
-        try { cacheFormat = KvCacheFormats.Parse(kvCache); }
+        try { cacheFormat = kvCache.Trim().Equals(Auto, StringComparison.OrdinalIgnoreCase) ? null : KvCacheFormats.Parse(kvCache); }
         catch (ArgumentException e) { throw new ArgumentException("--kv-cache: " + Describe(e), e); }
         try { weightFormat = global::Mistral.Gpu.Model.Runner.Precision.Parse(precision); }
         catch (ArgumentException e) { throw new ArgumentException($"{precisionOption}: " + Describe(e), e); }
