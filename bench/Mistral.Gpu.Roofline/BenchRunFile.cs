@@ -18,7 +18,15 @@ public static class BenchRunFile
         if (run is null) throw new InvalidDataException($"{origin} is empty.");
         if (run.SchemaVersion > BenchRun.CurrentSchema)
             throw new InvalidDataException($"{origin} has schema {run.SchemaVersion}; this mistral-gpu reads up to {BenchRun.CurrentSchema}. Update mistral-gpu.");
-        return run;
+        // The source-generated reader sets every init-only list a file lacks to null, over its "= []": files written before
+        // a list existed (an older build's run, compared with a new one) must read as empty lists.
+        return run with
+        {
+            PrefillByLength = run.PrefillByLength ?? [],
+            DecodeByContext = run.DecodeByContext ?? [],
+            Verification = run.Verification ?? [],
+            Skipped = run.Skipped ?? [],
+        };
     }
 
     /// <summary>Writes the run to <paramref name="path"/>, creating its folder.</summary>

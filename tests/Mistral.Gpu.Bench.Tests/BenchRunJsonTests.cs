@@ -85,6 +85,21 @@ public class BenchRunJsonTests
         }
     }
 
+    /// <summary>A run saved by a build before the suite's lists existed: they read as empty, and compare takes the file.</summary>
+    [Fact]
+    public void A_file_without_the_newer_lists_reads_them_as_empty_and_compares()
+    {
+        var node = System.Text.Json.Nodes.JsonNode.Parse(BenchRunFile.ToJson(SampleRun()))!.AsObject();
+        foreach (string field in new[] { "prefillByLength", "verification", "skipped", "decodeByContext" }) node.Remove(field);
+        var old = BenchRunFile.FromJson(node.ToJsonString());
+        Assert.Empty(old.PrefillByLength);
+        Assert.Empty(old.Verification);
+        Assert.Empty(old.Skipped);
+        Assert.Empty(old.DecodeByContext);
+        var table = CompareTable.Build([("old", old), ("new", SampleRun())]);
+        Assert.Contains(table.Rows, r => r.Metric == "decode (tokens/s)");
+    }
+
     [Fact]
     public void Foreign_or_newer_files_are_refused_with_a_reason()
     {
