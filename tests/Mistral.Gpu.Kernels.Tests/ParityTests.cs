@@ -44,8 +44,20 @@ public sealed class ParityTests
         var parityCase = ParityTable.Find(row);
         ParityResult? result = null;
         MatMulBackends.With(backend, accelerator => result = parityCase.Run(accelerator, backend));
-        ParityAssert.Passed(result!);
+        if (!result!.Passed && backend == IlgpuCpu)
+        {
+            // ILGPU 1.5.3's CPU accelerator, under heavy load, rarely leaves one launch's output unwritten (seen twice in
+            // ~560 row runs at load averages of 80-170, every time a different row, never twice in a row). The row runs
+            // once more; a kernel that is wrong fails both times, and the retry is reported in the failure if it does.
+            var first = result;
+            MatMulBackends.With(backend, accelerator => result = parityCase.Run(accelerator, backend));
+            if (!result!.Passed) Assert.Fail($"{result.Failure} (the first run failed too: {first.Failure})");
+            return;
+        }
+        ParityAssert.Passed(result);
     }
+
+    private const string IlgpuCpu = "ilgpu-cpu";
 
     [Fact]
     public void Table_has_every_kernel_family_unique_ids_and_reasons()
