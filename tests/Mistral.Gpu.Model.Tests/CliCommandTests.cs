@@ -70,6 +70,9 @@ public sealed class CliCommandTests
 
         var badPrecision = Cli.Run("generate", "--precision", "int3", "--backend", "cpu");
         AssertOneLineError(badPrecision, "int3");
+
+        var badCache = Cli.Run("generate", "--kv-cache", "fp8", "--backend", "cpu");
+        AssertOneLineError(badCache, "use auto, fp32 or fp16");
     }
 
     [Fact]

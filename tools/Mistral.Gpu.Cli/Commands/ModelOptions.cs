@@ -258,7 +258,7 @@ internal static class ModelOptions
         KvCacheFormat? cacheFormat;
         WeightFormat weightFormat;
         try { cacheFormat = kvCache.Trim().Equals(Auto, StringComparison.OrdinalIgnoreCase) ? null : KvCacheFormats.Parse(kvCache); }
-        catch (ArgumentException e) { throw new ArgumentException("--kv-cache: " + Describe(e), e); }
+        catch (ArgumentException e) { throw new ArgumentException($"--kv-cache: unknown KV cache format '{kvCache}': use {Auto}, fp32 or fp16.", e); }
         try { weightFormat = global::Mistral.Gpu.Model.Runner.Precision.Parse(precision); }
         catch (ArgumentException e) { throw new ArgumentException($"{precisionOption}: " + Describe(e), e); }
         var files = GgufCheckpoint.IsGgufPath(directory) ? null : CheckpointFiles.Detect(directory);
