@@ -111,12 +111,20 @@ public sealed class IlgpuAccelerator : Accelerator
     /// <inheritdoc />
     protected override BufferStorage AllocateCore(long bytes) => IlgpuMemory.Allocate(Device, bytes);
 
+    /// <summary>
+    /// ILGPU's CPU accelerator copies at once, not in stream order, so a copy first waits for launches that may still read
+    /// or write the buffer. CUDA and OpenCL copies are ordered on their stream already and need no wait.
+    /// </summary>
+    private void WaitForCpuLaunches()
+    {
+        if (Device.AcceleratorType == ILGPU.Runtime.AcceleratorType.CPU) Device.Synchronize();
+    }
+
     /// <inheritdoc />
     protected internal override void CopyToDevice(DeviceBuffer destination, long byteOffset, ReadOnlySpan<byte> source)
     {
         if (source.IsEmpty) return;
-        // ILGPU's CPU accelerator copies at once, not in stream order: wait for launches that may still read or write it.
-        Device.Synchronize();
+        WaitForCpuLaunches();
         var target = ((IlgpuMemory)destination.Storage).Raw.SubView(byteOffset, source.Length);
         target.CopyFromCPU(ref MemoryMarshal.GetReference(source), source.Length);
     }
@@ -125,8 +133,7 @@ public sealed class IlgpuAccelerator : Accelerator
     protected internal override void CopyToHost(DeviceBuffer source, long byteOffset, Span<byte> destination)
     {
         if (destination.IsEmpty) return;
-        // Found as a rare all-zero read on the CPU accelerator under load: its copy does not wait for the launch before it.
-        Device.Synchronize();
+        WaitForCpuLaunches();
         var from = ((IlgpuMemory)source.Storage).Raw.SubView(byteOffset, destination.Length);
         from.CopyToCPU(ref MemoryMarshal.GetReference(destination), destination.Length);
     }

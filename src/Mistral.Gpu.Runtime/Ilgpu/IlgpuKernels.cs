@@ -19,7 +19,10 @@ internal sealed class IlgpuKernels(ILGPU.Runtime.Accelerator device, BackendKind
     private static readonly MethodInfo LoadTyped = typeof(ILGPU.Runtime.Accelerator).GetMethods()
         .Single(m => m.Name == nameof(ILGPU.Runtime.Accelerator.LoadKernel) && m.IsGenericMethodDefinition
             && m.GetGenericArguments().Length == 1 && m.GetParameters() is [{ ParameterType: var only }] && only == typeof(MethodInfo));
-    private readonly ConcurrentDictionary<KernelDefinition, Delegate> loaded = new(ReferenceEqualityComparer.Instance);
+    private readonly ConcurrentDictionary<KernelDefinition, Loaded> loaded = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>A kernel's launcher and its parameter types, read once: a launch must not reflect over the method again.</summary>
+    private sealed record Loaded(Delegate Launcher, Type[] ParameterTypes);
 
     /// <summary>
     /// The kernel's launcher (<c>(AcceleratorStream, KernelConfig, parameters...)</c>), loaded on first use. A typed launcher,
@@ -29,18 +32,19 @@ internal sealed class IlgpuKernels(ILGPU.Runtime.Accelerator device, BackendKind
     /// </summary>
     /// <exception cref="NotSupportedException">The kernel is not written in ILGPU's kernel API yet.</exception>
     /// <exception cref="KernelCompilationException">ILGPU could not compile it; its message is the log.</exception>
-    public Delegate Get(KernelDefinition kernel) => loaded.TryGetValue(kernel, out var found) ? found : loaded.GetOrAdd(kernel, Load);
+    public Delegate Get(KernelDefinition kernel) => Entry(kernel).Launcher;
+
+    private Loaded Entry(KernelDefinition kernel) => loaded.TryGetValue(kernel, out var found) ? found : loaded.GetOrAdd(kernel, Load);
 
     /// <summary>Launches a validated launch on <paramref name="stream"/>.</summary>
     public void Launch(KernelDefinition kernel, LaunchDims dims, ReadOnlySpan<KernelArgument> arguments, ILGPU.Runtime.AcceleratorStream stream)
     {
-        var compiled = Get(kernel);
-        var parameters = kernel.IlgpuKernel!.GetParameters();
+        var (compiled, parameterTypes) = Entry(kernel);
         var (count, size) = (dims.GroupCount, dims.GroupSize);
         var values = new object[arguments.Length + 2];
         values[0] = stream;
         values[1] = new KernelConfig(new Index3D(count.X, count.Y, count.Z), new Index3D(size.X, size.Y, size.Z));
-        for (int i = 0; i < arguments.Length; i++) values[i + 2] = Marshal(kernel, kernel.Parameters[i], parameters[i].ParameterType, arguments[i]);
+        for (int i = 0; i < arguments.Length; i++) values[i + 2] = Marshal(kernel, kernel.Parameters[i], parameterTypes[i], arguments[i]);
         try
         {
             compiled.DynamicInvoke(values);
@@ -54,7 +58,7 @@ internal sealed class IlgpuKernels(ILGPU.Runtime.Accelerator device, BackendKind
         }
     }
 
-    private Delegate Load(KernelDefinition kernel)
+    private Loaded Load(KernelDefinition kernel)
     {
         var method = kernel.IlgpuKernel ?? throw NotPorted(kernel, backend);
         var parameters = method.GetParameters();
@@ -64,7 +68,8 @@ internal sealed class IlgpuKernels(ILGPU.Runtime.Accelerator device, BackendKind
         var launcher = Expression.GetDelegateType(signature);
         try
         {
-            return (Delegate)LoadTyped.MakeGenericMethod(launcher).Invoke(device, [method])!;
+            var typed = (Delegate)LoadTyped.MakeGenericMethod(launcher).Invoke(device, [method])!;
+            return new Loaded(typed, [.. parameters.Select(p => p.ParameterType)]);
         }
         catch (TargetInvocationException e) when (e.InnerException is { } inner && Compilation(kernel, inner) is { } failure)
         {
