@@ -19,10 +19,10 @@ internal static class Int4MmaGemmParity
 
     /// <summary>
     /// (N, K, group size, tokens): N ragged against the 32-feature tile and the 8-feature n-tile, K from one 32-chunk to
-    /// 2048 and not always whole 128-slices (96, 1120), tokens ragged against the 16-token m-tile and the 64-token tile.
+    /// 640 and not always whole 128-slices (96, 288), tokens ragged against the 16-token m-tile and the 64-token tile.
     /// </summary>
     private static readonly (int N, int K, int GroupSize, int Tokens)[] Shapes =
-        [(8, 32, 32, 2), (37, 128, 128, 9), (130, 96, 32, 17), (64, 1120, 32, 70), (45, 2048, 128, 33)];
+        [(8, 32, 32, 2), (37, 128, 128, 9), (130, 96, 32, 17), (40, 288, 32, 70), (45, 640, 128, 33)];
 
     public static IEnumerable<ParityCase> Cases()
     {
