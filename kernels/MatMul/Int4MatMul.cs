@@ -348,7 +348,7 @@ public static partial class Int4MatMul
 
     /// <summary>The fp16 scale number <paramref name="index"/> from its 32-bit word (low half for even indices).</summary>
     [KernelHelper]
-    static float ScaleAt(uint word, int index)
+    internal static float ScaleAt(uint word, int index)
     {
         return (index & 1) == 0 ? KMath.HalfLow(word) : KMath.HalfHigh(word);
     }

@@ -30,6 +30,32 @@ internal static class MatMulReference
     }
 
     /// <summary>
+    /// One 16 x 8 x 16 tile, <c>D = A · B + C</c>, from whole matrices (no fragments): A fp16 bits [16][16] row-major, B fp16
+    /// bits [8][16] column-major (column j's k = 0..15), C [16][8]; each product of halves exact in fp32, summed in fp32 in k
+    /// order onto C: what every <c>Mma.M16N8K16</c> fallback computes, bit for bit. Also |C| + sum_k |A B| per element.
+    /// </summary>
+    public static (float[] D, double[] Magnitude) MmaTile(ReadOnlySpan<ushort> a, ReadOnlySpan<ushort> b, ReadOnlySpan<float> c)
+    {
+        var d = new float[16 * 8];
+        var magnitude = new double[16 * 8];
+        for (int i = 0; i < 16; i++)
+            for (int j = 0; j < 8; j++)
+            {
+                float sum = c[i * 8 + j];
+                double abs = Math.Abs(sum);
+                for (int kk = 0; kk < 16; kk++)
+                {
+                    float p = (float)BitConverter.UInt16BitsToHalf(a[i * 16 + kk]) * (float)BitConverter.UInt16BitsToHalf(b[j * 16 + kk]);
+                    sum += p;
+                    abs += Math.Abs(p);
+                }
+                d[i * 8 + j] = sum;
+                magnitude[i * 8 + j] = abs;
+            }
+        return (d, magnitude);
+    }
+
+    /// <summary>
     /// fp32 accumulation of K products: each addition rounds by at most 2^-24 of the running magnitude, and with
     /// reduction trees of depth ~log2(K) plus sequential chunks the error stays far below 1e-5·sum|x w| (the
     /// worst-case bound K·2^-24 is 2.4e-4 at K = 4096, never approached by random data). An indexing or layout error

@@ -111,6 +111,7 @@ public static partial class MistralKernels
         Rows,
         RowsVector,
         Q8,
+        Mma,
     }
 
     /// <summary>Which dense (fp32/fp16) kernel shape to run; tests force each one on every backend.</summary>
@@ -200,6 +201,13 @@ public static partial class MistralKernels
             int tile = tokens == 1 ? 1 : Int4MatMul.RowTokenTile;
             var dims = new LaunchDims(new Dim3(LaunchShapes.Groups(n, Int4MatMul.RowLanes), LaunchShapes.Groups(tokens, tile)), new Dim3(Int4MatMul.RowLanes));
             Int4MatMul.RowsKernel.Launch(accelerator, dims, q.Packed, q.Scales, x, y, n, k, tokens, q.GroupSize, tile, stream);
+            return;
+        }
+        // Prefill on tensor cores (Int4MmaGemm); forced elsewhere, where Mma.M16N8K16 runs its exchange fallback.
+        if (shape == Int4Shape.Mma || (shape == Int4Shape.Auto && tokens > 1 && TensorCores.Available(accelerator)))
+        {
+            var tiles = new LaunchDims(new Dim3(LaunchShapes.Groups(n, Int4MmaGemm.RowTile), LaunchShapes.Groups(tokens, Int4MmaGemm.TokenTile)), new Dim3(Int4MmaGemm.Lanes));
+            Int4MmaGemm.GemmKernel.Launch(accelerator, tiles, q.Packed, q.Scales, x, y, n, k, tokens, q.GroupSize, stream);
             return;
         }
         int groups = LaunchShapes.Groups(n, Int4MatMul.WarpRowsPerGroup);

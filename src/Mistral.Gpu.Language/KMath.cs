@@ -115,6 +115,18 @@ public static class KMath
         return ILGPU.Interop.IntAsFloat((bits & 0x80000000u) | rounded);
     }
 
+    /// <summary>
+    /// <paramref name="low"/> and <paramref name="high"/> rounded to fp16 (nearest even) and packed into one word, low
+    /// half first: a half2, the operand of <see cref="Mma.M16N8K16"/>. An ILGPU intrinsic (PTX <c>cvt.rn.f16x2.f32</c> from
+    /// sm_80, one instruction); elsewhere, and on the CPU, <see cref="PackHalvesRounded"/>.
+    /// </summary>
+    [ILGPU.IR.Intrinsics.IntrinsicImplementation]
+    public static uint PackHalves(float low, float high) => PackHalvesRounded(low, high);
+
+    /// <summary>The portable form of <see cref="PackHalves"/>, rounding through <see cref="HalfRounded"/> (exact on every backend).</summary>
+    public static uint PackHalvesRounded(float low, float high) =>
+        ILGPU.Interop.FloatAsInt((ILGPU.Half)HalfRounded(low)) | ((uint)ILGPU.Interop.FloatAsInt((ILGPU.Half)HalfRounded(high)) << 16);
+
     /// <summary>The IEEE half in the low 16 bits of <paramref name="packed"/>, widened to float.</summary>
     public static float HalfLow(uint packed) => (float)ILGPU.Interop.IntAsFloat((ushort)packed);
 

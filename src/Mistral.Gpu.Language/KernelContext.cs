@@ -96,6 +96,14 @@ public sealed class KernelContext
     public T WarpTakeFrom<T>(int sourceLane) where T : unmanaged =>
         Group.Take<T>(WarpId * Warp.Size + (sourceLane & (Warp.Size - 1)));
 
+    /// <summary>CPU lowering of <see cref="Mma.M16N8K16"/>: publishes this lane's A and B fragments.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void WarpPutFragments(UInt4 a, uint b0, uint b1) => Group.PutFragments(LinearLaneId, a, b0, b1);
+
+    /// <summary>CPU lowering of <see cref="Mma.M16N8K16"/>: this lane's D from the warp's published fragments and its own C.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public Float4 WarpTakeMma(Float4 c) => Group.Mma(WarpId, WarpLaneId, c);
+
     /// <summary>CPU lowering of the warp reductions: the butterfly order every dialect uses.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public T WarpTakeReduce<T>(WarpReduction op) where T : unmanaged => Group.Reduce<T>(WarpId, WarpLaneId, op);

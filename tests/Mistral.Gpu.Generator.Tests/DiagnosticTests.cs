@@ -156,6 +156,16 @@ public sealed class DiagnosticTests
         AssertReported("MGPU017", InKernel("        float y = 1f + Warp.ShuffleXor(1f, 1); " + Marker));
 
     [Fact]
+    public void MGPU016_tensor_core_tile_in_helper() => AssertReported("MGPU016", InClass("""
+            [KernelHelper] static Float4 Tile(UInt4 a, Float4 c) { return Mma.M16N8K16(a, 0u, 0u, c); } /*!*/
+            [Kernel] public static void Run(ArrayView<float> x) { var d = Tile(new UInt4(0u, 0u, 0u, 0u), new Float4(0f, 0f, 0f, 0f)); x[0] = d.X; }
+        """));
+
+    [Fact]
+    public void MGPU017_tensor_core_tile_inside_expression() =>
+        AssertReported("MGPU017", InKernel("        float y = 1f + Mma.M16N8K16(new UInt4(0u, 0u, 0u, 0u), 0u, 0u, new Float4(0f, 0f, 0f, 0f)).X; " + Marker));
+
+    [Fact]
     public void MGPU018_specialize_on_float() =>
         AssertReported("MGPU018", InClass("    [Kernel] public static void Bad([Specialize(1)] float f) { } " + Marker));
 

@@ -127,6 +127,26 @@ public sealed class IlgpuCompileTests : IDisposable
         Assert.Contains(".shared", ptx);
     }
 
+    [Theory]
+    [InlineData("MmaProbe.Tile", 80)]
+    [InlineData("MmaProbe.Tile", 90)]
+    [InlineData("Int4MmaGemm.Gemm", 80)]
+    [InlineData("Int4MmaGemm.Gemm", 90)]
+    public void Tensor_core_kernels_use_mma_sync_and_pack_halves_in_one_instruction(string name, int sm)
+    {
+        var kernel = IlgpuKernels.Single(k => k.Name == name);
+        foreach (var values in kernel.AllVariants())
+        {
+            string ptx = compiler.Ptx(kernel, sm == 90 ? CudaArchitecture.SM_90 : CudaArchitecture.SM_80, values);
+            Assert.Contains("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32", ptx);
+            // The shuffle form would mean the intrinsic fell back on a GPU that has tensor cores.
+            Assert.DoesNotContain("shfl.sync", ptx);
+            Assert.DoesNotContain(".local", ptx);
+            Assert.DoesNotContain(".extern .func", ptx);
+            if (name == "Int4MmaGemm.Gemm") Assert.Contains("cvt.rn.f16x2.f32", ptx);
+        }
+    }
+
     [Fact]
     public void Int4_gemv_loads_its_weights_with_128_bit_global_loads()
     {

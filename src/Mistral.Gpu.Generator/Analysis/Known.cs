@@ -35,6 +35,7 @@ internal static class Known
     public const string BFloat16 = Language + ".BFloat16";
     public const string Float4 = Language + ".Float4";
     public const string UInt4 = Language + ".UInt4";
+    public const string Mma = Language + ".Mma";
 
     // ILGPU's kernel API: a kernel that takes no KernelContext is written against these.
     public const string IlgpuArrayView = "ILGPU.ArrayView<T>";
@@ -78,7 +79,10 @@ internal static class Known
     public static bool IsBarrier(IMethodSymbol? method) => method is { Name: "Barrier" } && (IsMemberOf(method, Group) || IsMemberOf(method, IlgpuGroup));
 
     public static bool IsWarpCollective(IMethodSymbol? method) =>
-        method is not null && (IsMemberOf(method, Warp) || IsIlgpuShuffle(method) || IsIlgpuWarpReduction(method));
+        method is not null && (IsMemberOf(method, Warp) || IsIlgpuShuffle(method) || IsIlgpuWarpReduction(method) || IsMma(method));
+
+    /// <summary><c>Mma.M16N8K16</c>: a warp-wide tensor-core tile, synchronising like a shuffle.</summary>
+    public static bool IsMma(IMethodSymbol method) => method is { Name: "M16N8K16" } && IsMemberOf(method, Mma);
 
     /// <summary>ILGPU's <c>Warp.Shuffle</c>, <c>ShuffleXor</c>, <c>ShuffleDown</c>, <c>ShuffleUp</c> (the two-argument forms).</summary>
     public static bool IsIlgpuShuffle(IMethodSymbol method) =>

@@ -96,6 +96,7 @@ internal sealed partial class CpuIteratorRewriter : CSharpSyntaxRewriter
         string type = CpuTypeName(collective.ReturnType);
         int id = ++temporaries;
         var arguments = call.ArgumentList.Arguments;
+        if (Known.IsMma(collective)) return LowerMma(arguments, id, use);
         var lowered = new List<StatementSyntax>
         {
             Parse($"{type} {Prefix}Value{id} = {Text(arguments[0].Expression)};"),
@@ -126,6 +127,26 @@ internal sealed partial class CpuIteratorRewriter : CSharpSyntaxRewriter
         // ...and every lane reads before any lane publishes again.
         lowered.Add(Parse("yield return 0;"));
         return lowered;
+    }
+
+    /// <summary>
+    /// <c>D = Mma.M16N8K16(a, b0, b1, c)</c>: operands evaluated, the lane's A and B fragments published, a step, D read
+    /// from the warp's fragments and the lane's own C, a step (as for a shuffle, with six words instead of one).
+    /// </summary>
+    private List<StatementSyntax> LowerMma(SeparatedSyntaxList<ArgumentSyntax> arguments, int id, System.Func<string, string> use)
+    {
+        const string Language = "global::Mistral.Gpu.Language.";
+        return
+        [
+            Parse($"{Language}UInt4 {Prefix}A{id} = {Text(arguments[0].Expression)};"),
+            Parse($"uint {Prefix}B{id} = {Text(arguments[1].Expression)};"),
+            Parse($"uint {Prefix}BHigh{id} = {Text(arguments[2].Expression)};"),
+            Parse($"{Language}Float4 {Prefix}C{id} = {Text(arguments[3].Expression)};"),
+            Parse($"{context}.WarpPutFragments({Prefix}A{id}, {Prefix}B{id}, {Prefix}BHigh{id});"),
+            Parse("yield return 0;"),
+            Parse(use($"{context}.WarpTakeMma({Prefix}C{id})")),
+            Parse("yield return 0;"),
+        ];
     }
 
     private static StatementSyntax Parse(string text) => SyntaxFactory.ParseStatement(text + "\n");

@@ -50,6 +50,8 @@ internal sealed partial class CEmitter
                 return dialect.Barrier;
             case Known.IlgpuWarp or Known.WarpExtensions when Known.IsWarpCollective(target):
                 return EmitWarpCollective(invocation, target, arguments);
+            case Known.Mma when Known.IsMma(target):
+                return EmitMma(invocation, target, arguments);
             case Known.XMath:
                 return EmitMath(invocation, target, arguments, XMathAsKMath(target.Name));
             case Known.IlgpuAtomic:
@@ -81,7 +83,7 @@ internal sealed partial class CEmitter
         string key = $"{name ?? target.Name}({CTypes.Key(target.Parameters.FirstOrDefault()?.Type)})";
         if (!dialect.Math.TryGetValue(key, out var format))
             return Unsupported(DiagnosticDescriptors.UnsupportedCall, invocation, $"{target.ContainingType.Name}.{target.Name}({CTypes.Key(target.Parameters.FirstOrDefault()?.Type)})");
-        if (target.Name is "HalfLow" or "HalfHigh") features |= FeatureFlags.Half;
+        if (target.Name is "HalfLow" or "HalfHigh" or "PackHalves") features |= FeatureFlags.Half;
         var values = arguments.Select((a, i) => (object)EmitOperand(a.Expression, target.Parameters[i].Type)).ToArray();
         return string.Format(format, values);
     }
@@ -164,6 +166,19 @@ internal sealed partial class CEmitter
         }
         if (dialect.WarpScratch.Length > 0) operands.Insert(0, dialect.WarpScratch);
         return $"{function}{suffix}({string.Join(", ", operands)})";
+    }
+
+    /// <summary>
+    /// <c>Mma.M16N8K16</c>: a warp collective (every lane of the warp takes part, a whole statement) lowered to the
+    /// dialect's call, which synchronises inside the prelude function where the dialect emulates it.
+    /// </summary>
+    private string EmitMma(InvocationExpressionSyntax invocation, IMethodSymbol target, SeparatedSyntaxList<ArgumentSyntax> arguments)
+    {
+        if (isHelper) return Unsupported(DiagnosticDescriptors.SyncInHelper, invocation, "Mma." + target.Name, method.Name);
+        if (!IsStatementForm(invocation)) Report(DiagnosticDescriptors.WarpNotStatement, invocation, invocation.ToString(), target.Name);
+        features |= FeatureFlags.Warp | FeatureFlags.Half;
+        var values = arguments.Select((a, i) => (object)EmitOperand(a.Expression, target.Parameters[i].Type)).ToArray();
+        return string.Format(dialect.MatrixMultiply, values);
     }
 
     /// <summary>

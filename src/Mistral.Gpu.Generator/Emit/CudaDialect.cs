@@ -21,6 +21,7 @@ internal static class CudaDialect
         GroupCount = ["gridDim.x", "gridDim.y", "gridDim.z"],
         Barrier = "__syncthreads()",
         WarpScratchDeclaration = "",
+        MatrixMultiply = "mgpu_mma_m16n8k16({0}, {1}, {2}, {3})",
         GlobalSuffix = "",
         SharedSuffix = "",
         Types = CTypes.With(new Dictionary<string, string>
@@ -72,6 +73,7 @@ internal static class CudaDialect
             ["AsInt(float)"] = "__float_as_int({0})",
             // The store's own conversion rounds to nearest even: nothing to do first.
             ["HalfRounded(float)"] = "({0})",
+            ["PackHalves(float)"] = "mgpu_pack_halves({0}, {1})",
             ["HalfLow(uint)"] = "mgpu_half_to_float((ushort)({0}))",
             ["HalfHigh(uint)"] = "mgpu_half_to_float((ushort)(({0}) >> 16))",
         },

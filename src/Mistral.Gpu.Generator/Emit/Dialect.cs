@@ -60,6 +60,12 @@ internal sealed class Dialect
     /// <summary>The operand as 32 bits for <see cref="WarpPublish"/>, by prelude suffix (f, i, u): {0} the value.</summary>
     public Dictionary<string, string> WarpBits { get; set; } = new();
 
+    /// <summary>
+    /// <c>Mma.M16N8K16(a, b0, b1, c)</c> as a call format ({0} a, {1} b0, {2} b1, {3} c): inline PTX where there are tensor
+    /// cores, otherwise a prelude function that exchanges the fragments through the warp scratch.
+    /// </summary>
+    public string MatrixMultiply { get; set; } = "";
+
     /// <summary>Address-space suffixes for prelude functions that must exist once per space.</summary>
     public string GlobalSuffix { get; set; } = "";
     public string SharedSuffix { get; set; } = "";

@@ -30,6 +30,7 @@ internal static class OpenCLDialect
             "barrier(CLK_LOCAL_MEM_FENCE);",
         ],
         WarpBits = new Dictionary<string, string> { ["f"] = "as_uint({0})", ["i"] = "(uint)({0})", ["u"] = "{0}" },
+        MatrixMultiply = "mgpu_mma_m16n8k16(mgpu_xchg, {0}, {1}, {2}, {3})",
         GlobalSuffix = "_global",
         SharedSuffix = "_local",
         Types = CTypes.With(new Dictionary<string, string>
@@ -81,6 +82,7 @@ internal static class OpenCLDialect
             ["AsInt(float)"] = "as_int({0})",
             // The store's own conversion rounds to nearest even: nothing to do first.
             ["HalfRounded(float)"] = "({0})",
+            ["PackHalves(float)"] = "mgpu_pack_halves({0}, {1})",
             ["HalfLow(uint)"] = "mgpu_half_to_float((ushort)({0}))",
             ["HalfHigh(uint)"] = "mgpu_half_to_float((ushort)(({0}) >> 16))",
         },

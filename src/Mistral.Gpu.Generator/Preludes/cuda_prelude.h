@@ -113,11 +113,45 @@ static __device__ __forceinline__ int mgpu_warp_min_i(int v) { for (int m = 16; 
 // Half and bfloat16 live in memory as 16-bit words; conversions round to nearest even.
 static __device__ __forceinline__ float mgpu_half_to_float(ushort h) { float f; asm("{ cvt.f32.f16 %0, %1; }" : "=f"(f) : "h"(h)); return f; }
 static __device__ __forceinline__ ushort mgpu_float_to_half(float f) { ushort h; asm("{ cvt.rn.f16.f32 %0, %1; }" : "=h"(h) : "f"(f)); return h; }
+static __device__ __forceinline__ uint mgpu_pack_halves(float lo, float hi) { return (uint)mgpu_float_to_half(lo) | ((uint)mgpu_float_to_half(hi) << 16); }
 static __device__ __forceinline__ float mgpu_bf16_to_float(ushort b) { return __uint_as_float((uint)b << 16); }
 static __device__ __forceinline__ ushort mgpu_float_to_bf16(float f)
 {
     uint bits = __float_as_uint(f);
     if ((bits & 0x7fffffffu) > 0x7f800000u) return (ushort)((bits >> 16) | 0x40u);
     return (ushort)((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
+}
+
+// Mma.M16N8K16: D = A B + C on one 16 x 8 x 16 tile (fp16 in, fp32 accumulate), the fragments in PTX's layout for
+// mma.m16n8k16 (g = lane / 4, t = lane % 4; src/Mistral.Gpu.Language/Mma.cs). Tensor cores from sm_80; before
+// that the fragments are gathered with 32 shuffles and summed in k order, as every fallback does.
+static __device__ __forceinline__ float mgpu_mma_dot2(uint a, uint b, float acc)
+{
+    float low = acc + mgpu_half_to_float((ushort)a) * mgpu_half_to_float((ushort)b);
+    return low + mgpu_half_to_float((ushort)(a >> 16)) * mgpu_half_to_float((ushort)(b >> 16));
+}
+static __device__ __forceinline__ float4 mgpu_mma_m16n8k16(uint4 a, uint b0, uint b1, float4 c)
+{
+    float4 d;
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%10, %11, %12, %13};"
+        : "=f"(d.x), "=f"(d.y), "=f"(d.z), "=f"(d.w)
+        : "r"(a.x), "r"(a.y), "r"(a.z), "r"(a.w), "r"(b0), "r"(b1), "f"(c.x), "f"(c.y), "f"(c.z), "f"(c.w));
+#else
+    int lane = mgpu_linear_lane() & 31;
+    int row = lane & ~3, col = (lane & 3) * 8;
+    d = c;
+    for (int half = 0; half < 2; half++)
+        for (int j = 0; j < 4; j++)
+        {
+            uint r = mgpu_shfl_idx(half == 0 ? a.x : a.z, row + j), s = mgpu_shfl_idx(half == 0 ? a.y : a.w, row + j);
+            uint p = mgpu_shfl_idx(half == 0 ? b0 : b1, col + j), q = mgpu_shfl_idx(half == 0 ? b0 : b1, col + 4 + j);
+            d.x = mgpu_mma_dot2(r, p, d.x);
+            d.y = mgpu_mma_dot2(r, q, d.y);
+            d.z = mgpu_mma_dot2(s, p, d.z);
+            d.w = mgpu_mma_dot2(s, q, d.w);
+        }
+#endif
+    return d;
 }
 // ---- end of prelude ------------------------------------------------------------------------

@@ -23,6 +23,7 @@ MGPU_INLINE float mgpu_half_to_float(ushort h)
                                 : as_float(sign | (magnitude << 13)) * 0x1.0p112f;
 }
 MGPU_INLINE ushort mgpu_float_to_half(float f) { ushort h; vstore_half_rte(f, 0, (__private half*)&h); return h; }
+MGPU_INLINE uint mgpu_pack_halves(float lo, float hi) { return (uint)mgpu_float_to_half(lo) | ((uint)mgpu_float_to_half(hi) << 16); }
 MGPU_INLINE float mgpu_bf16_to_float(ushort b) { return as_float((uint)b << 16); }
 MGPU_INLINE ushort mgpu_float_to_bf16(float f)
 {
@@ -106,4 +107,46 @@ MGPU_WARP_REDUCE(mgpu_warp_min_f, float, as_float, fmin)
 MGPU_WARP_REDUCE(mgpu_warp_sum_i, int, (int), MGPU_ADD)
 MGPU_WARP_REDUCE(mgpu_warp_max_i, int, (int), max)
 MGPU_WARP_REDUCE(mgpu_warp_min_i, int, (int), min)
+
+// Mma.M16N8K16 without tensor cores: D = A B + C on one 16 x 8 x 16 tile, the fragments in PTX's layout for
+// mma.m16n8k16 (g = lane / 4, t = lane % 4; src/Mistral.Gpu.Language/Mma.cs). The lane's six words (a.x..a.w, b0, b1)
+// go through the warp scratch one at a time; unlike the readers above this function holds the barriers itself (six
+// publishes for one call would crowd the kernel body). Then each lane sums its four outputs in k order (Mma.Dot16):
+// exact products of halves, fp32 additions, the same bits as the CPU backends.
+MGPU_INLINE float mgpu_mma_dot2(uint a, uint b, float acc)
+{
+    float low = acc + mgpu_half_to_float((ushort)a) * mgpu_half_to_float((ushort)b);
+    return low + mgpu_half_to_float((ushort)(a >> 16)) * mgpu_half_to_float((ushort)(b >> 16));
+}
+MGPU_INLINE float4 mgpu_mma_m16n8k16(__local uint* x, uint4 a, uint b0, uint b1, float4 c)
+{
+    int self = mgpu_linear_lane();
+    int row = self & ~3;                        // lanes 4g..4g+3: rows g and g + 8 of A
+    int col = (self & ~31) + (self & 3) * 8;    // lanes 8t..8t+7: columns 2t and 2t + 1 of B
+    uint words[6] = { a.x, a.y, a.z, a.w, b0, b1 };
+    uint r[8], s[8], p[8], q[8];                // k in order: rows g and g + 8, columns 2t and 2t + 1
+    for (int w = 0; w < 6; w++)
+    {
+        barrier(CLK_LOCAL_MEM_FENCE);
+        x[self] = words[w];
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (int j = 0; j < 4; j++)
+        {
+            if (w == 0) r[j] = x[row + j];
+            else if (w == 1) s[j] = x[row + j];
+            else if (w == 2) r[4 + j] = x[row + j];
+            else if (w == 3) s[4 + j] = x[row + j];
+            else { p[4 * (w - 4) + j] = x[col + j]; q[4 * (w - 4) + j] = x[col + 4 + j]; }
+        }
+    }
+    float4 d = c;
+    for (int i = 0; i < 8; i++)
+    {
+        d.x = mgpu_mma_dot2(r[i], p[i], d.x);
+        d.y = mgpu_mma_dot2(r[i], q[i], d.y);
+        d.z = mgpu_mma_dot2(s[i], p[i], d.z);
+        d.w = mgpu_mma_dot2(s[i], q[i], d.w);
+    }
+    return d;
+}
 // ---- end of prelude ------------------------------------------------------------------------

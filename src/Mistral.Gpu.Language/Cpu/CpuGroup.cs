@@ -18,6 +18,8 @@ public sealed unsafe class CpuGroup : IDisposable
     // otherwise every lane would redo the whole 32-lane butterfly (O(32^2) per warp).
     private ulong[] reduced = [];
     private WarpReduction?[] reducedOp = [];
+    // Per lane, the A and B fragments of the last Mma.M16N8K16 (a.X, a.Y, a.Z, a.W, b0, b1).
+    private uint[] fragments = [];
 
     /// <summary>Creates a group; <paramref name="useGroupBodies"/> says whether kernels with a <see cref="CpuGroupBodyAttribute"/> run it.</summary>
     public CpuGroup(bool useGroupBodies = true) => UseGroupBodies = useGroupBodies;
@@ -52,6 +54,7 @@ public sealed unsafe class CpuGroup : IDisposable
             exchange = new ulong[LaneCount];
             reduced = new ulong[LaneCount];
             reducedOp = new WarpReduction?[(LaneCount + Warp.Size - 1) / Warp.Size];
+            fragments = new uint[MmaWords * LaneCount];
         }
 
         // Poisoning happens per allocation, when the group first asks for it: filling every array this
@@ -156,6 +159,40 @@ public sealed unsafe class CpuGroup : IDisposable
         }
         ulong bits = reduced[baseLane + warpLane];
         return Unsafe.ReadUnaligned<T>(ref Unsafe.As<ulong, byte>(ref bits));
+    }
+
+    /// <summary>Words of A and B one lane holds for <see cref="Mma.M16N8K16"/>.</summary>
+    private const int MmaWords = 6;
+
+    internal void PutFragments(int linearLane, UInt4 a, uint b0, uint b1)
+    {
+        var slot = fragments.AsSpan(MmaWords * linearLane, MmaWords);
+        slot[0] = a.X;
+        slot[1] = a.Y;
+        slot[2] = a.Z;
+        slot[3] = a.W;
+        slot[4] = b0;
+        slot[5] = b1;
+    }
+
+    /// <summary>
+    /// One lane's D of <see cref="Mma.M16N8K16"/> from the fragments its warp published: the rows g, g + 8 of A from lanes
+    /// 4g..4g+3, the columns 2t, 2t + 1 of B from lanes 8t..8t+7, summed by <see cref="Mma.Dot16"/> as every fallback does.
+    /// </summary>
+    internal Float4 Mma(int warp, int warpLane, Float4 c)
+    {
+        int baseLane = warp * Warp.Size;
+        int rowLane = baseLane + (warpLane & ~3), colLane = baseLane + (warpLane & 3) * 8;
+        UInt4 Gather(int firstLane, int word) => new(
+            fragments[MmaWords * firstLane + word], fragments[MmaWords * (firstLane + 1) + word],
+            fragments[MmaWords * (firstLane + 2) + word], fragments[MmaWords * (firstLane + 3) + word]);
+        UInt4 rowLow = Gather(rowLane, 0), rowHigh = Gather(rowLane, 2), row8Low = Gather(rowLane, 1), row8High = Gather(rowLane, 3);
+        UInt4 colLow = Gather(colLane, 4), colHigh = Gather(colLane, 5), col1Low = Gather(colLane + 4, 4), col1High = Gather(colLane + 4, 5);
+        return new Float4(
+            Language.Mma.Dot16(rowLow, rowHigh, colLow, colHigh, c.X),
+            Language.Mma.Dot16(rowLow, rowHigh, col1Low, col1High, c.Y),
+            Language.Mma.Dot16(row8Low, row8High, colLow, colHigh, c.Z),
+            Language.Mma.Dot16(row8Low, row8High, col1Low, col1High, c.W));
     }
 
     private static ulong Combine<T>(ulong a, ulong b, WarpReduction op) where T : unmanaged

@@ -5,7 +5,9 @@ using ILGPU.Backends.PTX;
 using ILGPU.IR;
 using ILGPU.IR.Intrinsics;
 using ILGPU.IR.Values;
+using ILGPU.Runtime.Cuda;
 using Mistral.Gpu.Language;
+using Registers = ILGPU.Backends.RegisterAllocator<ILGPU.Backends.PTX.PTXRegisterKind>;
 
 namespace Mistral.Gpu.Runtime.Ilgpu;
 
@@ -15,7 +17,9 @@ public static class IlgpuContextSetup
     /// <summary>
     /// Enables ILGPU.Algorithms (our kernels use its warp reductions) and implements the kernel language's ILGPU
     /// intrinsics: <c>KMath.Fma</c> becomes <c>fma.rn.f32</c> in PTX and <c>fma</c> in OpenCL C (ILGPU 1.5.3 leaves
-    /// <see cref="MathF.FusedMultiplyAdd"/> a call to an undefined external function on both). A host creating its own
+    /// <see cref="MathF.FusedMultiplyAdd"/> a call to an undefined external function on both); <c>Mma.M16N8K16</c> becomes
+    /// <c>mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32</c> for sm_80 and later, and its warp-shuffle form
+    /// (<c>Mma.M16N8K16Shuffled</c>) on older GPUs and OpenCL. A host creating its own
     /// context for our kernels calls this on its builder; without it ILGPU reports the intrinsic as not implemented.
     /// </summary>
     /// <param name="builder">The context builder.</param>
@@ -28,6 +32,16 @@ public static class IlgpuContextSetup
         var fma = typeof(KMath).GetMethod(nameof(KMath.Fma))!;
         intrinsics.RegisterMethod(fma, new PTXIntrinsic(Generator(nameof(GeneratePtxFma)), IntrinsicImplementationMode.GenerateCode));
         intrinsics.RegisterMethod(fma, new CLIntrinsic(Generator(nameof(GenerateOpenCLFma)), IntrinsicImplementationMode.GenerateCode));
+        var mma = typeof(Mma).GetMethod(nameof(Mma.M16N8K16))!;
+        var shuffled = typeof(Mma).GetMethod(nameof(Mma.M16N8K16Shuffled))!;
+        intrinsics.RegisterMethod(mma, new PTXIntrinsic(Generator(nameof(GeneratePtxMma)), IntrinsicImplementationMode.GenerateCode, CudaArchitecture.SM_80));
+        intrinsics.RegisterMethod(mma, new PTXIntrinsic(shuffled, IntrinsicImplementationMode.Redirect, null, CudaArchitecture.SM_80));
+        intrinsics.RegisterMethod(mma, new CLIntrinsic(shuffled, IntrinsicImplementationMode.Redirect));
+        var pack = typeof(KMath).GetMethod(nameof(KMath.PackHalves))!;
+        var packRounded = typeof(KMath).GetMethod(nameof(KMath.PackHalvesRounded))!;
+        intrinsics.RegisterMethod(pack, new PTXIntrinsic(Generator(nameof(GeneratePtxPackHalves)), IntrinsicImplementationMode.GenerateCode, CudaArchitecture.SM_80));
+        intrinsics.RegisterMethod(pack, new PTXIntrinsic(packRounded, IntrinsicImplementationMode.Redirect, null, CudaArchitecture.SM_80));
+        intrinsics.RegisterMethod(pack, new CLIntrinsic(packRounded, IntrinsicImplementationMode.Redirect));
         return builder;
     }
 
@@ -46,6 +60,59 @@ public static class IlgpuContextSetup
         command.AppendArgument(a);
         command.AppendArgument(b);
         command.AppendArgument(c);
+    }
+
+    /// <summary>
+    /// Writes <c>mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {d}, {a}, {b0, b1}, {c};</c> for a call of
+    /// <c>Mma.M16N8K16</c>: the fragments' structure fields are the instruction's vector operands, in field order.
+    /// </summary>
+    private static void GeneratePtxMma(PTXBackend backend, PTXCodeGenerator codeGenerator, Value value)
+    {
+        var call = (MethodCall)value;
+        var a = Fields(codeGenerator, call[0]);
+        var b = new[] { InRegister(codeGenerator, codeGenerator.LoadPrimitive(call[1])), InRegister(codeGenerator, codeGenerator.LoadPrimitive(call[2])) };
+        var c = Fields(codeGenerator, call[3]);
+        var d = (Registers.CompoundRegister)codeGenerator.Allocate(call);
+        var targets = d.SliceAs<Registers.PrimitiveRegister>(0, d.NumChildren);
+        using var command = codeGenerator.BeginCommand("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32");
+        command.AppendVectorArgument(targets);
+        command.AppendVectorArgument(a);
+        command.AppendVectorArgument(b);
+        command.AppendVectorArgument(c);
+    }
+
+    /// <summary>Writes <c>cvt.rn.f16x2.f32 target, high, low;</c> for a call of <c>KMath.PackHalves</c> (the first source goes to the upper half).</summary>
+    private static void GeneratePtxPackHalves(PTXBackend backend, PTXCodeGenerator codeGenerator, Value value)
+    {
+        var call = (MethodCall)value;
+        var low = codeGenerator.LoadPrimitive(call[0]);
+        var high = codeGenerator.LoadPrimitive(call[1]);
+        var target = codeGenerator.AllocateHardware(call);
+        using var command = codeGenerator.BeginCommand("cvt.rn.f16x2.f32");
+        command.AppendArgument(target);
+        command.AppendArgument(high);
+        command.AppendArgument(low);
+    }
+
+    /// <summary>The four fields of a <c>UInt4</c> / <c>Float4</c> operand, each in a hardware register (mma takes no immediates).</summary>
+    private static Registers.PrimitiveRegister[] Fields(PTXCodeGenerator codeGenerator, Value operand)
+    {
+        var compound = (Registers.CompoundRegister)codeGenerator.Load(operand);
+        var fields = compound.SliceAs<Registers.PrimitiveRegister>(0, compound.NumChildren);
+        for (int i = 0; i < fields.Length; i++) fields[i] = InRegister(codeGenerator, fields[i]);
+        return fields;
+    }
+
+    /// <summary>A constant moved into a fresh register of its kind; a hardware register as it is.</summary>
+    private static Registers.PrimitiveRegister InRegister(PTXCodeGenerator codeGenerator, Registers.PrimitiveRegister register)
+    {
+        if (register is not Registers.ConstantRegister constant) return register;
+        var target = codeGenerator.AllocateRegister(constant.Description);
+        using var move = codeGenerator.BeginMove();
+        move.AppendRegisterMovementSuffix(constant.BasicValueType);
+        move.AppendArgument(target);
+        move.AppendArgument(constant);
+        return target;
     }
 
     /// <summary>Writes <c>target = fma(a, b, c);</c> for a call of <c>KMath.Fma</c>.</summary>
