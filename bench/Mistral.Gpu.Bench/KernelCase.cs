@@ -65,7 +65,6 @@ public sealed class KernelCase : IDisposable
     [
         "Int4Gemv 14336x4096",
         "Int4Gemv 4096x14336",
-        "Int4Gemv 256x4096 L2",
         "Int4Gemm t16 14336",
         "Fp16Gemv 4096x4096",
         "RmsNormRes 512x4096",
@@ -77,7 +76,6 @@ public sealed class KernelCase : IDisposable
     {
         "Int4Gemv 14336x4096" => KernelCosts.MatMul(1, 14336, 4096, WeightEncoding.Int4(32)),
         "Int4Gemv 4096x14336" => KernelCosts.MatMul(1, 4096, 14336, WeightEncoding.Int4(128)),
-        "Int4Gemv 256x4096 L2" => KernelCosts.MatMul(1, 256, 4096, WeightEncoding.Int4(32)),
         "Int4Gemm t16 14336" => KernelCosts.MatMul(16, 14336, 4096, WeightEncoding.Int4(32)),
         "Fp16Gemv 4096x4096" => KernelCosts.MatMul(1, 4096, 4096, WeightEncoding.Fp16),
         "RmsNormRes 512x4096" => KernelCosts.RmsNormResidual(512, 4096),
@@ -94,7 +92,6 @@ public sealed class KernelCase : IDisposable
         {
             case "Int4Gemv 14336x4096": return MatMul(name, accelerator, 1, 14336, 4096, WeightFormat.Int4, 32);
             case "Int4Gemv 4096x14336": return MatMul(name, accelerator, 1, 4096, 14336, WeightFormat.Int4, 128);
-            case "Int4Gemv 256x4096 L2": return MatMul(name, accelerator, 1, 256, 4096, WeightFormat.Int4, 32);
             case "Int4Gemm t16 14336": return MatMul(name, accelerator, 16, 14336, 4096, WeightFormat.Int4, 32);
             case "Fp16Gemv 4096x4096": return MatMul(name, accelerator, 1, 4096, 4096, WeightFormat.Fp16, 32);
             case "RmsNormRes 512x4096":

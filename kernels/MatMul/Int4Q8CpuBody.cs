@@ -145,8 +145,6 @@ internal static unsafe class Int4Q8CpuBody
     /// <summary>Pointers into one launch's buffers and the arithmetic over them.</summary>
     private readonly struct RowDots
     {
-        private static readonly bool Experiment = Environment.GetEnvironmentVariable("MGPU_PF") is not null and not "0";
-        private static readonly int Distance = int.Parse(Environment.GetEnvironmentVariable("MGPU_PF") ?? "0");
         private readonly byte* packed;
         private readonly ushort* scales;
         private readonly byte* xq;
@@ -184,9 +182,7 @@ internal static unsafe class Int4Q8CpuBody
         }
 
         // Everything in registers: a static method over raw pointers, so the loop reloads nothing from the struct.
-        // The nibbles' "- 8" is taken off once per 512 weights, as the GEMM does: the 16 group scales times 8 times
-        // the activations' group sums, into a second accumulator, instead of a lane spread and a subtraction per
-        // 128 weights (the loop is bound by vector instructions, not by DRAM, on two cores).
+        // The "- 8" goes into a second accumulator once per chunk (see the file's header), as the GEMM takes it.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static float Dot512<TScales>(byte* w, ushort* s, byte* x, float* dx, int* sums, int k) where TScales : struct, IWeightScales
         {
