@@ -64,52 +64,29 @@ public static class Mma
         int lane = ILGPU.Warp.LaneIdx;
         int rowLane = lane & ~3;          // 4g: the four lanes holding rows g and g + 8 of A
         int colLane = (lane & 3) * 8;     // 4 * (2t): the four lanes holding column 2t of B; column 2t + 1 follows
-        uint r0 = ILGPU.Warp.Shuffle(a.X, rowLane);
-        uint r1 = ILGPU.Warp.Shuffle(a.X, rowLane + 1);
-        uint r2 = ILGPU.Warp.Shuffle(a.X, rowLane + 2);
-        uint r3 = ILGPU.Warp.Shuffle(a.X, rowLane + 3);
-        uint r4 = ILGPU.Warp.Shuffle(a.Z, rowLane);
-        uint r5 = ILGPU.Warp.Shuffle(a.Z, rowLane + 1);
-        uint r6 = ILGPU.Warp.Shuffle(a.Z, rowLane + 2);
-        uint r7 = ILGPU.Warp.Shuffle(a.Z, rowLane + 3);
-        uint s0 = ILGPU.Warp.Shuffle(a.Y, rowLane);
-        uint s1 = ILGPU.Warp.Shuffle(a.Y, rowLane + 1);
-        uint s2 = ILGPU.Warp.Shuffle(a.Y, rowLane + 2);
-        uint s3 = ILGPU.Warp.Shuffle(a.Y, rowLane + 3);
-        uint s4 = ILGPU.Warp.Shuffle(a.W, rowLane);
-        uint s5 = ILGPU.Warp.Shuffle(a.W, rowLane + 1);
-        uint s6 = ILGPU.Warp.Shuffle(a.W, rowLane + 2);
-        uint s7 = ILGPU.Warp.Shuffle(a.W, rowLane + 3);
-        uint p0 = ILGPU.Warp.Shuffle(b0, colLane);
-        uint p1 = ILGPU.Warp.Shuffle(b0, colLane + 1);
-        uint p2 = ILGPU.Warp.Shuffle(b0, colLane + 2);
-        uint p3 = ILGPU.Warp.Shuffle(b0, colLane + 3);
-        uint p4 = ILGPU.Warp.Shuffle(b1, colLane);
-        uint p5 = ILGPU.Warp.Shuffle(b1, colLane + 1);
-        uint p6 = ILGPU.Warp.Shuffle(b1, colLane + 2);
-        uint p7 = ILGPU.Warp.Shuffle(b1, colLane + 3);
-        uint q0 = ILGPU.Warp.Shuffle(b0, colLane + 4);
-        uint q1 = ILGPU.Warp.Shuffle(b0, colLane + 5);
-        uint q2 = ILGPU.Warp.Shuffle(b0, colLane + 6);
-        uint q3 = ILGPU.Warp.Shuffle(b0, colLane + 7);
-        uint q4 = ILGPU.Warp.Shuffle(b1, colLane + 4);
-        uint q5 = ILGPU.Warp.Shuffle(b1, colLane + 5);
-        uint q6 = ILGPU.Warp.Shuffle(b1, colLane + 6);
-        uint q7 = ILGPU.Warp.Shuffle(b1, colLane + 7);
-        var rowLow = new UInt4(r0, r1, r2, r3);
-        var rowHigh = new UInt4(r4, r5, r6, r7);
-        var row8Low = new UInt4(s0, s1, s2, s3);
-        var row8High = new UInt4(s4, s5, s6, s7);
-        var colLow = new UInt4(p0, p1, p2, p3);
-        var colHigh = new UInt4(p4, p5, p6, p7);
-        var col1Low = new UInt4(q0, q1, q2, q3);
-        var col1High = new UInt4(q4, q5, q6, q7);
+        // Row g of A from the four lanes 4g..4g+3 (k = 0..7 in X, 8..15 in Z), row g + 8 likewise from Y and W;
+        // column 2t of B from lanes 8t..8t+3, column 2t + 1 from the next four.
+        var rowLow = Gather4(a.X, rowLane);
+        var rowHigh = Gather4(a.Z, rowLane);
+        var row8Low = Gather4(a.Y, rowLane);
+        var row8High = Gather4(a.W, rowLane);
+        var colLow = Gather4(b0, colLane);
+        var colHigh = Gather4(b1, colLane);
+        var col1Low = Gather4(b0, colLane + 4);
+        var col1High = Gather4(b1, colLane + 4);
         return new Float4(
             Dot16(rowLow, rowHigh, colLow, colHigh, c.X),
             Dot16(rowLow, rowHigh, col1Low, col1High, c.Y),
             Dot16(row8Low, row8High, colLow, colHigh, c.Z),
             Dot16(row8Low, row8High, col1Low, col1High, c.W));
     }
+
+    /// <summary>The word <paramref name="value"/> of lanes <paramref name="first"/>..first + 3, in lane order.</summary>
+    private static UInt4 Gather4(uint value, int first) => new(
+        ILGPU.Warp.Shuffle(value, first),
+        ILGPU.Warp.Shuffle(value, first + 1),
+        ILGPU.Warp.Shuffle(value, first + 2),
+        ILGPU.Warp.Shuffle(value, first + 3));
 
     /// <summary>
     /// <c>c + Σ_k a[k] · b[k]</c> over 16 halves each, packed two per word in k order (low half first; the low vectors

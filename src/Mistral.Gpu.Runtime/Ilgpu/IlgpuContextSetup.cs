@@ -48,19 +48,8 @@ public static class IlgpuContextSetup
     private static MethodInfo Generator(string name) => typeof(IlgpuContextSetup).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!;
 
     /// <summary>Writes <c>fma.rn.f32 target, a, b, c;</c> for a call of <c>KMath.Fma</c>.</summary>
-    private static void GeneratePtxFma(PTXBackend backend, PTXCodeGenerator codeGenerator, Value value)
-    {
-        var call = (MethodCall)value;
-        var a = codeGenerator.LoadPrimitive(call[0]);
-        var b = codeGenerator.LoadPrimitive(call[1]);
-        var c = codeGenerator.LoadPrimitive(call[2]);
-        var target = codeGenerator.AllocateHardware(call);
-        using var command = codeGenerator.BeginCommand("fma.rn.f32");
-        command.AppendArgument(target);
-        command.AppendArgument(a);
-        command.AppendArgument(b);
-        command.AppendArgument(c);
-    }
+    private static void GeneratePtxFma(PTXBackend backend, PTXCodeGenerator codeGenerator, Value value) =>
+        EmitScalar(codeGenerator, (MethodCall)value, "fma.rn.f32", 0, 1, 2);
 
     /// <summary>
     /// Writes <c>mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {d}, {a}, {b0, b1}, {c};</c> for a call of
@@ -82,16 +71,17 @@ public static class IlgpuContextSetup
     }
 
     /// <summary>Writes <c>cvt.rn.f16x2.f32 target, high, low;</c> for a call of <c>KMath.PackHalves</c> (the first source goes to the upper half).</summary>
-    private static void GeneratePtxPackHalves(PTXBackend backend, PTXCodeGenerator codeGenerator, Value value)
+    private static void GeneratePtxPackHalves(PTXBackend backend, PTXCodeGenerator codeGenerator, Value value) =>
+        EmitScalar(codeGenerator, (MethodCall)value, "cvt.rn.f16x2.f32", 1, 0);
+
+    /// <summary>Writes <c>opcode target, sources...;</c>: the call's arguments in <paramref name="order"/>, into one fresh register.</summary>
+    private static void EmitScalar(PTXCodeGenerator codeGenerator, MethodCall call, string opcode, params int[] order)
     {
-        var call = (MethodCall)value;
-        var low = codeGenerator.LoadPrimitive(call[0]);
-        var high = codeGenerator.LoadPrimitive(call[1]);
+        var sources = Array.ConvertAll(order, i => codeGenerator.LoadPrimitive(call[i]));
         var target = codeGenerator.AllocateHardware(call);
-        using var command = codeGenerator.BeginCommand("cvt.rn.f16x2.f32");
+        using var command = codeGenerator.BeginCommand(opcode);
         command.AppendArgument(target);
-        command.AppendArgument(high);
-        command.AppendArgument(low);
+        foreach (var source in sources) command.AppendArgument(source);
     }
 
     /// <summary>The four fields of a <c>UInt4</c> / <c>Float4</c> operand, each in a hardware register (mma takes no immediates).</summary>
