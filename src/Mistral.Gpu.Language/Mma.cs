@@ -74,12 +74,15 @@ public static class Mma
         var colHigh = Gather4(b1, colLane);
         var col1Low = Gather4(b0, colLane + 4);
         var col1High = Gather4(b1, colLane + 4);
-        return new Float4(
-            Dot16(rowLow, rowHigh, colLow, colHigh, c.X),
-            Dot16(rowLow, rowHigh, col1Low, col1High, c.Y),
-            Dot16(row8Low, row8High, colLow, colHigh, c.Z),
-            Dot16(row8Low, row8High, col1Low, col1High, c.W));
+        return Outputs(rowLow, rowHigh, row8Low, row8High, colLow, colHigh, col1Low, col1High, c);
     }
+
+    /// <summary>D's fragment from the gathered rows g, g + 8 of A and columns 2t, 2t + 1 of B (each as k = 0..7, 8..15): the fallbacks' one sum.</summary>
+    internal static Float4 Outputs(UInt4 rowLow, UInt4 rowHigh, UInt4 row8Low, UInt4 row8High, UInt4 colLow, UInt4 colHigh, UInt4 col1Low, UInt4 col1High, Float4 c) => new(
+        Dot16(rowLow, rowHigh, colLow, colHigh, c.X),
+        Dot16(rowLow, rowHigh, col1Low, col1High, c.Y),
+        Dot16(row8Low, row8High, colLow, colHigh, c.Z),
+        Dot16(row8Low, row8High, col1Low, col1High, c.W));
 
     /// <summary>The word <paramref name="value"/> of lanes <paramref name="first"/>..first + 3, in lane order.</summary>
     private static UInt4 Gather4(uint value, int first) => new(

@@ -186,13 +186,8 @@ public sealed unsafe class CpuGroup : IDisposable
         UInt4 Gather(int firstLane, int word) => new(
             fragments[MmaWords * firstLane + word], fragments[MmaWords * (firstLane + 1) + word],
             fragments[MmaWords * (firstLane + 2) + word], fragments[MmaWords * (firstLane + 3) + word]);
-        UInt4 rowLow = Gather(rowLane, 0), rowHigh = Gather(rowLane, 2), row8Low = Gather(rowLane, 1), row8High = Gather(rowLane, 3);
-        UInt4 colLow = Gather(colLane, 4), colHigh = Gather(colLane, 5), col1Low = Gather(colLane + 4, 4), col1High = Gather(colLane + 4, 5);
-        return new Float4(
-            Language.Mma.Dot16(rowLow, rowHigh, colLow, colHigh, c.X),
-            Language.Mma.Dot16(rowLow, rowHigh, col1Low, col1High, c.Y),
-            Language.Mma.Dot16(row8Low, row8High, colLow, colHigh, c.Z),
-            Language.Mma.Dot16(row8Low, row8High, col1Low, col1High, c.W));
+        return Language.Mma.Outputs(Gather(rowLane, 0), Gather(rowLane, 2), Gather(rowLane, 1), Gather(rowLane, 3),
+            Gather(colLane, 4), Gather(colLane, 5), Gather(colLane + 4, 4), Gather(colLane + 4, 5), c);
     }
 
     private static ulong Combine<T>(ulong a, ulong b, WarpReduction op) where T : unmanaged
