@@ -1,4 +1,4 @@
-// The CPU backend's bodies of FlashDecoding.PartialRows, FlashDecoding.Combine and FlashAttentionPrefill.Rows:
+// The CPU backend's bodies of FlashDecoding.PartialRows (with its last-arrival merge) and FlashAttentionPrefill.Rows:
 // the same split / online softmax as the lanes, eight floats per instruction (AVX2 + FMA), sixteen where AVX-512
 // exists and head_dim is a multiple of 16.
 //
@@ -44,7 +44,7 @@ internal static unsafe class AttentionCpuBody
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool PartialRows(CpuGroup group, ReadOnlyView<float> q, ReadOnlyView<float> kCache, ReadOnlyView<float> vCache,
         ReadOnlyView<Half> kCacheHalf, ReadOnlyView<Half> vCacheHalf, View<float> partialMax, View<float> partialSum, View<float> partialOutput,
-        View<float> output, int position, int nHeads, int nKvHeads, int cacheSlots, int window, int splits, int splitSize, int headDim, int fp16Cache)
+        View<int> arrivals, View<float> output, int position, int nHeads, int nKvHeads, int cacheSlots, int window, int splits, int splitSize, int headDim, int fp16Cache)
     {
         if (!IsAccelerated || headDim % 8 != 0) return false;
         const int rowTile = FlashDecoding.RowTile, keyBlock = FlashDecoding.KeyBlock;
@@ -117,6 +117,13 @@ internal static unsafe class AttentionCpuBody
                 partialSum[state] = runningSum[r];
                 for (int d = 0; d < headDim; d++) partialOutput[state * headDim + d] = acc[r * headDim + d];
             }
+        }
+        // The group that finishes the tile's last split merges them (Interlocked's full fences order the states).
+        int tile = kvHead * group.GroupCount.X + group.GroupId.X;
+        if (splits > 1 && Interlocked.Increment(ref arrivals[tile]) == splits)
+        {
+            for (int r = 0; r < rows; r++) MergeSplits(partialMax, partialSum, partialOutput, output, firstHead + r, nHeads, splits, headDim);
+            Volatile.Write(ref arrivals[tile], 0);
         }
         return true;
     }
@@ -211,29 +218,24 @@ internal static unsafe class AttentionCpuBody
         return true;
     }
 
-    /// <summary>The group body of <c>FlashDecoding.Combine</c>: one head's splits, all its dims at once.</summary>
-    /// <returns>False when the vector path cannot run here, so the lanes run instead.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static bool Combine(CpuGroup group, ReadOnlyView<float> partialMax, ReadOnlyView<float> partialSum, ReadOnlyView<float> partialOutput,
-        View<float> output, int nHeads, int splits, int headDim)
+    /// <summary>One head's output merged from its splits' states (FlashDecoding.MergeSplits), all its dims at once.</summary>
+    private static void MergeSplits(View<float> partialMax, View<float> partialSum, View<float> partialOutput, View<float> output,
+        int head, int nHeads, int splits, int headDim)
     {
-        if (!IsAccelerated || headDim % 8 != 0 || group.LaneCount != headDim) return false;
-        int head = group.GroupId.X;
-        float* partials = Address(partialOutput.AsSpan());
-        float* result = Address((ReadOnlySpan<float>)output.AsSpan());
+        float* partials = Address((ReadOnlySpan<float>)partialOutput.AsSpan());
+        float* result = Address((ReadOnlySpan<float>)output.AsSpan()) + head * headDim;
         float globalMax = AttentionTiles.NoScore;
         for (int s = 0; s < splits; s++) globalMax = MathF.Max(globalMax, partialMax[s * nHeads + head]);
         float denominator = 0f;
-        for (int d = 0; d < headDim; d += 8) Vector256<float>.Zero.Store(result + head * headDim + d);
+        for (int d = 0; d < headDim; d += 8) Vector256<float>.Zero.Store(result + d);
         for (int s = 0; s < splits; s++)
         {
             int state = s * nHeads + head;
             float weight = MathF.Exp(partialMax[state] - globalMax);
             denominator = MathF.FusedMultiplyAdd(weight, partialSum[state], denominator);
-            AddScaled(result + head * headDim, weight, partials + (long)state * headDim, headDim);
+            AddScaled(result, weight, partials + (long)state * headDim, headDim);
         }
-        Scale(result + head * headDim, 1f / denominator, headDim);
-        return true;
+        Scale(result, 1f / denominator, headDim);
     }
 
     // Views on the CPU backend wrap native memory, which the GC never moves.

@@ -4,7 +4,8 @@ namespace Mistral.Gpu.Kernels;
 
 /// <summary>
 /// Device buffers for flash-decoding's per-split partial results: the running max and sum
-/// <c>[MaxSplits, NHeads]</c> and the unnormalised outputs <c>[MaxSplits, NHeads, HeadDim]</c>.
+/// <c>[MaxSplits, NHeads]</c>, the unnormalised outputs <c>[MaxSplits, NHeads, HeadDim]</c>, and per row tile of a KV
+/// head the count of splits that have finished (the last one merges them, then sets it back to 0).
 /// Allocate one per model (layers run one after another) and pass it to <c>MistralKernels.AttentionDecode</c>.
 /// </summary>
 public sealed class AttentionScratch : IDisposable
@@ -22,6 +23,8 @@ public sealed class AttentionScratch : IDisposable
         PartialMax = accelerator.Allocate<float>((long)maxSplits * shape.NHeads);
         PartialSum = accelerator.Allocate<float>((long)maxSplits * shape.NHeads);
         PartialOutput = accelerator.Allocate<float>((long)maxSplits * shape.NHeads * shape.HeadDim);
+        // A tile holds at least one query head, so there are never more tiles than heads; zero-filled, as the kernels expect.
+        Arrivals = accelerator.Allocate<int>(shape.NHeads);
     }
 
     /// <summary>The shape the buffers were sized for.</summary>
@@ -38,6 +41,9 @@ public sealed class AttentionScratch : IDisposable
 
     /// <summary>Per split, head and dim: Σ exp(score − max) · v over the split's keys.</summary>
     public DeviceBuffer<float> PartialOutput { get; }
+
+    /// <summary>Per row tile of a KV head: splits finished in the running launch (0 between launches).</summary>
+    public DeviceBuffer<int> Arrivals { get; }
 
     /// <summary>
     /// Allocates scratch for <paramref name="shape"/>. With <paramref name="maxSplits"/> = 0 the limit is
@@ -74,5 +80,6 @@ public sealed class AttentionScratch : IDisposable
         PartialMax.Dispose();
         PartialSum.Dispose();
         PartialOutput.Dispose();
+        Arrivals.Dispose();
     }
 }

@@ -1,33 +1,60 @@
 // Attention for one new token (decode), flash-decoding style. The query at `position` attends keys
 // j in [max(0, position − W + 1), position], all in the rotating cache (slot j % CacheSlots of its KV
-// head, fp32 or fp16; the token's own k/v were written first). That range is cut into `splits` ranges of `splitSize` keys:
-//   kernel 1 (Partial), per (query-row tile, KV head, split): the online-softmax state of its range,
+// head, fp32 or fp16; the token's own k/v were written first). That range is cut into `splits` ranges of `splitSize` keys,
+// one group each per (query-row tile, KV head, split), in ONE launch:
+//   every group: the online-softmax state of its range,
 //       m_s = max_j s_j,  l_s = Σ_j e^{s_j − m_s},  acc_s = Σ_j e^{s_j − m_s} v_j   (unnormalised)
-//   kernel 2 (Combine), per query head:  M = max_s m_s,
-//       out = Σ_s e^{m_s − M} acc_s / Σ_s e^{m_s − M} l_s.
+//   the group that finishes a tile's last split (it counts the tile's arrivals with an atomic after a device fence,
+//   the "last block" pattern of CUDA's threadFenceReduction) merges the tile's splits, per query head:
+//       M = max_s m_s,   out = Σ_s e^{m_s − M} acc_s / Σ_s e^{m_s − M} l_s,
+//   and sets the tile's counter back to 0 for the next launch. A single split writes out = acc / l itself.
+// Folding the merge in saves the second launch per layer that a separate combine kernel cost (3-5 us each on a GPU).
 // Every split range is non-empty and every key in it is inside the window, so l_s ≥ 1 and m_s is a
-// real score: the combine needs no sentinel handling.
+// real score: the merge needs no sentinel handling.
 //
 // Hardware shape: at batch 1 the work is one row per head, far too little to fill a GPU if one group
 // walked the whole window; splitting the keys gives rowTiles × NKvHeads × splits groups, and the host
 // picks splits so that is at least twice the compute units (each split ≥ 64 keys so the fixed cost
-// of a group stays small). Kernel 1 has the prefill kernel's layout (K/V tiles of 32 keys in shared
+// of a group stays small). Partial has the prefill kernel's layout (K/V tiles of 32 keys in shared
 // memory, loaded once per GQA group, whole dot products per lane, each weight e^(s − m) computed once
 // into shared memory, four accumulators per lane); its rows are the query heads of one KV head.
 // CPU-like devices run FlashDecoding.PartialRows instead (FlashDecodingRows.cs): one lane per group, the same
-// partials; with a single split it writes the output itself and the combine is skipped.
+// states and the same last-arrival merge.
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
 using Mistral.Gpu.Language;
+using Atomic = ILGPU.Atomic;
 using Group = ILGPU.Group;
 using Half = ILGPU.Half;
 
 namespace Mistral.Gpu.Kernels;
 
-/// <summary>Flash-decoding: single-token attention split over key ranges, then combined.</summary>
+/// <summary>Flash-decoding: single-token attention split over key ranges, merged by the last group of each tile.</summary>
 public static partial class FlashDecoding
 {
+    /// <summary>
+    /// One output element of <paramref name="head"/>, merged from the <paramref name="splits"/> states of the split
+    /// ranges: <c>Σ_s e^(m_s − M) acc_s[d] / Σ_s e^(m_s − M) l_s</c> with <c>M = max_s m_s</c>.
+    /// </summary>
+    [KernelHelper]
+    internal static float MergeSplits(ArrayView<float> partialMax, ArrayView<float> partialSum, ArrayView<float> partialOutput,
+        int head, int d, int nHeads, int splits, int headDim)
+    {
+        float globalMax = AttentionTiles.NoScore;
+        for (int s = 0; s < splits; s++) globalMax = KMath.Max(globalMax, partialMax[s * nHeads + head]);
+        float denominator = 0f;
+        float numerator = 0f;
+        for (int s = 0; s < splits; s++)
+        {
+            int state = s * nHeads + head;
+            float weight = XMath.Exp(partialMax[state] - globalMax);
+            denominator = KMath.Fma(weight, partialSum[state], denominator);
+            numerator = KMath.Fma(weight, partialOutput[state * headDim + d], numerator);
+        }
+        return numerator / denominator;
+    }
+
     [Kernel]
     static void Partial(
         [Extent("nHeads * headDim")] ArrayView<float> q,
@@ -38,6 +65,8 @@ public static partial class FlashDecoding
         [Extent("splits * nHeads")] ArrayView<float> partialMax,
         [Extent("splits * nHeads")] ArrayView<float> partialSum,
         [Extent("splits * nHeads * headDim")] ArrayView<float> partialOutput,
+        [Extent("nHeads")] ArrayView<int> arrivals,
+        [Extent("nHeads * headDim")] ArrayView<float> output,
         int position,
         int nHeads,
         int nKvHeads,
@@ -53,6 +82,7 @@ public static partial class FlashDecoding
         ArrayView<float> valueTile = SharedMemory.Allocate<float>(AttentionTiles.KeyTile * headDim);
         ArrayView<float> scores = SharedMemory.Allocate<float>(AttentionTiles.QueryTileElements / headDim * (AttentionTiles.KeyTile + 1));
         ArrayView<float> weights = SharedMemory.Allocate<float>(AttentionTiles.QueryTileElements / headDim * (AttentionTiles.KeyTile + 1));
+        ArrayView<int> lastArrival = SharedMemory.Allocate<int>(1);
 
         int lane = Group.LinearIndex;
         int rowsPerTile = AttentionTiles.QueryTileElements / headDim;
@@ -135,47 +165,54 @@ public static partial class FlashDecoding
             Group.Barrier();
         }
 
-        if (myRow < ratio)
+        if (splits == 1)
         {
-            int head = kvHead * ratio + myRow;
-            int state = split * nHeads + head;
-            if (dim == 0)
+            if (myRow < ratio)
             {
-                partialMax[state] = runningMax;
-                partialSum[state] = runningSum;
+                float inverse = 1f / runningSum;
+                int at = (kvHead * ratio + myRow) * headDim + dim;
+                output[at] = acc0 * inverse;
+                output[at + lanesPerRow] = acc1 * inverse;
+                output[at + 2 * lanesPerRow] = acc2 * inverse;
+                output[at + 3 * lanesPerRow] = acc3 * inverse;
             }
-            int at = state * headDim + dim;
-            partialOutput[at] = acc0;
-            partialOutput[at + lanesPerRow] = acc1;
-            partialOutput[at + 2 * lanesPerRow] = acc2;
-            partialOutput[at + 3 * lanesPerRow] = acc3;
         }
-    }
-
-    [Kernel]
-    [CpuGroupBody(typeof(AttentionCpuBody), nameof(AttentionCpuBody.Combine))]
-    static void Combine(
-        [Extent("splits * nHeads")] ArrayView<float> partialMax,
-        [Extent("splits * nHeads")] ArrayView<float> partialSum,
-        [Extent("splits * nHeads * headDim")] ArrayView<float> partialOutput,
-        [Extent("nHeads * headDim")] ArrayView<float> output,
-        int nHeads,
-        int splits,
-        [Specialize(8, 16, 32, 64, 128)] SpecializedValue<int> headDim)
-    {
-        int head = Grid.IdxX;
-        int d = Group.LinearIndex;
-        float globalMax = AttentionTiles.NoScore;
-        for (int s = 0; s < splits; s++) globalMax = KMath.Max(globalMax, partialMax[s * nHeads + head]);
-        float denominator = 0f;
-        float numerator = 0f;
-        for (int s = 0; s < splits; s++)
+        else
         {
-            int state = s * nHeads + head;
-            float weight = XMath.Exp(partialMax[state] - globalMax);
-            denominator = KMath.Fma(weight, partialSum[state], denominator);
-            numerator = KMath.Fma(weight, partialOutput[state * headDim + d], numerator);
+            if (myRow < ratio)
+            {
+                int state = split * nHeads + kvHead * ratio + myRow;
+                if (dim == 0)
+                {
+                    partialMax[state] = runningMax;
+                    partialSum[state] = runningSum;
+                }
+                int at = state * headDim + dim;
+                partialOutput[at] = acc0;
+                partialOutput[at + lanesPerRow] = acc1;
+                partialOutput[at + 2 * lanesPerRow] = acc2;
+                partialOutput[at + 3 * lanesPerRow] = acc3;
+            }
+            // Publish this group's states before counting its arrival; the group that arrives last merges the tile.
+            int tile = kvHead * Grid.DimX + Grid.IdxX;
+            MemoryFence.DeviceLevel();
+            Group.Barrier();
+            if (lane == 0) lastArrival[0] = Atomic.Add(ref arrivals[tile], 1) == splits - 1 ? 1 : 0;
+            Group.Barrier();
+            if (lastArrival[0] == 1)
+            {
+                MemoryFence.DeviceLevel();
+                for (int e = lane; e < rowsPerTile * headDim; e += AttentionTiles.GroupLanes)
+                {
+                    int row = firstRow + e / headDim;
+                    if (row < ratio)
+                    {
+                        int head = kvHead * ratio + row;
+                        output[head * headDim + e % headDim] = MergeSplits(partialMax, partialSum, partialOutput, head, e % headDim, nHeads, splits, headDim);
+                    }
+                }
+                if (lane == 0) arrivals[tile] = 0;
+            }
         }
-        output[head * headDim + d] = numerator / denominator;
     }
 }

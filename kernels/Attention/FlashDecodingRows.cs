@@ -15,7 +15,8 @@
 // Weights below e^-87 are clamped to e^-87 (≈ 1.6e-38, negligible against l ≥ 1) so no denormal ever
 // enters the accumulators: denormal arithmetic costs ~100 cycles per operation on x86 and made the cost
 // of a step depend on the data.
-// With a single split the group normalises and writes the output itself, and the host skips the combine.
+// With a single split the group normalises and writes the output itself; with several, the group that finishes a
+// tile's last split merges them (FlashDecoding.MergeSplits, the last-arrival count of FlashDecoding.cs).
 // On the C# CPU backend AttentionCpuBody runs the same algorithm with Vector256/Vector512 instead of the
 // lanes. fp16 caches ([Specialize] fp16Cache = 1) are read through kCacheHalf/vCacheHalf; the fp32 views are then
 // 1-element placeholders, and the other way round. An fp16 block's K and V rows are first widened into group
@@ -24,6 +25,7 @@ using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
 using Mistral.Gpu.Language;
+using Atomic = ILGPU.Atomic;
 using Half = ILGPU.Half;
 
 namespace Mistral.Gpu.Kernels;
@@ -135,6 +137,7 @@ public static partial class FlashDecoding
         [Extent("splits * nHeads")] ArrayView<float> partialMax,
         [Extent("splits * nHeads")] ArrayView<float> partialSum,
         [Extent("splits * nHeads * headDim")] ArrayView<float> partialOutput,
+        [Extent("nHeads")] ArrayView<int> arrivals,
         [Extent("nHeads * headDim")] ArrayView<float> output,
         int position,
         int nHeads,
@@ -253,6 +256,19 @@ public static partial class FlashDecoding
                 partialMax[state] = runningMax[r];
                 partialSum[state] = runningSum[r];
                 for (int d = 0; d < headDim; d++) partialOutput[state * headDim + d] = acc[r * headDim + d];
+            }
+        }
+        if (splits > 1)
+        {
+            int tile = kvHead * Grid.DimX + Grid.IdxX;
+            MemoryFence.DeviceLevel();
+            if (Atomic.Add(ref arrivals[tile], 1) == splits - 1)
+            {
+                MemoryFence.DeviceLevel();
+                for (int r = 0; r < rows; r++)
+                    for (int d = 0; d < headDim; d++)
+                        output[(firstHead + r) * headDim + d] = MergeSplits(partialMax, partialSum, partialOutput, firstHead + r, d, nHeads, splits, headDim);
+                arrivals[tile] = 0;
             }
         }
     }

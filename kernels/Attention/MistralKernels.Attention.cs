@@ -225,7 +225,7 @@ public static partial class MistralKernels
         splits = (keys + splitSize - 1) / splitSize;
         var grid = new LaunchDims(new(rowTiles, shape.NKvHeads, splits), new(cpuLike ? 1 : AttentionTiles.GroupLanes));
         return new DecodePlan(cpuLike ? FlashDecoding.PartialRowsKernel.Definition : FlashDecoding.PartialKernel.Definition,
-            keys, splits, splitSize, grid, CombineLaunched: !cpuLike || splits > 1);
+            keys, splits, splitSize, grid);
     }
 
     /// <summary>Splits so that the split kernel has at least twice as many groups as the device has compute units,
@@ -267,21 +267,17 @@ public static partial class MistralKernels
         if (plan.Kernel == FlashDecoding.PartialRowsKernel.Definition)
         {
             FlashDecoding.PartialRowsKernel.Launch(accelerator, plan.Grid, q, cache.K, cache.V, cache.KHalf, cache.VHalf,
-                scratch.PartialMax, scratch.PartialSum, scratch.PartialOutput, output,
+                scratch.PartialMax, scratch.PartialSum, scratch.PartialOutput, scratch.Arrivals, output,
                 position, shape.NHeads, shape.NKvHeads, shape.CacheSlots, shape.Window, plan.Splits, plan.SplitSize, shape.HeadDim,
                 cache.Fp16Flag, stream);
         }
         else
         {
             FlashDecoding.PartialKernel.Launch(accelerator, plan.Grid, q, cache.K, cache.V, cache.KHalf, cache.VHalf,
-                scratch.PartialMax, scratch.PartialSum, scratch.PartialOutput,
+                scratch.PartialMax, scratch.PartialSum, scratch.PartialOutput, scratch.Arrivals, output,
                 position, shape.NHeads, shape.NKvHeads, shape.CacheSlots, shape.Window, plan.Splits, plan.SplitSize, shape.HeadDim,
                 cache.Fp16Flag, stream);
         }
-        // The CPU-shaped kernel normalises and writes the output itself when it ran as one split.
-        if (plan.CombineLaunched)
-            FlashDecoding.CombineKernel.Launch(accelerator, new LaunchDims(new(shape.NHeads), new(shape.HeadDim)),
-                scratch.PartialMax, scratch.PartialSum, scratch.PartialOutput, output, shape.NHeads, plan.Splits, shape.HeadDim, stream);
     }
 
     private static long CacheElementsOf(AttentionShape shape)
@@ -342,8 +338,8 @@ public static partial class MistralKernels
 /// <param name="Splits">Key ranges, one group column each.</param>
 /// <param name="SplitSize">Keys per range (whole 32-key tiles; the last range may be shorter).</param>
 /// <param name="Grid">Groups and lanes of the split kernel.</param>
-/// <param name="CombineLaunched">Whether the combine kernel runs after it (not for a single CPU-shaped split, which writes the output itself).</param>
-public sealed record DecodePlan(KernelDefinition Kernel, int Keys, int Splits, int SplitSize, LaunchDims Grid, bool CombineLaunched);
+/// <remarks>One launch: the group that finishes a row tile's last split merges the tile's splits (FlashDecoding.cs).</remarks>
+public sealed record DecodePlan(KernelDefinition Kernel, int Keys, int Splits, int SplitSize, LaunchDims Grid);
 
 /// <summary>The attention family's own host-side check (the generic ones are LaunchShapes').</summary>
 internal static class AttentionChecks

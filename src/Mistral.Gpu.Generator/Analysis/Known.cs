@@ -44,6 +44,7 @@ internal static class Known
     public const string IlgpuWarp = "ILGPU.Warp";
     public const string IlgpuSharedMemory = "ILGPU.SharedMemory";
     public const string IlgpuAtomic = "ILGPU.Atomic";
+    public const string IlgpuMemoryFence = "ILGPU.MemoryFence";
     public const string IlgpuHalf = "ILGPU.Half";
     public const string IlgpuIndex3D = "ILGPU.Index3D";
     public const string SpecializedValue = "ILGPU.Runtime.SpecializedValue<T>";

@@ -82,6 +82,9 @@ internal sealed partial class CpuIteratorRewriter
             if (target.Name == "CompareExchange" && parts.Count == 3) (parts[1], parts[2]) = (parts[2], parts[1]);
             return Expression($"{Language}Atomic.{target.Name}({string.Join(", ", parts)})", node);
         }
+        // The CPU's groups are threads of one process: a full barrier orders the writes as ILGPU's device fence does.
+        if (Known.IsMemberOf(target, Known.IlgpuMemoryFence) && target.Name == "DeviceLevel")
+            return Expression("global::System.Threading.Interlocked.MemoryBarrier()", node);
         if (Known.IsHelper(target))
         {
             // Extension-form helpers take their receiver first.

@@ -56,6 +56,8 @@ internal sealed partial class CEmitter
                 return EmitMath(invocation, target, arguments, XMathAsKMath(target.Name));
             case Known.IlgpuAtomic:
                 return EmitAtomic(invocation, target, arguments);
+            case Known.IlgpuMemoryFence when target.Name == "DeviceLevel":
+                return dialect.DeviceFence;
             case Known.IlgpuSharedMemory:
                 return isHelper
                     ? Unsupported(DiagnosticDescriptors.SyncInHelper, invocation, "Shared.Allocate", method.Name)

@@ -20,6 +20,7 @@ internal static class CudaDialect
         GroupSize = ["blockDim.x", "blockDim.y", "blockDim.z"],
         GroupCount = ["gridDim.x", "gridDim.y", "gridDim.z"],
         Barrier = "__syncthreads()",
+        DeviceFence = "__threadfence()",
         WarpScratchDeclaration = "",
         MatrixMultiply = "mgpu_mma_m16n8k16({0}, {1}, {2}, {3})",
         GlobalSuffix = "",

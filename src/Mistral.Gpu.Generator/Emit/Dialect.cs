@@ -43,6 +43,12 @@ internal sealed class Dialect
     /// <summary>The group barrier statement, without the semicolon.</summary>
     public string Barrier { get; set; } = "";
 
+    /// <summary>
+    /// ILGPU's <c>MemoryFence.DeviceLevel()</c>, without the semicolon: orders this lane's global writes before its
+    /// later ones as every group of the launch sees them (a last-arriving group then reads what the others wrote).
+    /// </summary>
+    public string DeviceFence { get; set; } = "";
+
     /// <summary>Declared at kernel scope when a kernel uses warp collectives (empty where the hardware has shuffles).</summary>
     public string WarpScratchDeclaration { get; set; } = "";
 

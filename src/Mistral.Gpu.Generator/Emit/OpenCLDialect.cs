@@ -20,6 +20,7 @@ internal static class OpenCLDialect
         GroupSize = ["get_local_size(0)", "get_local_size(1)", "get_local_size(2)"],
         GroupCount = ["get_num_groups(0)", "get_num_groups(1)", "get_num_groups(2)"],
         Barrier = "barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE)",
+        DeviceFence = "mem_fence(CLK_GLOBAL_MEM_FENCE)",
         // 1024 = the largest group any backend allows: one exchange word per lane.
         WarpScratchDeclaration = "__local uint mgpu_xchg[1024];",
         WarpScratch = "mgpu_xchg",

@@ -57,6 +57,9 @@ static __device__ __forceinline__ uint max(uint a, uint b) { return a > b ? a : 
 static __device__ __forceinline__ uint min(uint a, uint b) { return a < b ? a : b; }
 static __device__ __forceinline__ int abs(int a) { return a < 0 ? -a : a; }
 
+// A device-scope fence (membar.gl), as NVRTC's __threadfence.
+static __device__ __forceinline__ void __threadfence() { __nvvm_membar_gl(); }
+
 // Atomics on generic addresses (global or shared).
 static __device__ __forceinline__ int atomicAdd(int* p, int v) { return __nvvm_atom_add_gen_i(p, v); }
 static __device__ __forceinline__ uint atomicAdd(uint* p, uint v) { return (uint)__nvvm_atom_add_gen_i((int*)p, (int)v); }
