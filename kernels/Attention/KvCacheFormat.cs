@@ -27,14 +27,16 @@ public static class KvCacheFormats
     public static string Name(KvCacheFormat format) => format == KvCacheFormat.Fp16 ? "fp16" : "fp32";
 
     /// <summary>
-    /// The format a cache on <paramref name="accelerator"/> gets unless asked otherwise: fp16 on GPU-shaped backends
-    /// (OpenCL, CUDA, ILGPU), where decode attention is bound by the bytes it reads; fp32 on the CPU backend.
+    /// The format a cache on <paramref name="accelerator"/> gets unless asked otherwise: fp16 on every backend. Decode
+    /// attention is bound by the bytes it reads on GPUs and on the CPU alike (on two cores fp16 decodes ~1.3x faster at
+    /// 4096 positions), and the fp16 cache stays within the accuracy tests' tolerance of the fp32 reference; fp32
+    /// remains the exact path, asked for by name.
     /// </summary>
     /// <param name="accelerator">The device the cache lives on.</param>
     public static KvCacheFormat DefaultFor(Accelerator accelerator)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
-        return accelerator.Info.Backend == BackendKind.Cpu ? KvCacheFormat.Fp32 : KvCacheFormat.Fp16;
+        return KvCacheFormat.Fp16;
     }
 
     /// <summary>Parses <c>fp32</c> or <c>fp16</c> (also f32/f16, case-insensitive).</summary>

@@ -34,7 +34,8 @@ public sealed class CliCommandTests
         int[] tokens = reference.ReadInt32("tokens");
         using var temp = new TempDirectory();
         string output = temp.File("logits.safetensors");
-        var run = Cli.Run("logits", "--model", caseDir, "--tokens", string.Join(",", tokens), "--decode", "20", "--out", output, "--backend", "cpu");
+        // The exact path (fp32 cache), compared at the fp32 tolerance; the fp16 default has its own tolerance tests.
+        var run = Cli.Run("logits", "--model", caseDir, "--tokens", string.Join(",", tokens), "--decode", "20", "--out", output, "--backend", "cpu", "--kv-cache", "fp32");
         Assert.True(run.ExitCode == 0, run.StdErr);
         using (var written = SafetensorsFile.Open(output))
         {

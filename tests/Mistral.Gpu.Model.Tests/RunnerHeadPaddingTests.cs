@@ -1,3 +1,4 @@
+using Mistral.Gpu.Kernels;
 using Mistral.Gpu.Model.Checkpoints;
 using Mistral.Gpu.Model.Runner;
 using Mistral.Gpu.Runtime.Cpu;
@@ -34,7 +35,7 @@ public sealed class RunnerHeadPaddingTests
         using var reference = SafetensorsFile.Open(ReferenceFile(dir, WeightsVariant.Native));
         int[] tokens = reference.ReadInt32("tokens");
         using var accelerator = new CpuAccelerator();
-        using var model = MistralModel.Load(accelerator, dir, new ModelLoadOptions { DeviceHeadDim = 32, Layout = CheckpointLayout.HuggingFace });
+        using var model = MistralModel.Load(accelerator, dir, new ModelLoadOptions { DeviceHeadDim = 32, Layout = CheckpointLayout.HuggingFace, KvCache = KvCacheFormat.Fp32 });
         using var runner = new Transformer(model, maxChunk: 5);
         AssertClose(runner.AllLogits(tokens, 0, 5), reference.ReadFloat32("prefill_logits"), MistralTinyTolerance, "padded case_a");
     }

@@ -107,11 +107,14 @@ public sealed class RunnerMistralTinyTests(ITestOutputHelper output)
         CheckChunked(accelerator, caseName, 5, KvCacheFormat.Fp16);
     }
 
-    [Fact]
-    public void Cpu_backend_default_kv_cache_is_fp32()
+    /// <summary>The CPU's default cache (unasked) is fp16 too, and a runner left at the default stays within the fp16 tolerance.</summary>
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public void Cpu_default_fp16_kv_cache_stays_within_its_tolerance_of_the_reference(string caseName)
     {
         using var accelerator = new CpuAccelerator();
-        Assert.Equal(KvCacheFormat.Fp32, KvCacheFormats.DefaultFor(accelerator));
+        Assert.Equal(KvCacheFormat.Fp16, KvCacheFormats.DefaultFor(accelerator));
+        CheckAgainstReference(accelerator, caseName, WeightsVariant.Native, cache: null, expectedCache: KvCacheFormat.Fp16);
     }
 
     /// <summary>OpenCL's default cache (unasked) is fp16, and a runner left at the default stays within the fp16 tolerance.</summary>

@@ -21,7 +21,7 @@ public sealed record ModelLoadOptions
     /// <summary>
     /// How the KV cache a <see cref="Transformer"/> of this model allocates stores keys and values: fp32 (exact) or fp16
     /// (half the memory and half the bytes a decode step reads; logits move by ~1e-3 relative). Null, the default, takes
-    /// the device's <see cref="KvCacheFormats.DefaultFor"/>: fp16 on GPU-shaped backends, fp32 on the CPU backend.
+    /// the device's <see cref="KvCacheFormats.DefaultFor"/>: fp16 on every backend.
     /// </summary>
     public KvCacheFormat? KvCache { get; init; }
 

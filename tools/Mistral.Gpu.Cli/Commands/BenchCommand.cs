@@ -33,7 +33,7 @@ internal static class BenchCommand
         };
         var measure = new Option<bool>("--measure-bandwidth") { Description = "Measure read bandwidth even when the datasheet peak is known" };
         var probeMiB = new Option<int>("--probe-mib") { Description = "MiB read per bandwidth-probe launch (0: 512 on a CPU, 1024 on a GPU)" };
-        var kvCache = ModelOptions.KvCache("fp32");
+        var kvCache = ModelOptions.KvCache("fp16");
         var seed = new Option<int>("--seed") { Description = "Seed of the synthetic weights and prompt", DefaultValueFactory = _ => 1 };
         var force = new Option<bool>("--force") { Description = "With --json, replace files that already exist (regular files only)" };
         var backend = BackendOption.Create();

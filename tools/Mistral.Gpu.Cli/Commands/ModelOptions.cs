@@ -44,11 +44,11 @@ internal static class ModelOptions
     };
 
     // Checked when the command runs, like --precision.
-    // The model commands default to the device's format (fp16 on GPUs); the bench names what it measured, so it keeps fp32.
+    // The model commands default to the device's format (fp16); the bench names what it measured in its report.
     public static Option<string> KvCache(string defaultValue = Auto) => new("--kv-cache")
     {
         Description = "How the KV cache stores keys and values: fp32 (exact) or fp16 (half the memory and of the bytes a decode step reads)" +
-            (defaultValue == Auto ? "; auto: fp16 on GPU backends, fp32 on cpu" : ""),
+            (defaultValue == Auto ? "; auto: fp16" : ""),
         DefaultValueFactory = _ => defaultValue,
         HelpName = defaultValue == Auto ? "auto|fp32|fp16" : "fp32|fp16",
     };
