@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Mistral.Gpu.Kernels.Tests;
 
-/// <summary>Flash-decoding beyond the parity table (kernels/Attention/AttentionDecodeParity.cs): the CPU group bodies against their lanes, the launch plan past the window, the automatic split count.</summary>
+/// <summary>Flash-decoding beyond the parity table (kernels/Attention/AttentionDecodeParity.cs): the CPU group bodies against their lanes, the launch plan past the window, the automatic split count, one launch per split decode.</summary>
 public sealed class AttentionDecodeTests(AttentionBackends backends) : IClassFixture<AttentionBackends>
 {
     [Theory]
@@ -85,6 +85,38 @@ public sealed class AttentionDecodeTests(AttentionBackends backends) : IClassFix
         // Without a window the cache is the context and the keys keep growing with the position.
         var noWindow = new AttentionShape(32, 8, 128, 32768, int.MaxValue);
         Assert.Equal(16385, MistralKernels.PlanDecode(accelerator, noWindow, 16384).Keys);
+    }
+
+    [Theory]
+    [InlineData("cpu", "gpu"), InlineData("cpu", "cpu"), InlineData("cpu-lanes", "gpu"), InlineData("cpu-lanes", "cpu")]
+    [InlineData("ilgpu-cpu", "gpu"), InlineData("ilgpu-cpu", "cpu")]
+    public void Split_decode_is_one_launch_that_leaves_its_counters_at_zero_on_cpus(string run, string kernel) => CheckOneLaunch(run, kernel);
+
+    [RequiresOpenCLTheory, InlineData("opencl", "gpu"), InlineData("opencl", "cpu")]
+    public void Split_decode_is_one_launch_that_leaves_its_counters_at_zero_on_opencl(string run, string kernel) => CheckOneLaunch(run, kernel);
+
+    /// <summary>
+    /// Five splits, merged by the group that finishes each tile last: one launch per step, the arrival counters back at
+    /// zero after it, and three steps in a row over one scratch (each merge relies on the previous step's reset) match
+    /// the reference.
+    /// </summary>
+    private void CheckOneLaunch(string run, string kernel)
+    {
+        var accelerator = backends.Get(run);
+        var choice = kernel == "gpu" ? MistralKernels.DecodeKernelChoice.GpuShaped : MistralKernels.DecodeKernelChoice.CpuShaped;
+        var c = new AttentionCase(8, 2, 32, 400, 400, 400);
+        using var scratch = AttentionScratch.Create(accelerator, c.Shape);
+        for (int step = 0; step < 3; step++)
+        {
+            var (actual, expected) = AttentionRunner.DecodeLast(accelerator, c, (q, kCache, vCache, output, _) =>
+            {
+                long before = accelerator.LaunchCount;
+                MistralKernels.AttentionDecodeWithSplits(accelerator, q, kCache, vCache, output, c.Shape, c.Tokens - 1, scratch, 5, null, choice);
+                Assert.Equal(1, accelerator.LaunchCount - before);
+            });
+            ParityAssert.Close(expected, actual, c.Tolerance, 1e-4, $"{run}, {kernel}-shaped, step {step}");
+            Assert.All(scratch.Arrivals.ToArray(), count => Assert.Equal(0, count));
+        }
     }
 
     [Fact]

@@ -17,12 +17,13 @@ public sealed class AttentionBackends : IDisposable
     /// <summary>The CPU backend stepping every kernel's lanes (no vectorised group bodies).</summary>
     public Accelerator Lanes => lanes ??= new Mistral.Gpu.Runtime.Cpu.CpuAccelerator(useGroupBodies: false);
 
-    /// <summary>"cpu" (group bodies), "cpu-lanes" or "opencl".</summary>
+    /// <summary>"cpu" (group bodies), "cpu-lanes", "ilgpu-cpu" or "opencl".</summary>
     public Accelerator Get(string run) => run switch
     {
         "cpu" => Get(BackendKind.Cpu),
         "cpu-lanes" => Lanes,
         "opencl" => Get(BackendKind.OpenCL),
+        "ilgpu-cpu" => Get(BackendKind.IlgpuCpu),
         _ => throw new ArgumentException($"Unknown run '{run}'.", nameof(run)),
     };
 
