@@ -26,6 +26,22 @@ public sealed class Int4MatMulTests
             ParityAssert.Within(expected, MatMulReference.Bounds(magnitude), y.ToArray(), "auto");
         });
     }
+
+    /// <summary>The dp4a GEMV's shared memory holds x for K up to Dp4aMaxK: a longer row is refused, not overrun.</summary>
+    [Fact]
+    public void Dp4a_shape_rejects_k_beyond_its_shared_memory()
+    {
+        const int k = Int4MatMul.Dp4aMaxK + 32;
+        MatMulBackends.With("cpu", accelerator =>
+        {
+            using var weights = Int4Weights.Upload(accelerator, Int4Quantizer.Quantize(ParityData.Random(2 * k, 63), 2, k, 32));
+            using var x = accelerator.Allocate<float>(k);
+            using var y = accelerator.Allocate<float>(2);
+            var error = Assert.Throws<ArgumentException>(() => MistralKernels.MatMul(accelerator, weights, x, y, 1, Int4Shape.Dp4a));
+            Assert.Equal("shape", error.ParamName);
+            Assert.Contains(Int4MatMul.Dp4aMaxK.ToString(System.Globalization.CultureInfo.InvariantCulture), error.Message);
+        });
+    }
 }
 
 internal static class Int4WeightsTestExtensions
