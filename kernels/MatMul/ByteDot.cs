@@ -9,7 +9,10 @@ internal static class ByteDot
     public static readonly Version MinCapability = new(6, 1);
 
     /// <summary>True on NVIDIA devices of compute capability 6.1 or later, through NVRTC or ILGPU's PTX.</summary>
-    public static bool Available(Accelerator accelerator) =>
-        accelerator.Info.Backend is BackendKind.Cuda or BackendKind.IlgpuCuda
-        && Version.TryParse(accelerator.Info.ComputeCapability, out var capability) && capability >= MinCapability;
+    public static bool Available(Accelerator accelerator) => Available(accelerator.Info);
+
+    /// <summary>True for an NVIDIA device (either CUDA backend) of compute capability 6.1 or later.</summary>
+    public static bool Available(AcceleratorInfo info) =>
+        info.Backend is BackendKind.Cuda or BackendKind.IlgpuCuda
+        && Version.TryParse(info.ComputeCapability, out var capability) && capability >= MinCapability;
 }
