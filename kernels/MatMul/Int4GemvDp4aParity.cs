@@ -5,16 +5,13 @@ using Int4Shape = Mistral.Gpu.Kernels.MistralKernels.Int4Shape;
 namespace Mistral.Gpu.Kernels;
 
 /// <summary>
-/// The dp4a GEMV (<c>Int4MatMul.GemvDp4a</c>, forced on every backend) and its primitive: <c>KMath.Dp4a</c> / <c>KMath.Dot4</c>
-/// bit for bit against byte products written here; the GEMV's integer parts against <see cref="Q8Reference"/> over the
+/// The dp4a GEMV (<c>Int4MatMul.GemvDp4a</c>, forced on every backend; its primitive's rows are <see cref="ByteDotParity"/>):
+/// the GEMV's integer parts against <see cref="Q8Reference"/> over the
 /// device quantiser's own q (the kernel's prologue must round exactly as <c>QuantizeQ8</c> does), against the fp32
 /// product of the dequantised weights with the Q8 path's rounding bound, and its SwiGLU epilogue.
 /// </summary>
 internal static class Int4GemvDp4aParity
 {
-    /// <summary>The primitive's family in the table.</summary>
-    public const string ByteDotFamily = "byte-dot";
-
     /// <summary>The GEMV's family in the table.</summary>
     public const string Family = "matmul-int4-dp4a";
 
@@ -30,11 +27,6 @@ internal static class Int4GemvDp4aParity
 
     public static IEnumerable<ParityCase> Cases()
     {
-        yield return new(ByteDotFamily, "edges", "every pair of words from the bytes -128, -127, -1, 0, 1, 127 (and mixed), c in ±2^30",
-            "exact", "integer arithmetic: every backend must return the byte products' sum bit for bit (c keeps the sum from wrapping, where C leaves signed overflow undefined)",
-            CheckByteDotEdges);
-        yield return new(ByteDotFamily, "random 4099", "4099 random words and c", "exact", "integer arithmetic, as the edges",
-            (a, check) => CheckByteDot(a, check, RandomWords(4099, 61), RandomWords(4099, 62), [.. RandomWords(4099, 63).Select(v => v >> 2)]));
         foreach (var (n, k, groupSize, tokens) in Shapes)
         {
             if (k % 128 == 0 && tokens == 1)
@@ -54,66 +46,6 @@ internal static class Int4GemvDp4aParity
                 "y = silu(g)·u from the exact Q8 products g, u (as the product rows, error eg, eu = 1e-6 + 1e-5·sum|terms|): " +
                 "silu's slope is below 1.1, so g's error moves y by at most 1.1·eg·|u|; the device's exp and division add a few ulp.",
                 (a, check) => CheckSwiGlu(a, check, h, k, groupSize));
-    }
-
-    private static int[] RandomWords(int count, int seed)
-    {
-        var random = new Random(seed);
-        var words = new int[count];
-        for (int i = 0; i < count; i++) words[i] = random.Next(int.MinValue, int.MaxValue);
-        return words;
-    }
-
-    private static void CheckByteDotEdges(Accelerator accelerator, ParityCheck check)
-    {
-        sbyte[] edges = [-128, -127, -1, 0, 1, 127];
-        var words = new List<int>();
-        foreach (var e in edges) words.Add(Word(e, e, e, e));
-        words.Add(Word(-128, 127, -1, 1));
-        words.Add(Word(127, -128, 0, -127));
-        words.Add(Word(15, 0, 8, 1));
-        var a = new List<int>();
-        var b = new List<int>();
-        var c = new List<int>();
-        int[] offsets = [0, 1, -1, 1 << 30, -(1 << 30)];
-        foreach (int x in words)
-            foreach (int y in words)
-            {
-                a.Add(x);
-                b.Add(y);
-                c.Add(offsets[c.Count % offsets.Length]);
-            }
-        CheckByteDot(accelerator, check, [.. a], [.. b], [.. c]);
-    }
-
-    private static int Word(sbyte b0, sbyte b1, sbyte b2, sbyte b3) => (byte)b0 | ((byte)b1 << 8) | ((byte)b2 << 16) | ((byte)b3 << 24);
-
-    private static void CheckByteDot(Accelerator accelerator, ParityCheck check, int[] a, int[] b, int[] c)
-    {
-        int count = a.Length;
-        var signed = new int[count];
-        var mixed = new int[count];
-        for (int i = 0; i < count; i++)
-        {
-            long s = c[i], m = c[i];
-            for (int j = 0; j < 4; j++)
-            {
-                int shift = 8 * j;
-                s += (long)(sbyte)(a[i] >> shift) * (sbyte)(b[i] >> shift);
-                m += (long)(byte)(a[i] >> shift) * (sbyte)(b[i] >> shift);
-            }
-            signed[i] = (int)s;
-            mixed[i] = (int)m;
-        }
-        using var da = accelerator.Upload<int>(a);
-        using var db = accelerator.Upload<int>(b);
-        using var dc = accelerator.Upload<int>(c);
-        using var ds = accelerator.Allocate<int>(count);
-        using var dm = accelerator.Allocate<int>(count);
-        ByteDotProbe.DotKernel.Launch(accelerator, LaunchDims.ForElements(count, ByteDotProbe.Lanes), da, db, dc, ds, dm, count);
-        accelerator.Synchronize();
-        check.Exact<int>(signed, ds.ToArray(), v => v, "Dp4a (signed x signed)");
-        check.Exact<int>(mixed, dm.ToArray(), v => v, "Dot4 (unsigned x signed)");
     }
 
     private static void CheckProduct(Accelerator accelerator, ParityCheck check, int n, int k, int groupSize)
