@@ -48,6 +48,20 @@ public static class KernelCosts
             Flops: 2.0 * tokens * n * k);
     }
 
+    /// <summary>
+    /// The fused gate/up GEMV of one token with its SwiGLU epilogue, <c>y[i] = silu(x·W[i]) · (x·W[H + i])</c> over weights
+    /// [2H, K]: the weights and x once, H outputs written (no gate/up round trip through memory); 2 FLOPs per weight and
+    /// SwiGLU's 5 per output.
+    /// </summary>
+    public static KernelCost GemvSwiGlu(int hidden, int k, WeightEncoding weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        return new("MatMul (GEMV+SwiGLU)", $"tokens=1 n={2L * hidden} k={k} {weights}",
+            BytesRead: weights.BytesFor(2 * hidden, k) + (long)k * F32,
+            BytesWritten: (long)hidden * F32,
+            Flops: 2.0 * 2 * hidden * k + 5.0 * hidden);
+    }
+
     /// <summary>Rotates q and k in place, pair by pair (4 multiplies, 2 adds per pair), reading the head_dim/2 inverse frequencies once.</summary>
     public static KernelCost Rope(int tokens, int nHeads, int nKvHeads, int headDim)
     {

@@ -36,7 +36,7 @@ public static partial class SwiGluKernels
     }
 
     [KernelHelper]
-    static float Silu(float g)
+    internal static float Silu(float g)
     {
         return g / (1f + XMath.Exp(-g));
     }

@@ -12,6 +12,7 @@
 //  * CPU-like devices (the C# CPU backend, PoCL): one lane per output row walking its row with 32-bit word
 //    loads and no warp collectives, since there lanes are a loop on one core and warp collectives are
 //    emulated with barriers; the token tile of 4 reuses each decoded word four times.
+// On CUDA the decode GEMV is Int4GemvDp4a.cs instead (x quantised to int8 in shared memory, dp4a per 4 weights).
 // Every chunk is summed in the same order in all kernels: per 32-bit word the 8 products in k order, the
 // four words of a chunk added in order, then times the chunk's scale.
 using ILGPU;

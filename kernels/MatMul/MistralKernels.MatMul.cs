@@ -8,7 +8,8 @@ public static partial class MistralKernels
     /// <summary>
     /// <c>y[t, n] = sum_k x[t, k] * W[n, k]</c> for <paramref name="tokens"/> rows of x <c>[tokens, K]</c> into y
     /// <c>[tokens, N]</c>: a GEMV when tokens == 1, a GEMM (weights decoded once per token tile) otherwise, over fp32,
-    /// fp16 or int4 weights. On GPUs each output row is one warp with 128-bit loads; on CPU-like devices (the CPU
+    /// fp16 or int4 weights. On GPUs each output row is one warp with 128-bit loads (an int4 GEMV on CUDA quantises x to
+    /// int8 in the kernel and multiplies with dp4a, within the Q8 path's error bound); on CPU-like devices (the CPU
     /// backend, OpenCL CPU devices such as PoCL) int4 uses one lane per row instead (kernels/MatMul/README.md).
     /// </summary>
     /// <exception cref="ArgumentException">tokens is not positive, the weights belong to another accelerator or are
@@ -112,6 +113,7 @@ public static partial class MistralKernels
         RowsVector,
         Q8,
         Mma,
+        Dp4a,
     }
 
     /// <summary>Which dense (fp32/fp16) kernel shape to run; tests force each one on every backend.</summary>
@@ -203,6 +205,17 @@ public static partial class MistralKernels
             Int4MatMul.RowsKernel.Launch(accelerator, dims, q.Packed, q.Scales, x, y, n, k, tokens, q.GroupSize, tile, stream);
             return;
         }
+        // Decode on GPUs with dp4a (Int4GemvDp4a); forced elsewhere (a GEMM then runs it token by token), where
+        // KMath.Dp4a is its byte products.
+        bool dp4aFits = k % 32 == 0 && k <= Int4MatMul.Dp4aMaxK && LaunchShapes.Aligned4(x);
+        if (shape == Int4Shape.Dp4a || (shape == Int4Shape.Auto && tokens == 1 && dp4aFits && ByteDot.Available(accelerator)))
+        {
+            if (!dp4aFits)
+                throw new ArgumentException($"The dp4a GEMV needs K % 32 == 0, K <= {Int4MatMul.Dp4aMaxK} and x at a multiple of 4 floats (128-bit loads), got K = {k}, x at {x.Offset}.", nameof(shape));
+            for (int t = 0; t < tokens; t++)
+                GemvDp4a(accelerator, q, tokens == 1 ? x : x.Buffer!.Slice(x.Offset + (long)t * k, k), tokens == 1 ? y : y.Buffer!.Slice(y.Offset + (long)t * n, n), false, stream);
+            return;
+        }
         // Prefill on tensor cores (Int4MmaGemm); forced elsewhere, where Mma.M16N8K16 runs its exchange fallback.
         if (shape == Int4Shape.Mma || (shape == Int4Shape.Auto && tokens > 1 && TensorCores.Available(accelerator)))
         {
@@ -219,6 +232,23 @@ public static partial class MistralKernels
         }
         var gemm = new LaunchDims(new Dim3(groups, LaunchShapes.Groups(tokens, Int4MatMul.GemmTokenTile)), lanes);
         Int4MatMul.GemmWarpKernel.Launch(accelerator, gemm, q.Packed, q.Scales, x, y, n, k, tokens, q.GroupSize, stream);
+    }
+
+    /// <summary>
+    /// One token's int4 GEMV by <c>Int4MatMul.GemvDp4a</c>: y = x · Wᵀ (N outputs), or with <paramref name="swiGlu"/>
+    /// the fused gate/up product y[i] = silu(x · W[i]) · (x · W[H + i]) of weights [2H, K] into H outputs. No checks
+    /// beyond the facade's: K % 32 == 0, K &lt;= Dp4aMaxK, x at a multiple of 4 floats, N even with swiGlu.
+    /// </summary>
+    internal static void GemvDp4a(Accelerator accelerator, Int4Weights q, BufferView<float> x, BufferView<float> y, bool swiGlu, AcceleratorStream? stream = null)
+    {
+        int n = q.OutFeatures;
+        int pairs = swiGlu ? n / 2 : (n + 1) / 2;
+        int groups = LaunchShapes.Groups(pairs, Int4MatMul.Dp4aLanes / 32);
+        // Enough groups to fill every unit a few times over; past that, each group loops over more rows and x is
+        // quantised once per group instead of once per 8 rows.
+        if (accelerator.Info.ComputeUnits > 0) groups = Math.Min(groups, accelerator.Info.ComputeUnits * Int4MatMul.Dp4aGroupsPerUnit);
+        Int4MatMul.GemvDp4aKernel.Launch(accelerator, new LaunchDims(new Dim3(groups), new Dim3(Int4MatMul.Dp4aLanes)), q.Packed, q.Scales, x, y,
+            n, q.InFeatures, q.GroupSize, swiGlu ? 1 : 0, stream);
     }
 
     /// <summary>

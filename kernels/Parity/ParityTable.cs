@@ -18,6 +18,8 @@ public static class ParityTable
         .. MatMulDenseParity.Cases(),
         .. Int4MatMulParity.Cases(),
         .. Int4Q8MatMulParity.Cases(),
+        .. ByteDotParity.Cases(),
+        .. Int4GemvDp4aParity.Cases(),
         .. Int4MmaGemmParity.Cases(),
         .. LinearGroupParity.Cases(),
         .. RopeParity.Cases(),

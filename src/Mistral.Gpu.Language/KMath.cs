@@ -137,10 +137,32 @@ public static class KMath
     /// <c>c + Σ_i a_i · b_i</c> over the four bytes of each word, <paramref name="a"/>'s bytes unsigned
     /// (0..255) and <paramref name="b"/>'s signed (-128..127): CUDA's <c>dp4a.u32.s32</c>, the building block
     /// of int8 dot products (int4 weights against int8 activations). Wraps on overflow like the hardware.
+    /// An ILGPU intrinsic (<c>dp4a.u32.s32</c> in PTX from sm_61); the translator writes the same instruction
+    /// (inline PTX) for CUDA and four byte products for OpenCL; the CPU and ILGPU's OpenCL run this body.
     /// </summary>
-    public static int Dot4(uint a, uint b, int c) => unchecked(c
+    [ILGPU.IR.Intrinsics.IntrinsicImplementation]
+    public static int Dot4(uint a, uint b, int c) => Dot4Bytes(a, b, c);
+
+    /// <summary>The portable form of <see cref="Dot4"/>: the four byte products written out (exact on every backend).</summary>
+    public static int Dot4Bytes(uint a, uint b, int c) => unchecked(c
         + (int)(a & 0xFF) * (sbyte)b
         + (int)((a >> 8) & 0xFF) * (sbyte)(b >> 8)
         + (int)((a >> 16) & 0xFF) * (sbyte)(b >> 16)
         + (int)(a >> 24) * (sbyte)(b >> 24));
+
+    /// <summary>
+    /// <c>c + Σ_i a_i · b_i</c> over the four bytes of each word, both signed (-128..127): CUDA's
+    /// <c>dp4a.s32.s32</c>. An ILGPU intrinsic (PTX <c>dp4a.s32.s32</c> from sm_61); the translator writes the
+    /// same instruction (inline PTX) for CUDA and four byte products for OpenCL; the CPU and ILGPU's OpenCL run
+    /// <see cref="Dp4aBytes"/>. Wraps on overflow like the hardware. For bytes below 128 (nibbles) it equals <see cref="Dot4"/>.
+    /// </summary>
+    [ILGPU.IR.Intrinsics.IntrinsicImplementation]
+    public static int Dp4a(int a, int b, int c) => Dp4aBytes(a, b, c);
+
+    /// <summary>The portable form of <see cref="Dp4a"/>: the four signed byte products written out (exact on every backend).</summary>
+    public static int Dp4aBytes(int a, int b, int c) => unchecked(c
+        + (sbyte)a * (sbyte)b
+        + (sbyte)(a >> 8) * (sbyte)(b >> 8)
+        + (sbyte)(a >> 16) * (sbyte)(b >> 16)
+        + (sbyte)(a >> 24) * (sbyte)(b >> 24));
 }

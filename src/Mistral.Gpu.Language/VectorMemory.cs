@@ -42,6 +42,20 @@ public static unsafe class VectorMemory
         Unsafe.WriteUnaligned(view.Pointer + 4 * (long)v, value);
     }
 
+    /// <summary>Loads words <c>4v..4v+3</c> of group memory (the CPU copies of ILGPU kernels that load shared vectors).</summary>
+    public static UInt4 LoadUInt4(this SharedView<uint> view, int v)
+    {
+        Check(v, view.Length);
+        return Unsafe.ReadUnaligned<UInt4>(view.Pointer + 4 * (long)v);
+    }
+
+    /// <summary>Stores words <c>4v..4v+3</c> of group memory.</summary>
+    public static void StoreUInt4(this SharedView<uint> view, int v, UInt4 value)
+    {
+        Check(v, view.Length);
+        Unsafe.WriteUnaligned(view.Pointer + 4 * (long)v, value);
+    }
+
     /// <summary>Four floats at <c>4 * v</c> of an ILGPU view: one 128-bit load (<c>ld.global.v4</c> at O2) in ILGPU's PTX and in the translation.</summary>
     /// <param name="view">The view; 16-byte aligned at <c>4 * v</c> on devices that need it.</param>
     /// <param name="v">Index in units of four floats.</param>

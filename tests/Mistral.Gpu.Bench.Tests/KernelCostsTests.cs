@@ -46,6 +46,18 @@ public class KernelCostsTests
     }
 
     [Fact]
+    public void Decode_fused_gate_up_gemv_with_swiglu_int4()
+    {
+        var cost = KernelCosts.GemvSwiGlu(14336, 4096, Int4);
+        // Both halves' weights: 2 * (29,360,128 + 3,670,016) = 66,060,288, + x 16,384; only the 14336 products written.
+        Assert.Equal(66_060_288 + 16_384, cost.BytesRead);
+        Assert.Equal(14336 * 4, cost.BytesWritten);
+        // 2 * 28672 * 4096 = 234,881,024 multiply-add FLOPs + 5 * 14336 = 71,680 for SwiGLU.
+        Assert.Equal(234_952_704, cost.Flops);
+        Assert.Equal("MatMul (GEMV+SwiGLU)", cost.Kernel);
+    }
+
+    [Fact]
     public void Prefill_gemm_counts_weights_once_and_every_token()
     {
         var cost = KernelCosts.MatMul(128, 4096, 4096, WeightEncoding.Fp16);

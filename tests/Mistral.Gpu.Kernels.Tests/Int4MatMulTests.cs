@@ -26,6 +26,37 @@ public sealed class Int4MatMulTests
             ParityAssert.Within(expected, MatMulReference.Bounds(magnitude), y.ToArray(), "auto");
         });
     }
+
+    /// <summary>The facade's Auto takes the dp4a GEMV for one token on NVIDIA devices with dp4a only: sm_61 and later, either CUDA backend.</summary>
+    [Theory]
+    [InlineData(BackendKind.Cuda, "9.0", true)]
+    [InlineData(BackendKind.Cuda, "6.1", true)]
+    [InlineData(BackendKind.IlgpuCuda, "8.6", true)]
+    [InlineData(BackendKind.Cuda, "12.0", true)]
+    [InlineData(BackendKind.Cuda, "6.0", false)]
+    [InlineData(BackendKind.Cuda, "5.2", false)]
+    [InlineData(BackendKind.Cuda, "", false)]
+    [InlineData(BackendKind.OpenCL, "", false)]
+    [InlineData(BackendKind.IlgpuOpenCL, "", false)]
+    [InlineData(BackendKind.Cpu, "", false)]
+    public void Dp4a_is_available_on_cuda_from_sm_61(BackendKind backend, string capability, bool expected) =>
+        Assert.Equal(expected, ByteDot.Available(new AcceleratorInfo { Backend = backend, Name = "test", ComputeCapability = capability }));
+
+    /// <summary>The dp4a GEMV's shared memory holds x for K up to Dp4aMaxK: a longer row is refused, not overrun.</summary>
+    [Fact]
+    public void Dp4a_shape_rejects_k_beyond_its_shared_memory()
+    {
+        const int k = Int4MatMul.Dp4aMaxK + 32;
+        MatMulBackends.With("cpu", accelerator =>
+        {
+            using var weights = Int4Weights.Upload(accelerator, Int4Quantizer.Quantize(ParityData.Random(2 * k, 63), 2, k, 32));
+            using var x = accelerator.Allocate<float>(k);
+            using var y = accelerator.Allocate<float>(2);
+            var error = Assert.Throws<ArgumentException>(() => MistralKernels.MatMul(accelerator, weights, x, y, 1, Int4Shape.Dp4a));
+            Assert.Equal("shape", error.ParamName);
+            Assert.Contains(Int4MatMul.Dp4aMaxK.ToString(System.Globalization.CultureInfo.InvariantCulture), error.Message);
+        });
+    }
 }
 
 internal static class Int4WeightsTestExtensions

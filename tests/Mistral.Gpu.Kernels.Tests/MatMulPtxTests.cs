@@ -49,6 +49,21 @@ public sealed class MatMulPtxTests
         Assert.True(vectorLoads >= 9, $"expected at least 9 v4 loads in the loop body, found {vectorLoads}");
     }
 
+    [RequiresToolFact("clang-14", "apt-get install clang-14")]
+    public void Int4_dp4a_gemv_uses_dp4a_and_128_bit_weight_and_shared_loads()
+    {
+        foreach (int groupSize in new[] { 32, 128 })
+            foreach (int swiGlu in new[] { 0, 1 })
+            {
+                string name = $"GemvDp4a{groupSize}s{swiGlu}";
+                string ptx = CompileToPtx(Int4MatMul.GemvDp4aKernel.Definition.SourceFor(KernelDialect.Cuda, [groupSize, swiGlu]), name);
+                Assert.True(ptx.Contains("dp4a.s32.s32", StringComparison.Ordinal), $"{name}: no dp4a.s32.s32");
+                Assert.True(Regex.IsMatch(ptx, @"ld\.global\.nc\.v4\.(u32|b32)"), $"{name}: no 128-bit read-only weight load.");
+                Assert.True(Regex.IsMatch(ptx, @"ld\.shared\.v4\.(u32|b32)"), $"{name}: no 128-bit shared activation load.");
+                Assert.DoesNotContain(".local", ptx);
+            }
+    }
+
     private static string CompileToPtx(string source, string name)
     {
         string dir = Path.Combine(Path.GetTempPath(), "mistral-gpu-ptx-" + Environment.ProcessId);

@@ -157,6 +157,27 @@ public sealed class IlgpuCompileTests : IDisposable
         Assert.DoesNotMatch(@"\bld\.v4", ptx);
     }
 
+    [Theory]
+    [InlineData(80)]
+    [InlineData(90)]
+    public void Int4_dp4a_gemv_uses_dp4a_and_128_bit_weight_and_activation_loads(int sm)
+    {
+        var gemv = IlgpuKernels.Single(k => k.Name == "Int4MatMul.GemvDp4a");
+        foreach (var values in gemv.AllVariants())
+        {
+            string ptx = compiler.Ptx(gemv, sm == 90 ? CudaArchitecture.SM_90 : CudaArchitecture.SM_80, values);
+            string variant = string.Join(',', values);
+            // The intrinsic, not its byte products (which would be shifts, sign extensions and multiplies).
+            Assert.True(ptx.Contains("dp4a.s32.s32", StringComparison.Ordinal), $"{variant}: no dp4a.s32.s32");
+            // ILGPU 1.5.3 writes no .nc (read-only path) on any load; the translation's const __restrict__ gets it.
+            Assert.Matches(@"ld\.global(\.nc)?\.v4\.(b|u)32", ptx);
+            Assert.Matches(@"ld\.shared\.v4\.(b|u)32", ptx);
+            // The prologue reads x with 128-bit loads too (coalesced: 512 bytes per warp instruction).
+            Assert.Matches(@"ld\.global(\.nc)?\.v4\.f32", ptx);
+            Assert.DoesNotContain(".local", ptx);
+        }
+    }
+
     [Fact]
     public void A_kernel_that_takes_a_context_cannot_be_compiled_and_says_which()
     {

@@ -213,7 +213,8 @@ internal sealed partial class CEmitter
             length = EmitExpression(lengthArgument);
         }
         string name = CName(variable.Identifier.Text);
-        hoisted.Add($"{dialect.SharedDeclaration} {CType(element)} {name}[{length}];");
+        // 16-byte aligned whatever the element, so a kernel may load and store 128-bit vectors (uint4/float4) of it.
+        hoisted.Add($"{dialect.SharedDeclaration} {CType(element)} {name}[{length}] __attribute__((aligned(16)));");
         if (local is not null) views[local] = new ViewInfo(ViewKind.Shared, "(" + length + ")");
     }
 

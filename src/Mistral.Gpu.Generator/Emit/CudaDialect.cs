@@ -67,6 +67,7 @@ internal static class CudaDialect
             ["Floor(float)"] = "floorf({0})",
             ["Round(float)"] = "rintf({0})",
             ["Dot4(uint)"] = "mgpu_dot4({0}, {1}, {2})",
+            ["Dp4a(int)"] = "mgpu_dp4a({0}, {1}, {2})",
             ["Ceil(float)"] = "ceilf({0})",
             ["AsFloat(uint)"] = "__uint_as_float({0})",
             ["AsFloat(int)"] = "__int_as_float({0})",

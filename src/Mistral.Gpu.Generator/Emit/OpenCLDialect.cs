@@ -76,6 +76,7 @@ internal static class OpenCLDialect
             ["Floor(float)"] = "floor({0})",
             ["Round(float)"] = "rint({0})",
             ["Dot4(uint)"] = "mgpu_dot4({0}, {1}, {2})",
+            ["Dp4a(int)"] = "mgpu_dp4a({0}, {1}, {2})",
             ["Ceil(float)"] = "ceil({0})",
             ["AsFloat(uint)"] = "as_float({0})",
             ["AsFloat(int)"] = "as_float({0})",

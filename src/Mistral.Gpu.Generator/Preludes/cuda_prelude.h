@@ -76,6 +76,8 @@ static __device__ __forceinline__ int mgpu_linear_lane() { return (int)(threadId
 
 // Four unsigned-by-signed byte products added to c (sm_61+), the int8 dot product of int4 x int8 kernels.
 static __device__ __forceinline__ int mgpu_dot4(uint a, uint b, int c) { int d; asm("dp4a.u32.s32 %0, %1, %2, %3;" : "=r"(d) : "r"(a), "r"(b), "r"(c)); return d; }
+// Four signed-by-signed byte products added to c (sm_61+): __dp4a(int, int, int) without the CUDA headers.
+static __device__ __forceinline__ int mgpu_dp4a(int a, int b, int c) { int d; asm("dp4a.s32.s32 %0, %1, %2, %3;" : "=r"(d) : "r"(a), "r"(b), "r"(c)); return d; }
 
 // Float max has no hardware atomic: compare-and-swap until the stored value is not smaller.
 static __device__ __forceinline__ float mgpu_atomic_max_f(float* p, float v)

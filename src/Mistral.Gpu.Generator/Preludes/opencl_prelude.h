@@ -40,6 +40,14 @@ MGPU_INLINE int mgpu_dot4(uint a, uint b, int c)
     return c + (int)u.x * (int)s.x + (int)u.y * (int)s.y + (int)u.z * (int)s.z + (int)u.w * (int)s.w;
 }
 
+// CUDA's dp4a.s32.s32: four signed-by-signed byte products added to c (byte 0 = lowest bits).
+MGPU_INLINE int mgpu_dp4a(int a, int b, int c)
+{
+    char4 p = as_char4(a);
+    char4 q = as_char4(b);
+    return c + (int)p.x * (int)q.x + (int)p.y * (int)q.y + (int)p.z * (int)q.z + (int)p.w * (int)q.w;
+}
+
 // Float atomics by compare-and-swap, one per address space (OpenCL C 1.2 has no overloading).
 #define MGPU_FLOAT_ATOMICS(SPACE, NAME)                                                          \
 MGPU_INLINE float mgpu_atomic_add_f_##NAME(volatile SPACE float* p, float v)                   \

@@ -19,7 +19,8 @@ public static class IlgpuContextSetup
     /// intrinsics: <c>KMath.Fma</c> becomes <c>fma.rn.f32</c> in PTX and <c>fma</c> in OpenCL C (ILGPU 1.5.3 leaves
     /// <see cref="MathF.FusedMultiplyAdd"/> a call to an undefined external function on both); <c>Mma.M16N8K16</c> becomes
     /// <c>mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32</c> for sm_80 and later, and its warp-shuffle form
-    /// (<c>Mma.M16N8K16Shuffled</c>) on older GPUs and OpenCL. A host creating its own
+    /// (<c>Mma.M16N8K16Shuffled</c>) on older GPUs and OpenCL; <c>KMath.Dot4</c> / <c>KMath.Dp4a</c> become
+    /// <c>dp4a.u32.s32</c> / <c>dp4a.s32.s32</c> from sm_61, their byte products elsewhere. A host creating its own
     /// context for our kernels calls this on its builder; without it ILGPU reports the intrinsic as not implemented.
     /// </summary>
     /// <param name="builder">The context builder.</param>
@@ -42,7 +43,22 @@ public static class IlgpuContextSetup
         intrinsics.RegisterMethod(pack, new PTXIntrinsic(Generator(nameof(GeneratePtxPackHalves)), IntrinsicImplementationMode.GenerateCode, CudaArchitecture.SM_80));
         intrinsics.RegisterMethod(pack, new PTXIntrinsic(packRounded, IntrinsicImplementationMode.Redirect, null, CudaArchitecture.SM_80));
         intrinsics.RegisterMethod(pack, new CLIntrinsic(packRounded, IntrinsicImplementationMode.Redirect));
+        RegisterByteDot(intrinsics, nameof(KMath.Dot4), nameof(KMath.Dot4Bytes), nameof(GeneratePtxDot4));
+        RegisterByteDot(intrinsics, nameof(KMath.Dp4a), nameof(KMath.Dp4aBytes), nameof(GeneratePtxDp4a));
         return builder;
+    }
+
+    /// <summary>
+    /// A four-byte dot product: its PTX instruction from sm_61 (the first with <c>dp4a</c>), the portable byte products
+    /// (<paramref name="portable"/>) on older GPUs and in OpenCL C.
+    /// </summary>
+    private static void RegisterByteDot(IntrinsicImplementationManager intrinsics, string name, string portable, string generator)
+    {
+        var method = typeof(KMath).GetMethod(name)!;
+        var bytes = typeof(KMath).GetMethod(portable)!;
+        intrinsics.RegisterMethod(method, new PTXIntrinsic(Generator(generator), IntrinsicImplementationMode.GenerateCode, CudaArchitecture.SM_61));
+        intrinsics.RegisterMethod(method, new PTXIntrinsic(bytes, IntrinsicImplementationMode.Redirect, null, CudaArchitecture.SM_61));
+        intrinsics.RegisterMethod(method, new CLIntrinsic(bytes, IntrinsicImplementationMode.Redirect));
     }
 
     private static MethodInfo Generator(string name) => typeof(IlgpuContextSetup).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!;
@@ -73,6 +89,14 @@ public static class IlgpuContextSetup
     /// <summary>Writes <c>cvt.rn.f16x2.f32 target, high, low;</c> for a call of <c>KMath.PackHalves</c> (the first source goes to the upper half).</summary>
     private static void GeneratePtxPackHalves(PTXBackend backend, PTXCodeGenerator codeGenerator, Value value) =>
         EmitScalar(codeGenerator, (MethodCall)value, "cvt.rn.f16x2.f32", 1, 0);
+
+    /// <summary>Writes <c>dp4a.u32.s32 target, a, b, c;</c> for a call of <c>KMath.Dot4</c>.</summary>
+    private static void GeneratePtxDot4(PTXBackend backend, PTXCodeGenerator codeGenerator, Value value) =>
+        EmitScalar(codeGenerator, (MethodCall)value, "dp4a.u32.s32", 0, 1, 2);
+
+    /// <summary>Writes <c>dp4a.s32.s32 target, a, b, c;</c> for a call of <c>KMath.Dp4a</c>.</summary>
+    private static void GeneratePtxDp4a(PTXBackend backend, PTXCodeGenerator codeGenerator, Value value) =>
+        EmitScalar(codeGenerator, (MethodCall)value, "dp4a.s32.s32", 0, 1, 2);
 
     /// <summary>Writes <c>opcode target, sources...;</c>: the call's arguments in <paramref name="order"/>, into one fresh register.</summary>
     private static void EmitScalar(PTXCodeGenerator codeGenerator, MethodCall call, string opcode, params int[] order)

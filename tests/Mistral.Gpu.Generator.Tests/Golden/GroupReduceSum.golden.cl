@@ -4,7 +4,7 @@ __kernel void GroupReduceSum(const __global float* restrict x_base, int x_offset
 {
     const __global float* restrict x = x_base + x_offset;
     __global float* partialSums = partialSums_base + partialSums_offset;
-    __local float partial[256];
+    __local float partial[256] __attribute__((aligned(16)));
 
     int lane = (int)get_local_id(0);
     int i = (int)(get_group_id(0) * get_local_size(0) + get_local_id(0));

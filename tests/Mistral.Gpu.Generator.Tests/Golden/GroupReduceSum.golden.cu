@@ -4,7 +4,7 @@ extern "C" __global__ void GroupReduceSum(const float* __restrict__ x_base, int 
 {
     const float* __restrict__ x = x_base + x_offset;
     float* partialSums = partialSums_base + partialSums_offset;
-    __shared__ float partial[256];
+    __shared__ float partial[256] __attribute__((aligned(16)));
 
     int lane = (int)threadIdx.x;
     int i = (int)(blockIdx.x * blockDim.x + threadIdx.x);

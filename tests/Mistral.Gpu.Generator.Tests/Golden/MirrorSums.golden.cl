@@ -25,7 +25,7 @@ __kernel void MirrorSums(const __global float* restrict x_base, int x_offset, in
     const __global float* restrict x = x_base + x_offset;
     __global float* fromShared = fromShared_base + fromShared_offset;
     __global float* fromGlobal = fromGlobal_base + fromGlobal_offset;
-    __local float tile[64];
+    __local float tile[64] __attribute__((aligned(16)));
 
     int lane = (int)get_local_id(0);
     int i = (int)(get_group_id(0) * get_local_size(0) + get_local_id(0));

@@ -15,7 +15,7 @@ extern "C" __global__ void MirrorSums(const float* __restrict__ x_base, int x_of
     const float* __restrict__ x = x_base + x_offset;
     float* fromShared = fromShared_base + fromShared_offset;
     float* fromGlobal = fromGlobal_base + fromGlobal_offset;
-    __shared__ float tile[64];
+    __shared__ float tile[64] __attribute__((aligned(16)));
 
     int lane = (int)threadIdx.x;
     int i = (int)(blockIdx.x * blockDim.x + threadIdx.x);

@@ -5,8 +5,8 @@ __kernel void TiledMatMul(const __global float* restrict a_base, int a_offset, i
     const __global float* restrict a = a_base + a_offset;
     const __global float* restrict b = b_base + b_offset;
     __global float* c = c_base + c_offset;
-    __local float aTile[MGPU_SPEC_tile * MGPU_SPEC_tile];
-    __local float bTile[MGPU_SPEC_tile * MGPU_SPEC_tile];
+    __local float aTile[MGPU_SPEC_tile * MGPU_SPEC_tile] __attribute__((aligned(16)));
+    __local float bTile[MGPU_SPEC_tile * MGPU_SPEC_tile] __attribute__((aligned(16)));
 
     int tx = (int)get_local_id(0);
     int ty = (int)get_local_id(1);

@@ -5,8 +5,8 @@ extern "C" __global__ void TiledMatMul(const float* __restrict__ a_base, int a_o
     const float* __restrict__ a = a_base + a_offset;
     const float* __restrict__ b = b_base + b_offset;
     float* c = c_base + c_offset;
-    __shared__ float aTile[MGPU_SPEC_tile * MGPU_SPEC_tile];
-    __shared__ float bTile[MGPU_SPEC_tile * MGPU_SPEC_tile];
+    __shared__ float aTile[MGPU_SPEC_tile * MGPU_SPEC_tile] __attribute__((aligned(16)));
+    __shared__ float bTile[MGPU_SPEC_tile * MGPU_SPEC_tile] __attribute__((aligned(16)));
 
     int tx = (int)threadIdx.x;
     int ty = (int)threadIdx.y;

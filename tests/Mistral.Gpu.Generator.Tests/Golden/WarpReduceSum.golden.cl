@@ -4,7 +4,7 @@ __kernel void WarpReduceSum(const __global float* restrict x_base, int x_offset,
 {
     const __global float* restrict x = x_base + x_offset;
     __global float* partialSums = partialSums_base + partialSums_offset;
-    __local float warpSums[256 / 32];
+    __local float warpSums[256 / 32] __attribute__((aligned(16)));
     __local uint mgpu_xchg[1024];
 
     int i = (int)(get_group_id(0) * get_local_size(0) + get_local_id(0));

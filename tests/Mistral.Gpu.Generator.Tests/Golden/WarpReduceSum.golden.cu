@@ -4,7 +4,7 @@ extern "C" __global__ void WarpReduceSum(const float* __restrict__ x_base, int x
 {
     const float* __restrict__ x = x_base + x_offset;
     float* partialSums = partialSums_base + partialSums_offset;
-    __shared__ float warpSums[256 / 32];
+    __shared__ float warpSums[256 / 32] __attribute__((aligned(16)));
 
     int i = (int)(blockIdx.x * blockDim.x + threadIdx.x);
     float value = i < n ? x[i] : 0.0f;
