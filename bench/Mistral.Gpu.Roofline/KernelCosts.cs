@@ -73,6 +73,20 @@ public static class KernelCosts
     }
 
     /// <summary>
+    /// The decode token's RoPE and cache write in one launch: q and k rotated in place, and the rotated k and the v row
+    /// stored into the cache at <paramref name="cacheBytes"/> per element; k is read once for both.
+    /// </summary>
+    public static KernelCost RopeKvCacheWrite(int nHeads, int nKvHeads, int headDim, int cacheBytes = F32)
+    {
+        long rotated = (long)(nHeads + nKvHeads) * headDim;
+        long kv = 2L * nKvHeads * headDim;
+        return new("RopeKvCacheWrite", $"tokens=1 heads={nHeads}/{nKvHeads} head_dim={headDim}{CacheLabel(cacheBytes)}",
+            BytesRead: (rotated + (long)nKvHeads * headDim) * F32 + headDim / 2 * F32,
+            BytesWritten: rotated * F32 + kv * cacheBytes,
+            Flops: 3.0 * rotated);
+    }
+
+    /// <summary>
     /// Copies the chunk's fp32 k and v into the rotating cache: only the last min(tokens, slots) positions survive, so only
     /// they are read and written; the cache holds <paramref name="cacheBytes"/> per element (4 for fp32, 2 for fp16).
     /// </summary>

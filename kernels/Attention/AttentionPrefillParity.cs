@@ -6,7 +6,8 @@ namespace Mistral.Gpu.Kernels;
 
 /// <summary>
 /// FlashAttention prefill against <see cref="AttentionReference.Attention"/> at window edges, GQA 1..8, chunked through
-/// the rotating cache: the device's own kernel, each kernel forced, and chunked prefill over an fp16 cache.
+/// the rotating cache: the device's own kernel, each kernel forced (the tensor-core one against the reference over its
+/// fp16-rounded inputs), and chunked prefill over an fp16 cache.
 /// </summary>
 internal static class AttentionPrefillParity
 {
@@ -57,6 +58,48 @@ internal static class AttentionPrefillParity
         foreach (var (kernel, choice) in AttentionDecodeParity.Kernels)
             foreach (var (name, c) in Shapes.Where(s => s.Case.Chunk > 0))
                 yield return Row($"{name} {kernel} fp16 cache", c, choice, true);
+        if (Shapes.Count(s => MmaShapes.Contains(s.Name)) != MmaShapes.Count)
+            throw new InvalidOperationException("A tensor-core prefill shape names no shape of the table.");
+        foreach (var (name, c) in Shapes.Where(s => MmaShapes.Contains(s.Name)))
+        {
+            yield return MmaRow($"{name} mma-shaped", c, false);
+            if (c.Chunk > 0) yield return MmaRow($"{name} mma-shaped fp16 cache", c, true);
+        }
+    }
+
+    /// <summary>
+    /// The shapes the tensor-core kernel runs (its fallback exchanges every fragment, slow off tensor cores): every head
+    /// size it takes, GQA 1..8, the window edges, whole masked tiles, logits ~1e3, and chunks through the cache.
+    /// </summary>
+    private static readonly HashSet<string> MmaShapes =
+    [
+        "T1 hd64 W8", "T33 GQA4 hd32 W8", "T100 GQA8 hd128 W16", "T37 hd16 W20", "T100 hd16 W3 (whole key tiles masked per row)",
+        "T50 GQA4 hd64 W30 logits ~1e3", "T60 GQA4 hd64 W16 chunks of 3", "T40 GQA4 hd128 W12 chunks of 7 logits ~1e3",
+    ];
+
+    /// <summary>
+    /// Bound of the tensor-core kernel against the reference over the inputs it actually multiplies (q·scale, k and v
+    /// rounded to fp16): its weights are rounded to fp16 (relative 2^-11, each ≤ 1) before P·V, which moves an output,
+    /// a weighted mean of values in ±1, by at most 2^-11 ≈ 4.9e-4; on top of the fp32 bound.
+    /// </summary>
+    private static double MmaTolerance(AttentionCase c) => Math.Pow(2, -11) + c.Tolerance;
+
+    private static ParityCase MmaRow(string name, AttentionCase c, bool fp16) =>
+        new(Family, name, c.Describe(), $"{MmaTolerance(c):0.0e0} + 1e-4·|y|",
+            "against the reference over fp16-rounded q·scale, k and v (what the tensor cores multiply); the weights' rounding " +
+            "to fp16 before P·V moves an output (a weighted mean of values in ±1) by at most 2^-11, added to the fp32 bound. " + AttentionCase.Why,
+            (a, check) => CheckMma(a, check, c, fp16))
+        { NotOn = AttentionDecodeParity.GpuShapedNotOn };
+
+    private static void CheckMma(Accelerator accelerator, ParityCheck check, AttentionCase c, bool fp16)
+    {
+        float[] q = c.Queries(), k = c.Keys(), v = c.Values();
+        float scale = 1f / MathF.Sqrt(c.HeadDim);
+        // What the kernel multiplies: q·scale as a half (scaled back here, the reference scales again), k and v as halves.
+        float[] qHalf = q.Select(x => (float)(double)(Half)(x * scale) / scale).ToArray();
+        double[] expected = AttentionReference.Attention(qHalf, ParityData.RoundToHalf(k), ParityData.RoundToHalf(v), c.Shape, c.Tokens, 0);
+        float[] actual = AttentionRunner.Prefill(accelerator, c, q, k, v, fp16Cache: fp16, kernel: Choice.MmaShaped);
+        check.Close(expected, actual, MmaTolerance(c), 1e-4, "every token");
     }
 
     private static ParityCase Row(string name, AttentionCase c, Choice choice, bool fp16) =>

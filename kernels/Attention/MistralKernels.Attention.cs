@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Mistral.Gpu.Runtime;
 
 [assembly: InternalsVisibleTo("Mistral.Gpu.Kernels.Tests")]
+[assembly: InternalsVisibleTo("Mistral.Gpu.Model.Tests")]
 
 namespace Mistral.Gpu.Kernels;
 
@@ -38,6 +39,45 @@ public static partial class MistralKernels
         LaunchShapes.FitsInt(lanes, nameof(tokens));
         RotaryEmbedding.RotatePairsKernel.Launch(accelerator, LaunchDims.ForElements(lanes, RotaryEmbedding.GroupLanes),
             q, k, table.InverseFrequencies, tokens, startPos, nHeads, nKvHeads, headDim, stream);
+    }
+
+    /// <summary>
+    /// The decode step's RoPE and cache write in one launch: q <c>[NHeads, HeadDim]</c> and k <c>[NKvHeads, HeadDim]</c>
+    /// of one token at <paramref name="position"/> rotated in place (as <see cref="Rope"/>), and the rotated k and v
+    /// stored at slot <c>position % CacheSlots</c> of the fp32 caches (as <see cref="KvCacheWrite(Accelerator, BufferView{float}, BufferView{float}, BufferView{float}, BufferView{float}, AttentionShape, int, int, AcceleratorStream?)"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">The shape or table does not match, position is negative or past 2^24, or a buffer is too short.</exception>
+    public static void RopeKvCacheWrite(Accelerator accelerator, BufferView<float> q, BufferView<float> k, BufferView<float> v, RopeTable table,
+        BufferView<float> kCache, BufferView<float> vCache, AttentionShape shape, int position, AcceleratorStream? stream = null)
+    {
+        RopeKvCacheWrite(accelerator, q, k, v, table, KvCacheViews.Fp32(accelerator, kCache, vCache, shape), shape, position, stream);
+    }
+
+    /// <summary>The decode step's RoPE and cache write into fp16 caches (each value rounded to the nearest half).</summary>
+    /// <exception cref="ArgumentException">The shape or table does not match, position is negative or past 2^24, or a buffer is too short.</exception>
+    public static void RopeKvCacheWrite(Accelerator accelerator, BufferView<float> q, BufferView<float> k, BufferView<float> v, RopeTable table,
+        BufferView<Half> kCache, BufferView<Half> vCache, AttentionShape shape, int position, AcceleratorStream? stream = null)
+    {
+        RopeKvCacheWrite(accelerator, q, k, v, table, KvCacheViews.Fp16(accelerator, kCache, vCache, shape), shape, position, stream);
+    }
+
+    private static void RopeKvCacheWrite(Accelerator accelerator, BufferView<float> q, BufferView<float> k, BufferView<float> v, RopeTable table,
+        KvCacheViews cache, AttentionShape shape, int position, AcceleratorStream? stream)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        AttentionChecks.ValidateShape(shape);
+        LaunchShapes.NotNegative(position, nameof(position));
+        if (table.HeadDim != shape.HeadDim)
+            throw new ArgumentException($"The RoPE table was made for headDim {table.HeadDim}, not {shape.HeadDim}.", nameof(table));
+        if (position >= 1 << 24)
+            throw new ArgumentException($"Position {position} is at or past 2^24, where fp32 positions stop being exact.", nameof(position));
+        LaunchShapes.Holds(q, shape.QueryRowLength, nameof(q));
+        LaunchShapes.Holds(k, shape.KvRowLength, nameof(k));
+        LaunchShapes.Holds(v, shape.KvRowLength, nameof(v));
+        long lanes = (long)((shape.NHeads + shape.NKvHeads + RotaryEmbedding.HeadsPerLane - 1) / RotaryEmbedding.HeadsPerLane) * (shape.HeadDim / 2);
+        RotaryEmbedding.RotateIntoCacheKernel.Launch(accelerator, LaunchDims.ForElements(lanes, RotaryEmbedding.GroupLanes),
+            q, k, v, table.InverseFrequencies, cache.K, cache.V, cache.KHalf, cache.VHalf, position, shape.NHeads, shape.NKvHeads,
+            shape.HeadDim, shape.CacheSlots, cache.Fp16Flag, stream);
     }
 
     /// <summary>
@@ -145,6 +185,16 @@ public static partial class MistralKernels
         LaunchShapes.Holds(v, keys, nameof(v));
         LaunchShapes.Holds(output, queries, nameof(output));
         long rows = (long)tokens * shape.GroupRatio;
+        bool mmaFits = shape.HeadDim % 16 == 0;
+        if (choice == DecodeKernelChoice.MmaShaped && !mmaFits)
+            throw new ArgumentException($"The tensor-core prefill needs head_dim % 16 == 0, got {shape.HeadDim}.", nameof(choice));
+        if (choice == DecodeKernelChoice.MmaShaped || (choice == DecodeKernelChoice.ByDevice && mmaFits && TensorCores.Available(accelerator)))
+        {
+            var tiles = new LaunchDims(new(checked((int)((rows + FlashAttentionPrefill.MmaRows - 1) / FlashAttentionPrefill.MmaRows)), shape.NKvHeads), new(FlashAttentionPrefill.MmaLanes));
+            FlashAttentionPrefill.TileMmaKernel.Launch(accelerator, tiles, q, k, v, cache.K, cache.V, cache.KHalf, cache.VHalf, output,
+                tokens, startPos, shape.NHeads, shape.NKvHeads, shape.CacheSlots, shape.Window, shape.HeadDim, cache.Fp16Flag, stream);
+            return;
+        }
         bool cpuLike = choice == DecodeKernelChoice.ByDevice ? LaunchShapes.IsCpuLike(accelerator) : choice == DecodeKernelChoice.CpuShaped;
         if (cpuLike)
         {
@@ -208,6 +258,9 @@ public static partial class MistralKernels
         ByDevice,
         GpuShaped,
         CpuShaped,
+
+        /// <summary>Prefill only: FlashAttentionPrefill.TileMma (Mma.M16N8K16; its exchange fallback off tensor cores).</summary>
+        MmaShaped,
     }
 
     internal static DecodePlan PlanDecode(Accelerator accelerator, AttentionShape shape, int position, int? requestedSplits, int? maxSplits,

@@ -13,7 +13,16 @@ internal static class LaunchShapes
     /// run as a loop on one core, warp collectives are emulated through barriers, and the GPU-shaped "one warp per
     /// row" kernels waste most of their time on that emulation, so the facades pick kernels with one lane per row.
     /// </summary>
-    public static bool IsCpuLike(Accelerator accelerator) => accelerator.Info.IsCpu;
+    public static bool IsCpuLike(Accelerator accelerator) => accelerator.Info.IsCpu && !GpuShaped.TryGetValue(accelerator, out _);
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Accelerator, object> GpuShaped = new();
+
+    /// <summary>
+    /// Makes every facade pick its GPU-shaped kernels on <paramref name="accelerator"/> even where it is CPU-like, so the
+    /// forward pass a GPU runs (its kernels, fusions and launch count) can be run and checked on PoCL or ILGPU's CPU
+    /// accelerator (tests; slow there, warp collectives being emulated). Only this accelerator is affected.
+    /// </summary>
+    internal static void UseGpuShapes(Accelerator accelerator) => GpuShaped.AddOrUpdate(accelerator, accelerator);
 
     /// <summary>True when a view starts on a 16-byte boundary (its element offset is a multiple of four 4-byte elements).</summary>
     public static bool Aligned4<T>(BufferView<T> view) where T : unmanaged => view.Offset % 4 == 0;

@@ -46,22 +46,26 @@ public static partial class Int4MatMul
     /// <summary>Tokens per group of the CPU-shaped GEMM.</summary>
     public const int RowTokenTile = 4;
 
-    /// <summary>GEMV, one warp per row, 128-bit weight loads.</summary>
+    /// <summary>
+    /// GEMV, one warp per row, 128-bit weight loads. With <paramref name="swiGlu"/> = 1 the weights are [2H, K] (gate rows,
+    /// then up rows; <paramref name="n"/> = 2H) and the warp of output i computes gate row i and up row H + i together
+    /// (two weight loads in flight) and writes y[i] = silu(gate) · up: the SwiGLU epilogue, one launch instead of two.
+    /// </summary>
     [Kernel]
     static void GemvWarp(ArrayView<uint> packed, ArrayView<uint> scales, ArrayView<float> x, ArrayView<float> y,
-        int n, int k, [Specialize(32, 128)] SpecializedValue<int> groupSize)
+        int n, int k, [Specialize(32, 128)] SpecializedValue<int> groupSize, [Specialize(0, 1)] SpecializedValue<int> swiGlu)
     {
+        int outputs = swiGlu == 1 ? n / 2 : n;
         int rowsPerGroup = Group.DimX / 32;
         int row = Grid.IdxX * rowsPerGroup + Warp.WarpIdx;
-        int r = row < n ? row : n - 1;
+        int r = row < outputs ? row : outputs - 1;
+        int up = r + outputs;
         int chunks = k / 32;
         int scalesPerRow = k / groupSize;
         float acc = 0f;
+        float upAcc = 0f;
         for (int c = Warp.LaneIdx; c < chunks; c += 32)
         {
-            UInt4 w = packed.LoadUInt4(r * chunks + c);
-            int si = r * scalesPerRow + c * 32 / groupSize;
-            float s = ScaleAt(scales[si >> 1], si);
             Float4 x0 = x.LoadFloat4(8 * c);
             Float4 x1 = x.LoadFloat4(8 * c + 1);
             Float4 x2 = x.LoadFloat4(8 * c + 2);
@@ -70,11 +74,24 @@ public static partial class Int4MatMul
             Float4 x5 = x.LoadFloat4(8 * c + 5);
             Float4 x6 = x.LoadFloat4(8 * c + 6);
             Float4 x7 = x.LoadFloat4(8 * c + 7);
-            float p = WordDot(w.X, x0, x1) + WordDot(w.Y, x2, x3) + WordDot(w.Z, x4, x5) + WordDot(w.W, x6, x7);
-            acc += p * s;
+            acc += ChunkDot(packed, scales, r, c, chunks, scalesPerRow, groupSize, x0, x1, x2, x3, x4, x5, x6, x7);
+            if (swiGlu == 1) upAcc += ChunkDot(packed, scales, up, c, chunks, scalesPerRow, groupSize, x0, x1, x2, x3, x4, x5, x6, x7);
         }
         float total = WarpExtensions.AllReduce<float, AddFloat>(acc);
-        if (Warp.LaneIdx == 0 && row < n) y[row] = total;
+        float upTotal = 0f;
+        if (swiGlu == 1) upTotal = WarpExtensions.AllReduce<float, AddFloat>(upAcc);
+        if (Warp.LaneIdx == 0 && row < outputs) y[row] = swiGlu == 1 ? SwiGluKernels.Silu(total) * upTotal : total;
+    }
+
+    /// <summary>Row <paramref name="row"/>'s 32-weight chunk <paramref name="c"/> (one 128-bit load) against its 32 x values, times its scale.</summary>
+    [KernelHelper]
+    static float ChunkDot(ArrayView<uint> packed, ArrayView<uint> scales, int row, int c, int chunks, int scalesPerRow, int groupSize,
+        Float4 x0, Float4 x1, Float4 x2, Float4 x3, Float4 x4, Float4 x5, Float4 x6, Float4 x7)
+    {
+        UInt4 w = packed.LoadUInt4(row * chunks + c);
+        int si = row * scalesPerRow + c * 32 / groupSize;
+        float p = WordDot(w.X, x0, x1) + WordDot(w.Y, x2, x3) + WordDot(w.Z, x4, x5) + WordDot(w.W, x6, x7);
+        return p * ScaleAt(scales[si >> 1], si);
     }
 
     /// <summary>GEMM, one warp per row and 8 tokens per group, x tiles in shared memory.</summary>

@@ -89,6 +89,63 @@ public static partial class MistralKernels
         MatMul(accelerator, group.Parts, x, outputs, tokens, stream);
     }
 
+    /// <summary>
+    /// The feed-forward's first half, <c>hidden = silu(x · Gateᵀ) ⊙ (x · Upᵀ)</c>, for a group of two equal parts (gate,
+    /// up). One launch for a decode token where the group is fused int4 on a GPU-shaped device: the GEMV's epilogue
+    /// (Int4MatMul.GemvDp4a where dp4a runs, else GemvWarp) computes both rows of each output; otherwise the product into
+    /// <paramref name="gateUp"/>, then the SwiGLU kernel.
+    /// </summary>
+    /// <param name="accelerator">The device.</param>
+    /// <param name="group">The gate and up projections, [H, K] each.</param>
+    /// <param name="x">The input rows <c>[tokens, K]</c>.</param>
+    /// <param name="gateUp">Scratch of <c>tokens * 2H</c> for the two-launch path (gate rows, then up rows).</param>
+    /// <param name="hidden">The output <c>[tokens, H]</c>.</param>
+    /// <param name="tokens">Rows of x.</param>
+    /// <param name="stream">The stream, or the default one.</param>
+    /// <exception cref="ArgumentException">The group is not two parts of equal size, or a view is too short.</exception>
+    public static void MatMulSwiGlu(Accelerator accelerator, LinearGroup group, BufferView<float> x, BufferView<float> gateUp, BufferView<float> hidden,
+        int tokens, AcceleratorStream? stream = null) =>
+        MatMulSwiGlu(accelerator, group, x, gateUp, hidden, tokens, Int4Shape.Auto, stream);
+
+    /// <summary>The same with the fused GEMV's kernel forced (<see cref="Int4Shape.Warp"/> or <see cref="Int4Shape.Dp4a"/>) on any backend; tests.</summary>
+    internal static void MatMulSwiGlu(Accelerator accelerator, LinearGroup group, BufferView<float> x, BufferView<float> gateUp, BufferView<float> hidden,
+        int tokens, Int4Shape shape, AcceleratorStream? stream = null)
+    {
+        LaunchShapes.NotNull(accelerator);
+        ArgumentNullException.ThrowIfNull(group);
+        if (group.Parts.Count != 2 || group.Parts[0].OutFeatures != group.Parts[1].OutFeatures)
+            throw new ArgumentException($"SwiGLU takes a gate and an up projection of one size; the group has {group.Parts.Count} parts of {string.Join(", ", group.Parts.Select(p => p.OutFeatures))} rows.", nameof(group));
+        LaunchShapes.Positive(tokens, nameof(tokens));
+        int h = group.Parts[0].OutFeatures, k = group.InFeatures;
+        LaunchShapes.Holds(x, (long)tokens * k, nameof(x));
+        LaunchShapes.Holds(hidden, (long)tokens * h, nameof(hidden));
+        bool forced = shape is Int4Shape.Warp or Int4Shape.Dp4a;
+        if (tokens == 1 && group.Fused is Int4Weights fused && (forced || !LaunchShapes.IsCpuLike(accelerator)) && LaunchShapes.Aligned4(x) && k % 32 == 0)
+        {
+            if (fused.IsDisposed) throw new ArgumentException("The weights were already disposed.", nameof(group));
+            var xs = LaunchShapes.Take(x, k);
+            var ys = LaunchShapes.Take(hidden, h);
+            bool dp4a = k <= Int4MatMul.Dp4aMaxK && (shape == Int4Shape.Dp4a || (shape == Int4Shape.Auto && ByteDot.Available(accelerator)));
+            if (dp4a)
+            {
+                GemvDp4a(accelerator, fused, xs, ys, true, stream);
+                return;
+            }
+            if (shape != Int4Shape.Dp4a)
+            {
+                int groups = LaunchShapes.Groups(h, Int4MatMul.WarpRowsPerGroup);
+                Int4MatMul.GemvWarpKernel.Launch(accelerator, new LaunchDims(new Dim3(groups), new Dim3(32 * Int4MatMul.WarpRowsPerGroup)),
+                    fused.Packed, fused.Scales, xs, ys, 2 * h, k, fused.GroupSize, 1, stream);
+                return;
+            }
+        }
+        LaunchShapes.Holds(gateUp, (long)tokens * 2 * h, nameof(gateUp));
+        MatMul(accelerator, group, x, gateUp, tokens, stream);
+        var gate = gateUp.Buffer!.Slice(gateUp.Offset, (long)tokens * h);
+        var up = gateUp.Buffer!.Slice(gateUp.Offset + (long)tokens * h, (long)tokens * h);
+        SwiGlu(accelerator, gate, up, hidden, tokens * h, stream);
+    }
+
     /// <summary>The single product's checks, for one matrix of a shared-x call.</summary>
     private static void CheckInt4(Accelerator accelerator, Int4Weights weights, BufferView<float> x, BufferView<float> y, int tokens, string outputName)
     {
@@ -227,7 +284,7 @@ public static partial class MistralKernels
         var lanes = new Dim3(32 * Int4MatMul.WarpRowsPerGroup);
         if (tokens == 1 && LaunchShapes.Aligned4(x))
         {
-            Int4MatMul.GemvWarpKernel.Launch(accelerator, new LaunchDims(new Dim3(groups), lanes), q.Packed, q.Scales, x, y, n, k, q.GroupSize, stream);
+            Int4MatMul.GemvWarpKernel.Launch(accelerator, new LaunchDims(new Dim3(groups), lanes), q.Packed, q.Scales, x, y, n, k, q.GroupSize, 0, stream);
             return;
         }
         var gemm = new LaunchDims(new Dim3(groups, LaunchShapes.Groups(tokens, Int4MatMul.GemmTokenTile)), lanes);

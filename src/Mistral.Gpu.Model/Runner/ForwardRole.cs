@@ -18,6 +18,9 @@ public enum ForwardRole
     /// <summary>The chunk's keys and values into the rotating cache.</summary>
     KvCacheWrite,
 
+    /// <summary>A decode token's rotary embedding and cache write, one launch.</summary>
+    RopeKvCacheWrite,
+
     /// <summary>Attention over the window (flash-decoding for one token, FlashAttention-2 for a chunk).</summary>
     Attention,
 
@@ -27,11 +30,8 @@ public enum ForwardRole
     /// <summary>Residual add and RMSNorm before the feed-forward.</summary>
     FeedForwardNorm,
 
-    /// <summary>Gate and up projections of the same normalised input.</summary>
-    GateUp,
-
-    /// <summary>silu(gate) * up.</summary>
-    SwiGlu,
+    /// <summary>Gate and up projections of the same normalised input and silu(gate) * up: one launch for a decode token on GPUs (the GEMV's epilogue), two elsewhere.</summary>
+    GateUpSwiGlu,
 
     /// <summary>Down projection.</summary>
     Down,

@@ -112,6 +112,22 @@ public sealed class KvCache : IDisposable
         else MistralKernels.KvCacheWrite(accelerator, k, v, keys[layer], values[layer], Shape, tokens, startPos);
     }
 
+    /// <summary>
+    /// The decode token's RoPE and cache write in one launch: q and k rotated in place by <paramref name="position"/>,
+    /// and the rotated k and v stored in layer <paramref name="layer"/>'s slot for it.
+    /// </summary>
+    /// <param name="layer">Layer index.</param>
+    /// <param name="q">The token's queries <c>[NHeads, HeadDim]</c>.</param>
+    /// <param name="k">The token's keys <c>[NKvHeads, HeadDim]</c>.</param>
+    /// <param name="v">The token's values.</param>
+    /// <param name="rope">The model's RoPE table.</param>
+    /// <param name="position">The token's position.</param>
+    public void RotateAndWrite(int layer, BufferView<float> q, BufferView<float> k, BufferView<float> v, RopeTable rope, int position)
+    {
+        if (Format == KvCacheFormat.Fp16) MistralKernels.RopeKvCacheWrite(accelerator, q, k, v, rope, keysHalf[layer], valuesHalf[layer], Shape, position);
+        else MistralKernels.RopeKvCacheWrite(accelerator, q, k, v, rope, keys[layer], values[layer], Shape, position);
+    }
+
     /// <summary>Prefill attention of a chunk over layer <paramref name="layer"/>'s cache plus the chunk's own k/v (call before <see cref="Write"/>).</summary>
     /// <param name="layer">Layer index.</param>
     /// <param name="q">The chunk's queries <c>[tokens, NHeads, HeadDim]</c>.</param>

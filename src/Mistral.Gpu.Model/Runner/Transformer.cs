@@ -85,12 +85,10 @@ public sealed class Transformer : IDisposable
         int T = tokens.Length, dim = c.Dim, headDim = model.Attention.HeadDim, qDim = c.NHeads * headDim, kvDim = c.NKvHeads * headDim;
         float eps = (float)c.NormEps;
         tokenBuffer.CopyFrom(tokens);
-        // The grouped products write their parts one after the other: q, k, v; gate, up.
+        // The grouped product writes its parts one after the other: q, k, v.
         var q = qkv.Slice(0, (long)T * qDim);
         var k = qkv.Slice((long)T * qDim, (long)T * kvDim);
         var v = qkv.Slice((long)T * (qDim + kvDim), (long)T * kvDim);
-        var gate = gateUp.Slice(0, (long)T * c.HiddenDim);
-        var up = gateUp.Slice((long)T * c.HiddenDim, (long)T * c.HiddenDim);
 
         using (Step(ForwardRole.Embedding, -1, T, startPos))
             MistralKernels.Embedding(acc, model.Embedding, tokenBuffer.Slice(0, T), Rows(x, T, dim), T, dim, c.VocabSize);
@@ -107,17 +105,17 @@ public sealed class Transformer : IDisposable
             // Attention: q, k, v = n·Wqᵀ, n·Wkᵀ, n·Wvᵀ (one GEMV for a decode step on GPUs); rotate q and k by their positions.
             using (Step(ForwardRole.QueryKeyValue, l, T, startPos))
                 MistralKernels.MatMul(acc, w.QueryKeyValue, Rows(n, T, dim), Rows(qkv, T, qDim + 2 * kvDim), T);
-            using (Step(ForwardRole.Rope, l, T, startPos))
-                MistralKernels.Rope(acc, q, k, model.Rope, T, startPos, c.NHeads, c.NKvHeads, headDim);
             if (T == 1)
             {
-                // Decode reads its own k/v from the cache, so the write goes first.
-                using (Step(ForwardRole.KvCacheWrite, l, T, startPos)) Cache.Write(l, k, v, 1, startPos);
+                // Decode reads its own k/v from the cache, so rotating and writing them (one launch) go first.
+                using (Step(ForwardRole.RopeKvCacheWrite, l, T, startPos)) Cache.RotateAndWrite(l, q, k, v, model.Rope, startPos);
                 using (Step(ForwardRole.Attention, l, T, startPos)) Cache.AttendDecode(l, q, Rows(att, 1, qDim), startPos, attentionScratch);
             }
             else
             {
                 // A chunk reads its own k/v from k/v and older positions from the cache, which the write would overwrite.
+                using (Step(ForwardRole.Rope, l, T, startPos))
+                    MistralKernels.Rope(acc, q, k, model.Rope, T, startPos, c.NHeads, c.NKvHeads, headDim);
                 using (Step(ForwardRole.Attention, l, T, startPos))
                     Cache.AttendPrefill(l, q, k, v, Rows(att, T, qDim), T, startPos);
                 using (Step(ForwardRole.KvCacheWrite, l, T, startPos)) Cache.Write(l, k, v, T, startPos);
@@ -128,10 +126,8 @@ public sealed class Transformer : IDisposable
             // Feed-forward: x += o; n = RMSNorm(x); delta = W2·(silu(W1·n) * (W3·n)).
             using (Step(ForwardRole.FeedForwardNorm, l, T, startPos))
                 MistralKernels.RmsNormResidual(acc, Rows(x, T, dim), Rows(delta, T, dim), w.FfnNorm, Rows(n, T, dim), T, dim, eps);
-            using (Step(ForwardRole.GateUp, l, T, startPos))
-                MistralKernels.MatMul(acc, w.GateUp, Rows(n, T, dim), Rows(gateUp, T, 2 * c.HiddenDim), T);
-            using (Step(ForwardRole.SwiGlu, l, T, startPos))
-                MistralKernels.SwiGlu(acc, gate, up, Rows(hidden, T, c.HiddenDim), T * c.HiddenDim);
+            using (Step(ForwardRole.GateUpSwiGlu, l, T, startPos))
+                MistralKernels.MatMulSwiGlu(acc, w.GateUp, Rows(n, T, dim), Rows(gateUp, T, 2 * c.HiddenDim), Rows(hidden, T, c.HiddenDim), T);
             using (Step(ForwardRole.Down, l, T, startPos))
                 MistralKernels.MatMul(acc, w.W2, Rows(hidden, T, c.HiddenDim), Rows(delta, T, dim), T);
         }

@@ -24,12 +24,12 @@ internal static class BenchCosts
             ForwardRole.QueryKeyValue => ("wq+wk+wv", SharedInput(t, layer!.QueryKeyValue.Parts)),
             ForwardRole.Rope => ("rope", KernelCosts.Rope(t, c.NHeads, c.NKvHeads, c.HeadDim)),
             ForwardRole.KvCacheWrite => ("kv_write", KernelCosts.KvCacheWrite(t, c.NKvHeads, c.HeadDim, model.CacheSlots, cacheBytes)),
+            ForwardRole.RopeKvCacheWrite => ("rope+kv_write", KernelCosts.RopeKvCacheWrite(c.NHeads, c.NKvHeads, c.HeadDim, cacheBytes)),
             ForwardRole.Attention when t == 1 => ("attention", KernelCosts.AttentionDecode(c.NHeads, c.NKvHeads, c.HeadDim, model.Window, pos, cacheBytes)),
             ForwardRole.Attention => ("attention", KernelCosts.AttentionPrefill(c.NHeads, c.NKvHeads, c.HeadDim, model.Window, t, pos, cacheBytes)),
             ForwardRole.AttentionOutput => ("wo", MatMul(t, layer!.Wo)),
             ForwardRole.FeedForwardNorm => ("ffn_norm", KernelCosts.RmsNormResidual(t, c.Dim)),
-            ForwardRole.GateUp => ("w1+w3", SharedInput(t, layer!.GateUp.Parts)),
-            ForwardRole.SwiGlu => ("swiglu", KernelCosts.SwiGlu((long)t * c.HiddenDim)),
+            ForwardRole.GateUpSwiGlu => ("w1+w3+swiglu", GateUpSwiGlu(t, layer!.GateUp.Parts)),
             ForwardRole.Down => ("w2", MatMul(t, layer!.W2)),
             ForwardRole.FinalNorm => ("final_norm", KernelCosts.RmsNormResidual(t, c.Dim)),
             ForwardRole.Output => ("output", MatMul(t, model.Model.Output)),
@@ -40,6 +40,21 @@ internal static class BenchCosts
     }
 
     private static KernelCost MatMul(int tokens, LinearWeights w) => KernelCosts.MatMul(tokens, w.OutFeatures, w.InFeatures, EncodingOf(w));
+
+    /// <summary>The gate/up products and SwiGLU: for one token the fused GEMV's compulsory traffic (no gate/up round trip), else the two steps'.</summary>
+    private static KernelCost GateUpSwiGlu(int tokens, IReadOnlyList<LinearWeights> parts)
+    {
+        if (tokens == 1) return KernelCosts.GemvSwiGlu(parts[0].OutFeatures, parts[0].InFeatures, EncodingOf(parts[0]));
+        var products = SharedInput(tokens, parts);
+        var swiGlu = KernelCosts.SwiGlu((long)tokens * parts[0].OutFeatures);
+        return products with
+        {
+            Shape = products.Shape + " +swiglu",
+            BytesRead = products.BytesRead + swiGlu.BytesRead,
+            BytesWritten = products.BytesWritten + swiGlu.BytesWritten,
+            Flops = products.Flops + swiGlu.Flops,
+        };
+    }
 
     /// <summary>The cost of several products of one x: every matrix, x once, every output.</summary>
     public static KernelCost SharedInput(int tokens, IReadOnlyList<LinearWeights> weights)
