@@ -34,19 +34,26 @@ public sealed class MatMulPtxTests
         {
             string kernel = (string)row[0];
             int groupSize = (int)row[1];
-            string ptx = CompileToPtx(Definition(kernel).SourceFor(KernelDialect.Cuda, [groupSize]), $"{kernel}{groupSize}");
-            Assert.True(Regex.IsMatch(ptx, @"ld\.global(\.nc)?\.v4\.(u32|b32|f32)"), $"{kernel} g{groupSize}: no 128-bit global load in the PTX.");
-            Assert.DoesNotContain(".local", ptx);
+            // The GEMV also with its SwiGLU epilogue (swiGlu = 1).
+            foreach (int[] values in kernel == "GemvWarp" ? new[] { new[] { groupSize, 0 }, [groupSize, 1] } : [[groupSize]])
+            {
+                string ptx = CompileToPtx(Definition(kernel).SourceFor(KernelDialect.Cuda, values), $"{kernel}{string.Join("-", values)}");
+                Assert.True(Regex.IsMatch(ptx, @"ld\.global(\.nc)?\.v4\.(u32|b32|f32)"), $"{kernel} {string.Join(",", values)}: no 128-bit global load in the PTX.");
+                Assert.DoesNotContain(".local", ptx);
+            }
         }
     }
 
     [RequiresToolFact("clang-14", "apt-get install clang-14")]
     public void Int4_gemv_loads_each_chunk_with_one_v4_load()
     {
-        string ptx = CompileToPtx(Int4MatMul.GemvWarpKernel.Definition.SourceFor(KernelDialect.Cuda, [32]), "GemvWarp32count");
-        // Per chunk: one 128-bit weight load and eight 128-bit x loads; no scalar 32-bit global loads of weights.
-        int vectorLoads = Regex.Matches(ptx, @"ld\.global(\.nc)?\.v4\.").Count;
-        Assert.True(vectorLoads >= 9, $"expected at least 9 v4 loads in the loop body, found {vectorLoads}");
+        // Per chunk: one 128-bit weight load (two with the SwiGLU epilogue's up row) and eight 128-bit x loads.
+        foreach (int swiGlu in new[] { 0, 1 })
+        {
+            string ptx = CompileToPtx(Int4MatMul.GemvWarpKernel.Definition.SourceFor(KernelDialect.Cuda, [32, swiGlu]), $"GemvWarp32s{swiGlu}count");
+            int vectorLoads = Regex.Matches(ptx, @"ld\.global(\.nc)?\.v4\.").Count;
+            Assert.True(vectorLoads >= 9 + swiGlu, $"swiGlu {swiGlu}: expected at least {9 + swiGlu} v4 loads in the loop body, found {vectorLoads}");
+        }
     }
 
     [RequiresToolFact("clang-14", "apt-get install clang-14")]
