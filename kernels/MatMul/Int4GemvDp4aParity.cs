@@ -68,17 +68,7 @@ internal static class Int4GemvDp4aParity
         float[] w = ParityData.Random((long)n * k, 111, 0.1f);
         float[] x = ParityData.Random((long)tokens * k, 112);
         var matrix = Int4Quantizer.Quantize(w, n, k, groupSize);
-        float[] dequantized = matrix.Dequantize();
-        var (expected, magnitude) = MatMulReference.Compute(dequantized, x, n, k, tokens);
-        var bounds = MatMulReference.Bounds(magnitude);
-        for (int t = 0; t < tokens; t++)
-            for (int g = 0; g < k / 32; g++)
-            {
-                float amax = 0;
-                for (int i = 0; i < 32; i++) amax = Math.Max(amax, Math.Abs(x[t * k + 32 * g + i]));
-                for (int row = 0; row < n; row++)
-                    for (int i = 0; i < 32; i++) bounds[t * n + row] += Math.Abs(dequantized[(long)row * k + 32 * g + i]) * amax / 127 / 2;
-            }
+        var (expected, bounds) = Q8Reference.AgainstFp32(matrix, x, n, k, tokens);
         using var weights = Int4Weights.Upload(accelerator, matrix);
         using var dx = accelerator.Upload<float>(x);
         using var y = accelerator.Allocate<float>((long)tokens * n);

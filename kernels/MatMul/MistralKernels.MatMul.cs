@@ -120,12 +120,13 @@ public static partial class MistralKernels
         LaunchShapes.Holds(x, (long)tokens * k, nameof(x));
         LaunchShapes.Holds(hidden, (long)tokens * h, nameof(hidden));
         bool forced = shape is Int4Shape.Warp or Int4Shape.Dp4a;
+        // Both fused GEMVs read x with 128-bit loads, whole 32-weight chunks at a time.
         if (tokens == 1 && group.Fused is Int4Weights fused && (forced || !LaunchShapes.IsCpuLike(accelerator)) && LaunchShapes.Aligned4(x) && k % 32 == 0)
         {
             if (fused.IsDisposed) throw new ArgumentException("The weights were already disposed.", nameof(group));
             var xs = LaunchShapes.Take(x, k);
             var ys = LaunchShapes.Take(hidden, h);
-            bool dp4a = k <= Int4MatMul.Dp4aMaxK && (shape == Int4Shape.Dp4a || (shape == Int4Shape.Auto && ByteDot.Available(accelerator)));
+            bool dp4a = Dp4aFits(k, x) && (shape == Int4Shape.Dp4a || (shape == Int4Shape.Auto && ByteDot.Available(accelerator)));
             if (dp4a)
             {
                 GemvDp4a(accelerator, fused, xs, ys, true, stream);
@@ -145,6 +146,9 @@ public static partial class MistralKernels
         var up = gateUp.Buffer!.Slice(gateUp.Offset + (long)tokens * h, (long)tokens * h);
         SwiGlu(accelerator, gate, up, hidden, tokens * h, stream);
     }
+
+    /// <summary>Whether the dp4a GEMV takes a product of K <paramref name="k"/> over <paramref name="x"/>: whole 32-weight chunks, x's int8 copy within its shared memory, 128-bit x loads.</summary>
+    private static bool Dp4aFits(int k, BufferView<float> x) => k % 32 == 0 && k <= Int4MatMul.Dp4aMaxK && LaunchShapes.Aligned4(x);
 
     /// <summary>The single product's checks, for one matrix of a shared-x call.</summary>
     private static void CheckInt4(Accelerator accelerator, Int4Weights weights, BufferView<float> x, BufferView<float> y, int tokens, string outputName)
@@ -264,7 +268,7 @@ public static partial class MistralKernels
         }
         // Decode on GPUs with dp4a (Int4GemvDp4a); forced elsewhere (a GEMM then runs it token by token), where
         // KMath.Dp4a is its byte products.
-        bool dp4aFits = k % 32 == 0 && k <= Int4MatMul.Dp4aMaxK && LaunchShapes.Aligned4(x);
+        bool dp4aFits = Dp4aFits(k, x);
         if (shape == Int4Shape.Dp4a || (shape == Int4Shape.Auto && tokens == 1 && dp4aFits && ByteDot.Available(accelerator)))
         {
             if (!dp4aFits)

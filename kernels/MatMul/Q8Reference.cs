@@ -40,6 +40,26 @@ internal static class Q8Reference
     }
 
     /// <summary>Exact integer dot per group, then the float sum: what the Q8 product must return, and the magnitude its rounding is relative to.</summary>
+    /// <summary>
+    /// The fp32 product of the stored weights with x, and the bound a Q8 kernel must meet against it: the fp32 bound plus
+    /// x's rounding to int8, at most half a step (max|x| / 127 of its group of 32) per element, times |w| summed over k.
+    /// </summary>
+    public static (double[] Expected, double[] Bounds) AgainstFp32(Int4Matrix matrix, float[] x, int n, int k, int tokens)
+    {
+        float[] dequantized = matrix.Dequantize();
+        var (expected, magnitude) = MatMulReference.Compute(dequantized, x, n, k, tokens);
+        var bounds = MatMulReference.Bounds(magnitude);
+        for (int t = 0; t < tokens; t++)
+            for (int g = 0; g < k / 32; g++)
+            {
+                float amax = 0;
+                for (int i = 0; i < 32; i++) amax = Math.Max(amax, Math.Abs(x[t * k + 32 * g + i]));
+                for (int row = 0; row < n; row++)
+                    for (int i = 0; i < 32; i++) bounds[t * n + row] += Math.Abs(dequantized[(long)row * k + 32 * g + i]) * amax / 127 / 2;
+            }
+        return (expected, bounds);
+    }
+
     public static (double[] Y, double[] Magnitude) Product(Int4Matrix matrix, Quantized x, int n, int k, int tokens)
     {
         var q = Unpack(x.Values, k, tokens);
