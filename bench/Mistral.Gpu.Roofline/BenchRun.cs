@@ -49,6 +49,9 @@ public sealed record BenchRun
     /// <summary>Per-kernel breakdown of one decode step (with <c>--profile</c>).</summary>
     public StepProfile? Profile { get; init; }
 
+    /// <summary>With --profile and a prefill row: where one prefill of the first prompt length spends its time, kernel by kernel.</summary>
+    public StepProfile? PrefillProfile { get; init; }
+
     /// <summary>From <c>bench suite</c>: each kernel's parity case on this device, and the model's logits against the CPU backend.</summary>
     public IReadOnlyList<VerificationRow> Verification { get; init; } = [];
 
@@ -205,11 +208,14 @@ public sealed record MemoryUse
     public long TotalBytes => WeightsBytes + KvCacheBytes + ScratchBytes;
 }
 
-/// <summary>Where one decode step's time goes, kernel by kernel, from device events.</summary>
+/// <summary>Where one decode step's (or one prefill's) time goes, kernel by kernel, from device events.</summary>
 public sealed record StepProfile
 {
-    /// <summary>Position of the profiled token.</summary>
+    /// <summary>Position of the profiled token (0 for a prefill from the start).</summary>
     public int Position { get; init; }
+
+    /// <summary>Tokens the profiled pass processed: 1 for a decode step, the prompt length for a prefill.</summary>
+    public int Tokens { get; init; } = 1;
 
     /// <summary>Median device time of the whole step, measured end to end.</summary>
     public double StepMilliseconds { get; init; }

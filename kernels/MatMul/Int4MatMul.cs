@@ -343,16 +343,16 @@ public static partial class Int4MatMul
         return total;
     }
 
-    /// <summary>Dequantises the whole matrix to fp32 [N][K] (for tests and debugging).</summary>
+    /// <summary>Dequantises the whole matrix (its words standard, or group-interleaved with <paramref name="interleaved"/> 1) to fp32 [N][K] (for tests and debugging).</summary>
     [Kernel]
     static void Dequantize(ArrayView<uint> packed, ArrayView<uint> scales, ArrayView<float> output,
-        int n, int k, [Specialize(32, 128)] SpecializedValue<int> groupSize)
+        int n, int k, [Specialize(32, 128)] SpecializedValue<int> groupSize, [Specialize(0, 1)] SpecializedValue<int> interleaved)
     {
         int e = Grid.GlobalIndex.X;
         if (e >= n * k) return;
         int row = e / k;
         int kk = e - row * k;
-        uint word = packed[row * (k / 8) + kk / 8];
+        uint word = packed[row * (k / 8) + StoredWord(kk / 8, interleaved)];
         int si = row * (k / groupSize) + kk / groupSize;
         output[e] = Nibble(word, kk & 7) * ScaleAt(scales[si >> 1], si);
     }

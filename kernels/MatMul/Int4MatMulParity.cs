@@ -7,7 +7,7 @@ namespace Mistral.Gpu.Kernels;
 /// <summary>
 /// Int4 GEMV/GEMM, every kernel shape forced (GPU warp-per-row, CPU lane-per-row, and the vectorised CPU kernel where K
 /// allows it), against <see cref="MatMulReference"/> over the DEQUANTISED weights, so only the kernels' own arithmetic
-/// is measured; and the device dequantiser against the host's, bit for bit.
+/// is measured; and the device dequantiser against the host's, bit for bit, in both word orders (<see cref="Int4Layout"/>).
 /// </summary>
 internal static class Int4MatMulParity
 {
@@ -40,6 +40,14 @@ internal static class Int4MatMulParity
         using var deq = accelerator.Allocate<float>((long)n * k);
         MistralKernels.Int4Dequantize(accelerator, weights, deq);
         check.Exact(dequantized, deq.ToArray(), "device dequantiser");
+        if (Int4Layouts.Fits(Int4Layout.GroupInterleaved, k))
+        {
+            // The same matrix stored group-interleaved: the dequantiser reads it through the layout's word order, and it reads back standard.
+            using var interleaved = Int4Weights.Upload(accelerator, matrix, Int4Layout.GroupInterleaved);
+            MistralKernels.Int4Dequantize(accelerator, interleaved, deq);
+            check.Exact(dequantized, deq.ToArray(), "device dequantiser, group-interleaved words");
+            check.Exact<uint>(matrix.Packed, interleaved.Download().Packed, w => w, "group-interleaved words read back");
+        }
 
         using var xBuffer = accelerator.Upload<float>(x);
         using var y = accelerator.Allocate<float>((long)tokens * n);

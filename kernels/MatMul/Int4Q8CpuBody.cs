@@ -56,6 +56,12 @@ internal static unsafe class Int4Q8CpuBody
     /// <summary>The best 256-bit path: where the 512-bit loop cannot take a K (not whole 512-weight chunks).</summary>
     private static Path Fallback256 => AvxVnni.IsSupported && Fma.IsSupported ? Path.Vnni256 : Avx2.IsSupported && Fma.IsSupported ? Path.Avx2 : Path.None;
 
+    /// <summary>
+    /// Whether the body reads weights in <see cref="Int4Layout.GroupInterleaved"/> (Int4Q8Interleaved, on AVX-VNNI) on the
+    /// path in use; otherwise the kernel's lanes run over such weights.
+    /// </summary>
+    internal static bool ReadsInterleaved => Forced is Path.Best or Path.Vnni256 && AvxVnni.IsSupported && Fma.IsSupported;
+
     /// <summary>Whether this machine has a vector path (otherwise the kernel's lanes run).</summary>
     public static bool IsAccelerated => ActivePath != Path.None;
 
@@ -64,9 +70,9 @@ internal static unsafe class Int4Q8CpuBody
     // Fully optimised from the first call: a decode step calls it a few hundred times, too few for tiering.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool Q8Rows(CpuGroup group, ReadOnlyView<uint> packed, ReadOnlyView<uint> scales, ReadOnlyView<uint> xq,
-        ReadOnlyView<float> xScale, ReadOnlyView<int> xSum, View<float> y, int n, int k, int tokens, int groupSize, int tokenTile)
+        ReadOnlyView<float> xScale, ReadOnlyView<int> xSum, View<float> y, int n, int k, int tokens, int groupSize, int tokenTile, int interleaved)
     {
-        var path = ActivePath;
+        var path = interleaved == 1 ? (ReadsInterleaved ? Path.Vnni256 : Path.None) : ActivePath;
         // The 512-bit loop takes whole 512-weight chunks; other K (multiples of 128) take a 256-bit one.
         if (path == Path.Avx512 && k % 512 != 0) path = Fallback256;
         if (path == Path.None) return false;
@@ -76,6 +82,14 @@ internal static unsafe class Int4Q8CpuBody
         int tileTokens = Math.Min(tokenTile, tokens - t0);
         if (rowStart >= rowEnd || tileTokens <= 0) return true;
         float* output = (float*)Address(y.AsSpan());
+        if (interleaved == 1)
+        {
+            var products = new Int4Q8Interleaved((byte*)Address(packed.AsSpan()), (ushort*)Address(scales.AsSpan()), (byte*)Address(xq.AsSpan()),
+                (float*)Address(xScale.AsSpan()), (int*)Address(xSum.AsSpan()), output, n, k);
+            if (groupSize == 32) products.Run<Groups32>(rowStart, rowEnd, t0, tileTokens);
+            else products.Run<Groups128>(rowStart, rowEnd, t0, tileTokens);
+            return true;
+        }
         if (tileTokens == 1 && path == Path.Avx512)
         {
             // The decode step's GEMV: nothing per row but the dot product itself.
@@ -95,7 +109,7 @@ internal static unsafe class Int4Q8CpuBody
     /// </summary>
     /// <returns>False without AVX-512 (the lanes run instead).</returns>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static bool QuantizeQ8(CpuGroup group, ReadOnlyView<float> x, View<uint> xq, View<float> xScale, View<int> xSum, int k, int tokens)
+    public static bool QuantizeQ8(CpuGroup group, ReadOnlyView<float> x, View<uint> xq, View<float> xScale, View<int> xSum, int k, int tokens, int interleaved)
     {
         if (ActivePath != Path.Avx512) return false;
         int groups = k / 32;
@@ -119,9 +133,22 @@ internal static unsafe class Int4Q8CpuBody
             // Even k (the low nibbles' partners) and odd k, each 16 values -> 16 bytes = 4 words.
             var even = Avx512F.ConvertToVector128SByte(Avx512F.PermuteVar16x32x2(qa, evens, qb));
             var odd = Avx512F.ConvertToVector128SByte(Avx512F.PermuteVar16x32x2(qa, odds, qb));
-            uint* words = values + (long)t * (k / 4) + 32 * (g / 4) + 4 * (g % 4);
-            even.AsUInt32().Store(words);
-            odd.AsUInt32().Store(words + 16);
+            if (interleaved == 0)
+            {
+                uint* words = values + (long)t * (k / 4) + 32 * (g / 4) + 4 * (g % 4);
+                even.AsUInt32().Store(words);
+                odd.AsUInt32().Store(words + 16);
+            }
+            else
+            {
+                // Word j of group g pairs with stored weight word 64(g / 16) + 16j + g % 16: block 4(g / 16) + j, word g % 16.
+                uint* words = values + (long)t * (k / 4) + 128 * (g / 16) + g % 16;
+                for (int j = 0; j < 4; j++)
+                {
+                    words[32 * j] = even.AsUInt32().GetElement(j);
+                    words[32 * j + 16] = odd.AsUInt32().GetElement(j);
+                }
+            }
             xScale[t * groups + g] = amax / 127f;
             xSum[t * groups + g] = Vector512.Sum(qa + qb);
         }
@@ -232,6 +259,9 @@ internal static unsafe class Int4Q8CpuBody
 
         /// <summary>The 4 group-of-32 scales of 128-weight block <paramref name="block"/>, from the row's first scale.</summary>
         static abstract Vector128<float> Block(ushort* rowScales, int block);
+
+        /// <summary>The 8 group-of-32 scales of groups 8 * octet .. 8 * octet + 7, from the row's first scale.</summary>
+        static abstract Vector256<float> Eight(ushort* rowScales, int octet);
     }
 
     /// <summary>Groups of 32: one scale per group, 16 per chunk.</summary>
@@ -246,6 +276,10 @@ internal static unsafe class Int4Q8CpuBody
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<float> Chunk(ushort* rowScales, int chunk) =>
             HalfVectors.ToSingle(Avx512F.ConvertToVector512UInt32(Vector256.Load(rowScales + 16 * chunk)));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Eight(ushort* rowScales, int octet) =>
+            HalfVectors.ToSingle(Avx2.ConvertToVector256Int32(Vector128.Load(rowScales + 8 * octet)).AsUInt32());
     }
 
     /// <summary>Groups of 128: four scales per chunk, each spread to the four groups of 32 it covers.</summary>
@@ -255,6 +289,9 @@ internal static unsafe class Int4Q8CpuBody
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector128<float> Block(ushort* rowScales, int block) => Vector128.Create((float)BitConverter.UInt16BitsToHalf(rowScales[block]));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Eight(ushort* rowScales, int octet) => Vector256.Create(Block(rowScales, 2 * octet), Block(rowScales, 2 * octet + 1));
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<float> Chunk(ushort* rowScales, int chunk)

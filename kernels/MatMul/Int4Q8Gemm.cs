@@ -28,7 +28,7 @@ internal readonly unsafe struct Int4Q8Gemm(byte* packed, ushort* scales, byte* x
     private const int MaxSliceK = 8192;
 
     /// <summary>K split into equal slices of whole 512-weight chunks, each at most <see cref="MaxSliceK"/> (w2's 14336: two of 7168).</summary>
-    private static int SliceOf(int k)
+    internal static int SliceOf(int k)
     {
         int chunks = k / 512, slices = (k + MaxSliceK - 1) / MaxSliceK;
         return k % 512 != 0 || slices == 1 ? k : 512 * ((chunks + slices - 1) / slices);
@@ -63,7 +63,7 @@ internal readonly unsafe struct Int4Q8Gemm(byte* packed, ushort* scales, byte* x
     }
 
     /// <summary>Four tokens' activations, group scales and group sums; tokens past count repeat the last one (their sums are dropped).</summary>
-    private readonly struct Tokens
+    internal readonly struct Tokens
     {
         public readonly byte* X0, X1, X2, X3;
         public readonly float* D0, D1, D2, D3;

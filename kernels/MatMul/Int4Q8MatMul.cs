@@ -10,7 +10,9 @@
 // token, per 128-weight block b, 32 words: words 0..15 hold, for weight word j = 16b .. 16b+15, the bytes
 // q[8j], q[8j+2], q[8j+4], q[8j+6] (the k of word j's low nibbles, w & 0x0F0F0F0F); words 16..31 hold
 // q[8j+1], q[8j+3], q[8j+5], q[8j+7] (its high nibbles). So 64 weight bytes and 64 activation bytes line up
-// byte for byte, which is what a 512-bit vpmaddubsw needs. Needs K % 128 == 0.
+// byte for byte, which is what a 512-bit vpmaddubsw needs. Needs K % 128 == 0. With the weights in
+// Int4Layout.GroupInterleaved the activations follow the weights' stored order: the bytes of standard word j go
+// where the rule above puts stored word StoredWord(j, 1), so loads of both still line up byte for byte.
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
@@ -29,11 +31,23 @@ public static partial class Int4MatMul
     /// <summary>Lanes per group of <see cref="QuantizeQ8"/>.</summary>
     public const int Q8QuantizeLanes = 64;
 
-    /// <summary>x (fp32 [tokens, K]) to int8 groups of 32: one lane per group of 32 values of one token.</summary>
+    /// <summary>
+    /// Where standard word <paramref name="j"/> of a row sits in the row's stored words (<paramref name="interleaved"/> 1:
+    /// <see cref="Int4Layout.GroupInterleaved"/>, word i of group g of each 64-word chunk at 16i + g; 0: standard).
+    /// The kernels, the quantiser's activation order and the host repacking (<see cref="Int4Layouts"/>) share it.
+    /// </summary>
+    [KernelHelper]
+    internal static int StoredWord(int j, int interleaved)
+    {
+        return interleaved == 0 ? j : (j & ~63) | ((j & 3) << 4) | ((j >> 2) & 15);
+    }
+
+    /// <summary>x (fp32 [tokens, K]) to int8 groups of 32, ordered for weights in the standard or (<paramref name="interleaved"/> 1) the group-interleaved layout: one lane per group of 32 values of one token.</summary>
     [Kernel]
     [CpuGroupBody(typeof(Int4Q8CpuBody), nameof(Int4Q8CpuBody.QuantizeQ8))]
     static void QuantizeQ8([Extent("tokens * k")] ArrayView<float> x, [Extent("tokens * k / 4")] ArrayView<uint> xq,
-        [Extent("tokens * k / 32")] ArrayView<float> xScale, [Extent("tokens * k / 32")] ArrayView<int> xSum, int k, int tokens)
+        [Extent("tokens * k / 32")] ArrayView<float> xScale, [Extent("tokens * k / 32")] ArrayView<int> xSum, int k, int tokens,
+        [Specialize(0, 1)] SpecializedValue<int> interleaved)
     {
         int task = Grid.GlobalIndex.X;
         int groups = k / 32;
@@ -46,8 +60,7 @@ public static partial class Int4MatMul
         float scale = amax / 127f;
         float inverse = amax > 0f ? 127f / amax : 0f;
         int sum = 0;
-        // Group g is words 4(g % 4) .. 4(g % 4) + 3 of block g / 4; its low- and high-nibble bytes go 16 words apart.
-        int wordBase = t * (k / 4) + 32 * (g / 4) + 4 * (g % 4);
+        // Word j of group g pairs with stored weight word p: block p / 16, word p % 16; high-nibble bytes 16 words on.
         for (int j = 0; j < 4; j++)
         {
             uint lo = 0u;
@@ -62,15 +75,18 @@ public static partial class Int4MatMul
                 lo = lo | (((uint)qe & 255u) << (8 * i));
                 hi = hi | (((uint)qo & 255u) << (8 * i));
             }
-            xq[wordBase + j] = lo;
-            xq[wordBase + 16 + j] = hi;
+            int p = StoredWord(4 * g + j, interleaved);
+            int xw = t * (k / 4) + 32 * (p / 16) + p % 16;
+            xq[xw] = lo;
+            xq[xw + 16] = hi;
         }
         xScale[t * groups + g] = scale;
         xSum[t * groups + g] = sum;
     }
 
     /// <summary>
-    /// GEMV (tokenTile 1) and GEMM (tokenTile 4, or 64 for long prompts) of int4 weights with Q8 activations: one lane
+    /// GEMV (tokenTile 1) and GEMM (tokenTile 4, or 64 for long prompts) of int4 weights (in either <see cref="Int4Layout"/>,
+    /// <paramref name="interleaved"/> 1 for GroupInterleaved, with x quantised for the same layout) with Q8 activations: one lane
     /// per row, exact integer dot per 32 weights, one float multiply-add per group. On the CPU backend a vectorised
     /// group body (Int4Q8CpuBody) runs instead of the lanes; a tile of 64 tokens keeps the group's 64 rows of weights
     /// in the core's L2 while it works through the tokens four at a time, instead of streaming them from DRAM per 4.
@@ -79,7 +95,8 @@ public static partial class Int4MatMul
     [CpuGroupBody(typeof(Int4Q8CpuBody), nameof(Int4Q8CpuBody.Q8Rows))]
     static void Q8Rows([Extent("n * k / 8")] ArrayView<uint> packed, [Extent("(n * (k / groupSize) + 1) / 2")] ArrayView<uint> scales,
         [Extent("tokens * k / 4")] ArrayView<uint> xq, [Extent("tokens * k / 32")] ArrayView<float> xScale, [Extent("tokens * k / 32")] ArrayView<int> xSum,
-        [Extent("tokens * n")] ArrayView<float> y, int n, int k, int tokens, [Specialize(32, 128)] SpecializedValue<int> groupSize, [Specialize(1, 4, 64)] SpecializedValue<int> tokenTile)
+        [Extent("tokens * n")] ArrayView<float> y, int n, int k, int tokens, [Specialize(32, 128)] SpecializedValue<int> groupSize, [Specialize(1, 4, 64)] SpecializedValue<int> tokenTile,
+        [Specialize(0, 1)] SpecializedValue<int> interleaved)
     {
         int row = Grid.GlobalIndex.X;
         if (row >= n) return;
@@ -98,8 +115,9 @@ public static partial class Int4MatMul
                     int dot = 0;
                     for (int j = 4 * g; j < 4 * g + 4; j++)
                     {
-                        uint w = packed[row * words + j];
-                        int xw = t * (k / 4) + 32 * (j / 16) + (j % 16);
+                        int p = StoredWord(j, interleaved);
+                        uint w = packed[row * words + p];
+                        int xw = t * (k / 4) + 32 * (p / 16) + p % 16;
                         dot = KMath.Dot4(w & 0x0F0F0F0Fu, xq[xw], dot);
                         dot = KMath.Dot4((w >> 4) & 0x0F0F0F0Fu, xq[xw + 16], dot);
                     }

@@ -18,30 +18,35 @@ internal static class Int4Q8MatMulParity
     /// <summary>The family's name in the table.</summary>
     public const string Family = "matmul-int4-q8";
 
+    /// <summary>Each shape in the standard word order, and in the group-interleaved one where K is whole 512-weight chunks.</summary>
+    private static IEnumerable<(int N, int K, int GroupSize, int Tokens, Int4Layout Layout, string Suffix)> Layouts() =>
+        Shapes.Select(s => (s.N, s.K, s.GroupSize, s.Tokens, Int4Layout.Standard, ""))
+            .Concat(Shapes.Where(s => Int4Layouts.Fits(Int4Layout.GroupInterleaved, s.K)).Select(s => (s.N, s.K, s.GroupSize, s.Tokens, Int4Layout.GroupInterleaved, " interleaved")));
+
     public static IEnumerable<ParityCase> Cases()
     {
-        foreach (var (n, k, groupSize, tokens) in Shapes)
-            yield return new(Family, $"product {n}x{k} g{groupSize} t{tokens}", $"N {n}, K {k}, group {groupSize}, {tokens} tokens", "1e-6 + 1e-5·sum|terms|",
+        foreach (var (n, k, groupSize, tokens, layout, suffix) in Layouts())
+            yield return new(Family, $"product {n}x{k} g{groupSize} t{tokens}{suffix}", $"N {n}, K {k}, group {groupSize}, {tokens} tokens, {layout} words", "1e-6 + 1e-5·sum|terms|",
                 "the integer parts are exact; only the fp32 sum over K/32 group terms rounds (2^-24 per addition)",
-                (a, check) => CheckProduct(a, check, n, k, groupSize, tokens));
-        foreach (var (n, k, groupSize, tokens) in Shapes)
-            yield return new(Family, $"facade {n}x{k} g{groupSize} t{tokens}", $"N {n}, K {k}, group {groupSize}, {tokens} tokens",
+                (a, check) => CheckProduct(a, check, n, k, groupSize, tokens, layout));
+        foreach (var (n, k, groupSize, tokens, layout, suffix) in Layouts())
+            yield return new(Family, $"facade {n}x{k} g{groupSize} t{tokens}{suffix}", $"N {n}, K {k}, group {groupSize}, {tokens} tokens, {layout} words",
                 "1e-6 + 1e-5·sum|x w| + sum|w|·step/2",
                 "the facade's own pick (quantise, then the product) against the fp32 product of the dequantised weights: rounding x " +
                 "to int8 moves each x by at most half its group's step max|x|/127, so the product moves by at most " +
                 "sum_k |W[n, k]|·step(k)/2; fp32 sums add 1e-5 of sum|x w|.",
-                (a, check) => CheckFacade(a, check, n, k, groupSize, tokens));
+                (a, check) => CheckFacade(a, check, n, k, groupSize, tokens, layout));
     }
 
-    private static void CheckProduct(Accelerator accelerator, ParityCheck check, int n, int k, int groupSize, int tokens)
+    private static void CheckProduct(Accelerator accelerator, ParityCheck check, int n, int k, int groupSize, int tokens, Int4Layout layout)
     {
         float[] w = ParityData.Random((long)n * k, 81, 0.1f);
         float[] x = ParityData.Random((long)tokens * k, 82, 2f);
         var matrix = Int4Quantizer.Quantize(w, n, k, groupSize);
-        using var weights = Int4Weights.Upload(accelerator, matrix);
+        using var weights = Int4Weights.Upload(accelerator, matrix, layout);
         using var dx = accelerator.Upload<float>(x);
-        var quantized = Q8Reference.QuantizeOnDevice(accelerator, dx, k, tokens);
-        var (expected, magnitude) = Q8Reference.Product(matrix, quantized, n, k, tokens);
+        var quantized = Q8Reference.QuantizeOnDevice(accelerator, dx, k, tokens, layout);
+        var (expected, magnitude) = Q8Reference.Product(matrix, quantized, n, k, tokens, layout);
         using var values = accelerator.Upload<uint>(quantized.Values);
         using var scales = accelerator.Upload<float>(quantized.Scales);
         using var sums = accelerator.Upload<int>(quantized.Sums);
@@ -49,18 +54,19 @@ internal static class Int4Q8MatMulParity
         // The facade's choice: 1 for a GEMV, 4 for short prompts, 64 beyond.
         int tile = tokens == 1 ? 1 : tokens <= Int4MatMul.RowTokenTile ? Int4MatMul.RowTokenTile : Int4MatMul.Q8LongTokenTile;
         var dims = new LaunchDims(new Dim3((n + Int4MatMul.Q8RowLanes - 1) / Int4MatMul.Q8RowLanes, (tokens + tile - 1) / tile), new Dim3(Int4MatMul.Q8RowLanes));
-        Int4MatMul.Q8RowsKernel.Launch(accelerator, dims, weights.Packed, weights.Scales, values, scales, sums, y, n, k, tokens, groupSize, tile);
+        Int4MatMul.Q8RowsKernel.Launch(accelerator, dims, weights.Packed, weights.Scales, values, scales, sums, y, n, k, tokens, groupSize, tile,
+            layout == Int4Layout.GroupInterleaved ? 1 : 0);
         accelerator.Synchronize();
         check.Within(expected, MatMulReference.Bounds(magnitude), y.ToArray(), "Q8 product");
     }
 
-    private static void CheckFacade(Accelerator accelerator, ParityCheck check, int n, int k, int groupSize, int tokens)
+    private static void CheckFacade(Accelerator accelerator, ParityCheck check, int n, int k, int groupSize, int tokens, Int4Layout layout)
     {
         float[] w = ParityData.Random((long)n * k, 91, 0.1f);
         float[] x = ParityData.Random((long)tokens * k, 92);
         var matrix = Int4Quantizer.Quantize(w, n, k, groupSize);
         var (expected, bounds) = Q8Reference.AgainstFp32(matrix, x, n, k, tokens);
-        using var weights = Int4Weights.Upload(accelerator, matrix);
+        using var weights = Int4Weights.Upload(accelerator, matrix, layout);
         using var dx = accelerator.Upload<float>(x);
         using var y = accelerator.Allocate<float>(tokens * n);
         MistralKernels.MatMul(accelerator, weights, dx, y, tokens, MistralKernels.Int4Shape.Auto);

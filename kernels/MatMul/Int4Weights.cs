@@ -3,9 +3,10 @@ using Mistral.Gpu.Runtime;
 namespace Mistral.Gpu.Kernels;
 
 /// <summary>
-/// Group-wise symmetric int4 weights with fp16 scales on a device, in exactly the layout of <see cref="Int4Matrix"/>
-/// (kernels/MatMul/README.md): <see cref="Packed"/> [N][K/8] words, <see cref="Scales"/> [N][K/GroupSize] halves
-/// held in uint pairs (low half first; the last word is zero-padded when the count is odd).
+/// Group-wise symmetric int4 weights with fp16 scales on a device, in the layout of <see cref="Int4Matrix"/>
+/// (kernels/MatMul/README.md): <see cref="Packed"/> [N][K/8] words (each row's words in the order of <see cref="Layout"/>),
+/// <see cref="Scales"/> [N][K/GroupSize] halves held in uint pairs (low half first; the last word is zero-padded when the
+/// count is odd).
 /// </summary>
 public sealed class Int4Weights : LinearWeights
 {
@@ -14,17 +15,24 @@ public sealed class Int4Weights : LinearWeights
 
     private readonly bool ownsBuffers;
 
-    private Int4Weights(Accelerator accelerator, BufferView<uint> packed, BufferView<uint> scales, int n, int k, int groupSize, bool ownsBuffers)
+    private Int4Weights(Accelerator accelerator, BufferView<uint> packed, BufferView<uint> scales, int n, int k, int groupSize, Int4Layout layout, bool ownsBuffers)
         : base(accelerator, n, k)
     {
         Packed = packed;
         Scales = scales;
         GroupSize = groupSize;
+        Layout = layout;
         this.ownsBuffers = ownsBuffers;
     }
 
-    /// <summary>Packed nibbles, [N][K/8] words; nibble i of word j of row n is q + 8 for k = 8j + i.</summary>
+    /// <summary>
+    /// Packed nibbles, [N][K/8] words; nibble i of standard word j of row n is q + 8 for k = 8j + i, and standard word j
+    /// sits where <see cref="Layout"/> puts it.
+    /// </summary>
     public BufferView<uint> Packed { get; }
+
+    /// <summary>The order of each row's words: <see cref="Int4Layout.Standard"/> unless asked otherwise at upload.</summary>
+    public Int4Layout Layout { get; }
 
     /// <summary>fp16 scales [N][K/GroupSize], two per uint (even index in the low 16 bits).</summary>
     public BufferView<uint> Scales { get; }
@@ -50,20 +58,27 @@ public sealed class Int4Weights : LinearWeights
     public static Int4Weights Quantize(Accelerator accelerator, ReadOnlySpan<float> weights, int n, int k, int groupSize = 32) =>
         Upload(accelerator, Int4Quantizer.Quantize(weights, n, k, groupSize));
 
-    /// <summary>Uploads a host-quantised matrix as it is.</summary>
-    public static Int4Weights Upload(Accelerator accelerator, Int4Matrix matrix)
+    /// <summary>
+    /// Uploads a host-quantised matrix, its words in <paramref name="layout"/> (the standard order by default; a model
+    /// loader passes <see cref="Int4Layouts.PreferredFor"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">The layout cannot hold the matrix's K (see <see cref="Int4Layouts.Fits"/>).</exception>
+    public static Int4Weights Upload(Accelerator accelerator, Int4Matrix matrix, Int4Layout layout = Int4Layout.Standard)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(matrix);
+        if (!Enum.IsDefined(layout)) throw new ArgumentException($"Unknown int4 layout {(int)layout}.", nameof(layout));
+        if (!Int4Layouts.Fits(layout, matrix.InFeatures))
+            throw new ArgumentException($"The {layout} layout needs K % {Int4Layouts.ChunkWeights} == 0; this matrix has K = {matrix.InFeatures}.", nameof(layout));
         var scaleWords = new uint[(matrix.Scales.Length + 1) / 2];
         for (int i = 0; i < matrix.Scales.Length; i++)
         {
             uint bits = BitConverter.HalfToUInt16Bits(matrix.Scales[i]);
             scaleWords[i / 2] |= (i & 1) == 0 ? bits : bits << 16;
         }
-        var packed = accelerator.Upload<uint>(matrix.Packed);
+        var packed = accelerator.Upload<uint>(Int4Layouts.Arrange(matrix.Packed, matrix.InFeatures, layout));
         var scales = accelerator.Upload<uint>(scaleWords);
-        return new Int4Weights(accelerator, packed, scales, matrix.OutFeatures, matrix.InFeatures, matrix.GroupSize, ownsBuffers: true);
+        return new Int4Weights(accelerator, packed, scales, matrix.OutFeatures, matrix.InFeatures, matrix.GroupSize, layout, ownsBuffers: true);
     }
 
     // Views must start the words on a 16-byte boundary (128-bit loads) and the scales on a whole word.
@@ -75,23 +90,24 @@ public sealed class Int4Weights : LinearWeights
         long words = InFeatures / 8, scales = InFeatures / GroupSize;
         var packed = Packed.Buffer!.Slice(Packed.Offset + start * words, count * words);
         var scaleWords = Scales.Buffer!.Slice(Scales.Offset + start * scales / 2, (count * scales + 1) / 2);
-        return new Int4Weights(Accelerator, packed, scaleWords, count, InFeatures, GroupSize, ownsBuffers: false);
+        return new Int4Weights(Accelerator, packed, scaleWords, count, InFeatures, GroupSize, Layout, ownsBuffers: false);
     }
 
     internal override LinearWeights Concatenate(IReadOnlyList<LinearWeights> rest)
     {
         var parts = rest.Prepend(this).Select(w => ((Int4Weights)w).Download()).ToList();
         return Upload(Accelerator, Int4PackedMatrix.Create(
-            parts.SelectMany(p => p.Packed).ToArray(), parts.SelectMany(p => p.Scales).ToArray(), parts.Sum(p => p.OutFeatures), InFeatures, GroupSize));
+            parts.SelectMany(p => p.Packed).ToArray(), parts.SelectMany(p => p.Scales).ToArray(), parts.Sum(p => p.OutFeatures), InFeatures, GroupSize), Layout);
     }
 
-    /// <summary>Reads the matrix back to the host.</summary>
-    private Int4Matrix Download()
+    /// <summary>Reads the matrix back to the host, its words in the standard order whatever <see cref="Layout"/> is.</summary>
+    public Int4Matrix Download()
     {
+        if (IsDisposed) throw new ObjectDisposedException(nameof(Int4Weights));
         var words = Scales.ToArray();
         var scales = new Half[(long)OutFeatures * (InFeatures / GroupSize)];
         for (int i = 0; i < scales.Length; i++) scales[i] = BitConverter.UInt16BitsToHalf((ushort)(words[i / 2] >> (16 * (i & 1))));
-        return Int4PackedMatrix.Create(Packed.ToArray(), scales, OutFeatures, InFeatures, GroupSize);
+        return Int4PackedMatrix.Create(Int4Layouts.ToStandard(Packed.ToArray(), InFeatures, Layout), scales, OutFeatures, InFeatures, GroupSize);
     }
 
     /// <inheritdoc />

@@ -61,7 +61,7 @@ public sealed class LinearGroup : IDisposable
         int start = 0;
         foreach (var part in parts)
         {
-            if (part.GetType() != parts[0].GetType() || part is Int4Weights q && q.GroupSize != ((Int4Weights)parts[0]).GroupSize) return false;
+            if (part.GetType() != parts[0].GetType() || part is Int4Weights q && (q.GroupSize != ((Int4Weights)parts[0]).GroupSize || q.Layout != ((Int4Weights)parts[0]).Layout)) return false;
             if (!parts[0].CanViewFrom(start)) return false;
             start += part.OutFeatures;
         }

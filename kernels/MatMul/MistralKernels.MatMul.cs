@@ -32,13 +32,14 @@ public static partial class MistralKernels
         ArgumentNullException.ThrowIfNull(weights);
         if (weights.Count == 0 || weights.Count != outputs.Length)
             throw new ArgumentException($"{weights.Count} weight matrices for {outputs.Length} outputs; give one output per matrix, at least one.", nameof(outputs));
+        // x is quantised once where every matrix is int4 in one layout (the activations' order follows the weights').
         bool allInt4 = true;
         for (int i = 0; i < weights.Count; i++)
         {
             ArgumentNullException.ThrowIfNull(weights[i], nameof(weights));
             if (weights[i].InFeatures != weights[0].InFeatures)
                 throw new ArgumentException($"weights[{i}] takes K = {weights[i].InFeatures}, weights[0] takes {weights[0].InFeatures}; the products share x.", nameof(weights));
-            allInt4 &= weights[i] is Int4Weights;
+            allInt4 &= weights[i] is Int4Weights q && weights[0] is Int4Weights first && q.Layout == first.Layout;
         }
         int k = weights[0].InFeatures;
         if (!allInt4 || !UsesQ8(accelerator, k))
@@ -50,7 +51,7 @@ public static partial class MistralKernels
         var scratch = Q8Activations.For(accelerator, (long)tokens * k);
         lock (scratch.Gate)
         {
-            var quantized = QuantizeQ8(accelerator, scratch, LaunchShapes.Take(x, (long)tokens * k), k, tokens, stream);
+            var quantized = QuantizeQ8(accelerator, scratch, LaunchShapes.Take(x, (long)tokens * k), k, tokens, ((Int4Weights)weights[0]).Layout, stream);
             for (int i = 0; i < weights.Count; i++)
             {
                 var q = (Int4Weights)weights[i];
@@ -121,7 +122,7 @@ public static partial class MistralKernels
         LaunchShapes.Holds(hidden, (long)tokens * h, nameof(hidden));
         bool forced = shape is Int4Shape.Warp or Int4Shape.Dp4a;
         // Both fused GEMVs read x with 128-bit loads, whole 32-weight chunks at a time.
-        if (tokens == 1 && group.Fused is Int4Weights fused && (forced || !LaunchShapes.IsCpuLike(accelerator)) && LaunchShapes.Aligned4(x) && k % 32 == 0)
+        if (tokens == 1 && group.Fused is Int4Weights { Layout: Int4Layout.Standard } fused && (forced || !LaunchShapes.IsCpuLike(accelerator)) && LaunchShapes.Aligned4(x) && k % 32 == 0)
         {
             if (fused.IsDisposed) throw new ArgumentException("The weights were already disposed.", nameof(group));
             var xs = LaunchShapes.Take(x, k);
@@ -244,7 +245,9 @@ public static partial class MistralKernels
         Int4Shape shape, AcceleratorStream? stream)
     {
         int n = q.OutFeatures, k = q.InFeatures;
-        if (shape == Int4Shape.Q8 || (shape == Int4Shape.Auto && UsesQ8(accelerator, k)))
+        if (q.Layout == Int4Layout.GroupInterleaved && shape is not (Int4Shape.Auto or Int4Shape.Q8))
+            throw new ArgumentException($"The weights are stored {Int4Layout.GroupInterleaved}, which only the Q8 kernels read; upload them {Int4Layout.Standard} to run the {shape} kernel.", nameof(shape));
+        if (shape == Int4Shape.Q8 || (shape == Int4Shape.Auto && (UsesQ8(accelerator, k) || q.Layout == Int4Layout.GroupInterleaved)))
         {
             if (k % 128 != 0) throw new ArgumentException($"The Q8 kernels need K % 128 == 0, got {k}.", nameof(shape));
             MatMulQ8(accelerator, q, x, y, tokens, stream);
@@ -323,27 +326,33 @@ public static partial class MistralKernels
         var scratch = Q8Activations.For(accelerator, (long)tokens * k);
         lock (scratch.Gate)
         {
-            MultiplyQ8(accelerator, weights, QuantizeQ8(accelerator, scratch, x, k, tokens, stream), y, tokens, stream);
+            MultiplyQ8(accelerator, weights, QuantizeQ8(accelerator, scratch, x, k, tokens, weights.Layout, stream), y, tokens, stream);
             SynchronizeScratchUse(accelerator, stream);
         }
     }
 
     /// <summary>The activations of one Q8 call, quantised into the accelerator's scratch (valid while its gate is held).</summary>
-    private readonly record struct Q8Input(BufferView<uint> Values, BufferView<float> Scales, BufferView<int> Sums, int K);
+    private readonly record struct Q8Input(BufferView<uint> Values, BufferView<float> Scales, BufferView<int> Sums, int K, Int4Layout Layout);
 
-    private static Q8Input QuantizeQ8(Accelerator accelerator, Q8Activations scratch, BufferView<float> x, int k, int tokens, AcceleratorStream? stream)
+    /// <summary>x to int8 in the order of weights stored in <paramref name="layout"/>.</summary>
+    private static Q8Input QuantizeQ8(Accelerator accelerator, Q8Activations scratch, BufferView<float> x, int k, int tokens, Int4Layout layout, AcceleratorStream? stream)
     {
-        var input = new Q8Input(scratch.Values.Slice(0, (long)tokens * k / 4), scratch.Scales.Slice(0, (long)tokens * k / 32), scratch.Sums.Slice(0, (long)tokens * k / 32), k);
-        Int4MatMul.QuantizeQ8Kernel.Launch(accelerator, LaunchDims.ForElements((long)tokens * k / 32, Int4MatMul.Q8QuantizeLanes), x, input.Values, input.Scales, input.Sums, k, tokens, stream);
+        var input = new Q8Input(scratch.Values.Slice(0, (long)tokens * k / 4), scratch.Scales.Slice(0, (long)tokens * k / 32), scratch.Sums.Slice(0, (long)tokens * k / 32), k, layout);
+        Int4MatMul.QuantizeQ8Kernel.Launch(accelerator, LaunchDims.ForElements((long)tokens * k / 32, Int4MatMul.Q8QuantizeLanes), x, input.Values, input.Scales, input.Sums, k, tokens,
+            Interleaved(layout), stream);
         return input;
     }
+
+    /// <summary>The kernels' specialisation for <paramref name="layout"/>: 1 for group-interleaved words.</summary>
+    private static int Interleaved(Int4Layout layout) => layout == Int4Layout.GroupInterleaved ? 1 : 0;
 
     private static void MultiplyQ8(Accelerator accelerator, Int4Weights q, Q8Input x, BufferView<float> y, int tokens, AcceleratorStream? stream)
     {
         int n = q.OutFeatures;
         int tile = tokens == 1 ? 1 : tokens <= Int4MatMul.RowTokenTile ? Int4MatMul.RowTokenTile : Int4MatMul.Q8LongTokenTile;
         var dims = new LaunchDims(new Dim3(LaunchShapes.Groups(n, Int4MatMul.Q8RowLanes), LaunchShapes.Groups(tokens, tile)), new Dim3(Int4MatMul.Q8RowLanes));
-        Int4MatMul.Q8RowsKernel.Launch(accelerator, dims, q.Packed, q.Scales, x.Values, x.Scales, x.Sums, y, n, x.K, tokens, q.GroupSize, tile, stream);
+        if (q.Layout != x.Layout) throw new InvalidOperationException($"Activations quantised for {x.Layout} weights met {q.Layout} ones.");
+        Int4MatMul.Q8RowsKernel.Launch(accelerator, dims, q.Packed, q.Scales, x.Values, x.Scales, x.Sums, y, n, x.K, tokens, q.GroupSize, tile, Interleaved(q.Layout), stream);
     }
 
     /// <summary>A device that queues launches would still read the shared scratch after its gate is released; wait for it there.</summary>
@@ -363,6 +372,6 @@ public static partial class MistralKernels
         long count = (long)weights.OutFeatures * weights.InFeatures;
         LaunchShapes.Holds(output, count, nameof(output));
         Int4MatMul.DequantizeKernel.Launch(accelerator, LaunchDims.ForElements(count, 256), weights.Packed, weights.Scales,
-            LaunchShapes.Take(output, count), weights.OutFeatures, weights.InFeatures, weights.GroupSize, stream);
+            LaunchShapes.Take(output, count), weights.OutFeatures, weights.InFeatures, weights.GroupSize, Interleaved(weights.Layout), stream);
     }
 }

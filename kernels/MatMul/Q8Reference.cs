@@ -11,25 +11,31 @@ internal static class Q8Reference
     /// <summary>Activations as the device quantiser leaves them: packed int8 values, a scale and a sum per group of 32.</summary>
     public sealed record Quantized(uint[] Values, float[] Scales, int[] Sums);
 
-    /// <summary>Runs the device quantiser on x [tokens, k].</summary>
-    public static Quantized QuantizeOnDevice(Accelerator accelerator, DeviceBuffer<float> x, int k, int tokens)
+    /// <summary>Runs the device quantiser on x [tokens, k], ordering it for weights in <paramref name="layout"/>.</summary>
+    public static Quantized QuantizeOnDevice(Accelerator accelerator, DeviceBuffer<float> x, int k, int tokens, Int4Layout layout = Int4Layout.Standard)
     {
         using var values = accelerator.Allocate<uint>(tokens * k / 4);
         using var scales = accelerator.Allocate<float>(tokens * k / 32);
         using var sums = accelerator.Allocate<int>(tokens * k / 32);
-        Int4MatMul.QuantizeQ8Kernel.Launch(accelerator, LaunchDims.ForElements(tokens * k / 32, Int4MatMul.Q8QuantizeLanes), x, values, scales, sums, k, tokens);
+        Int4MatMul.QuantizeQ8Kernel.Launch(accelerator, LaunchDims.ForElements(tokens * k / 32, Int4MatMul.Q8QuantizeLanes), x, values, scales, sums, k, tokens,
+            layout == Int4Layout.GroupInterleaved ? 1 : 0);
         accelerator.Synchronize();
         return new Quantized(values.ToArray(), scales.ToArray(), sums.ToArray());
     }
 
-    /// <summary>Unpacks the device layout back to q[t, k] (block b, words 0..15 low-nibble k, 16..31 high-nibble k).</summary>
-    public static sbyte[] Unpack(uint[] values, int k, int tokens)
+    /// <summary>
+    /// Unpacks the device layout back to q[t, k]: block b, words 0..15 low-nibble k, 16..31 high-nibble k, of the weight
+    /// words stored at 16b .. 16b+15 (in <paramref name="layout"/>'s order).
+    /// </summary>
+    public static sbyte[] Unpack(uint[] values, int k, int tokens, Int4Layout layout = Int4Layout.Standard)
     {
         var q = new sbyte[tokens * k];
+        int interleaved = layout == Int4Layout.GroupInterleaved ? 1 : 0;
         for (int t = 0; t < tokens; t++)
             for (int j = 0; j < k / 8; j++)
             {
-                int word = t * (k / 4) + 32 * (j / 16) + j % 16;
+                int p = Int4MatMul.StoredWord(j, interleaved);
+                int word = t * (k / 4) + 32 * (p / 16) + p % 16;
                 for (int i = 0; i < 4; i++)
                 {
                     q[t * k + 8 * j + 2 * i] = (sbyte)(values[word] >> (8 * i));
@@ -60,9 +66,9 @@ internal static class Q8Reference
         return (expected, bounds);
     }
 
-    public static (double[] Y, double[] Magnitude) Product(Int4Matrix matrix, Quantized x, int n, int k, int tokens)
+    public static (double[] Y, double[] Magnitude) Product(Int4Matrix matrix, Quantized x, int n, int k, int tokens, Int4Layout layout = Int4Layout.Standard)
     {
-        var q = Unpack(x.Values, k, tokens);
+        var q = Unpack(x.Values, k, tokens, layout);
         var y = new double[tokens * n];
         var magnitude = new double[tokens * n];
         int groups = k / 32;

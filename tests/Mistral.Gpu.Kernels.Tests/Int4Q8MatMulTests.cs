@@ -42,16 +42,18 @@ public sealed class Int4Q8MatMulTests
         return q;
     }
 
-    private static void CheckQuantizer(Accelerator accelerator, float exactness)
+    /// <summary>The quantiser for standard weights at K = 384 (not whole 512-chunks), for group-interleaved ones at K = 1024.</summary>
+    private static void CheckQuantizer(Accelerator accelerator, float exactness, Int4Layout layout = Int4Layout.Standard)
     {
-        const int k = 384, tokens = 3;
+        int k = layout == Int4Layout.Standard ? 384 : 1024;
+        const int tokens = 3;
         float[] x = ParityData.Random(tokens * k, 71, 3f);
         // A group of zeros (scale 0) and one with an exact tie at 0.5 of a step.
         for (int i = 0; i < 32; i++) x[64 + i] = 0;
         var reference = ReferenceQ(x, k, tokens, out var referenceScales);
         using var dx = accelerator.Upload<float>(x);
-        var device = Q8Reference.QuantizeOnDevice(accelerator, dx, k, tokens);
-        var q = Q8Reference.Unpack(device.Values, k, tokens);
+        var device = Q8Reference.QuantizeOnDevice(accelerator, dx, k, tokens, layout);
+        var q = Q8Reference.Unpack(device.Values, k, tokens, layout);
         for (int i = 0; i < q.Length; i++)
             Assert.True(Math.Abs(q[i] - reference[i]) <= exactness, $"q[{i}] = {q[i]}, reference {reference[i]}");
         for (int g = 0; g < referenceScales.Length; g++)
@@ -62,18 +64,20 @@ public sealed class Int4Q8MatMulTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Quantizer_matches_scalar_reference_on_cpu(bool groupBodies)
+    [InlineData(false, Int4Layout.Standard)]
+    [InlineData(true, Int4Layout.Standard)]
+    [InlineData(false, Int4Layout.GroupInterleaved)]
+    [InlineData(true, Int4Layout.GroupInterleaved)]
+    public void Quantizer_matches_scalar_reference_on_cpu(bool groupBodies, Int4Layout layout)
     {
         using var accelerator = new CpuAccelerator(useGroupBodies: groupBodies);
-        CheckQuantizer(accelerator, 0);
+        CheckQuantizer(accelerator, 0, layout);
     }
 
     /// <summary>OpenCL's 127 / max may differ from IEEE division by an ulp, which can move a value at a rounding tie by one step.</summary>
-    [RequiresOpenCLTheory, InlineData(1)]
-    public void Quantizer_matches_scalar_reference_on_opencl(int exactness) =>
-        MatMulBackends.With("opencl", accelerator => CheckQuantizer(accelerator, exactness));
+    [RequiresOpenCLTheory, InlineData(1, Int4Layout.Standard), InlineData(1, Int4Layout.GroupInterleaved)]
+    public void Quantizer_matches_scalar_reference_on_opencl(int exactness, Int4Layout layout) =>
+        MatMulBackends.With("opencl", accelerator => CheckQuantizer(accelerator, exactness, layout));
 
     [Theory, MemberData(nameof(Runs))]
     public void Q8_product_matches_exact_integer_sum_on_each_cpu_path(string path, string row) =>
@@ -99,16 +103,23 @@ public sealed class Int4Q8MatMulTests
         }
     }
 
-    /// <summary>q/k/v-style products of one x: quantised once, each output bit-identical to its own product.</summary>
+    /// <summary>
+    /// q/k/v-style products of one x: quantised once, each output bit-identical to its own product; in either word order,
+    /// and with the orders mixed (then each product quantises x for its own weights).
+    /// </summary>
     [Theory]
-    [InlineData(1)]
-    [InlineData(6)]
-    public void Products_sharing_x_equal_separate_products(int tokens)
+    [InlineData(1, "standard")]
+    [InlineData(6, "standard")]
+    [InlineData(1, "interleaved")]
+    [InlineData(6, "interleaved")]
+    [InlineData(6, "mixed")]
+    public void Products_sharing_x_equal_separate_products(int tokens, string layouts)
     {
         const int k = 512;
         int[] ns = [96, 32, 32];
         using var accelerator = new CpuAccelerator();
-        var weights = ns.Select((n, i) => (LinearWeights)Int4Weights.Upload(accelerator, Int4Quantizer.Quantize(ParityData.Random(n * k, 100 + i, 0.1f), n, k, 32))).ToArray();
+        Int4Layout LayoutOf(int i) => layouts == "interleaved" || (layouts == "mixed" && i == 1) ? Int4Layout.GroupInterleaved : Int4Layout.Standard;
+        var weights = ns.Select((n, i) => (LinearWeights)Int4Weights.Upload(accelerator, Int4Quantizer.Quantize(ParityData.Random(n * k, 100 + i, 0.1f), n, k, 32), LayoutOf(i))).ToArray();
         using var x = accelerator.Upload<float>(ParityData.Random(tokens * k, 99));
         var together = ns.Select(n => accelerator.Allocate<float>(tokens * n)).ToArray();
         MistralKernels.MatMul(accelerator, weights, x, [.. together.Select(b => (BufferView<float>)b)], tokens);

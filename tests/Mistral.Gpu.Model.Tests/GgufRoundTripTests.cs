@@ -138,7 +138,8 @@ public sealed class GgufRoundTripTests
     {
         int n = weights.OutFeatures, k = weights.InFeatures;
         Assert.Equal(32, weights.GroupSize);
-        uint[] packed = weights.Packed.ToArray();
+        // The words in the standard order, whichever layout the loader stored them in for this device.
+        uint[] packed = weights.Download().Packed;
         uint[] scales = weights.Scales.ToArray();
         for (int row = 0; row < n; row++)
             for (int col = 0; col < k; col++)

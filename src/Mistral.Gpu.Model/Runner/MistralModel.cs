@@ -278,7 +278,7 @@ public sealed class MistralModel : IDisposable
             bool padded = hd != dhd && id.Kind is WeightKind.Wq or WeightKind.Wk or WeightKind.Wv or WeightKind.Wo;
             // Weights the file already holds as int4 in our groups go up as they are: no requantising.
             if (options.Precision == WeightFormat.Int4 && !padded && checkpoint.ReadInt4(id, options.GroupSize) is { } stored)
-                return Int4Weights.Upload(model.Accelerator, stored);
+                return Int4Weights.Upload(model.Accelerator, stored, Int4Layouts.PreferredFor(model.Accelerator, k));
             float[] data = checkpoint.ReadFloat32(id);
             if (padded)
             {
@@ -295,7 +295,10 @@ public sealed class MistralModel : IDisposable
                 format = WeightFormat.Fp16;
                 keptFp16.Add($"{id} (K={k})");
             }
-            return LinearWeights.Upload(model.Accelerator, data, n, k, format, options.GroupSize);
+            // int4 in the word order this device's int4 path reads fastest (the CPU backend's group-interleaved one).
+            return format == WeightFormat.Int4
+                ? Int4Weights.Upload(model.Accelerator, Int4Quantizer.Quantize(data, n, k, options.GroupSize), Int4Layouts.PreferredFor(model.Accelerator, k))
+                : LinearWeights.Upload(model.Accelerator, data, n, k, format, options.GroupSize);
         }
 
         public void Report(Action<string>? log)

@@ -25,7 +25,7 @@ internal static class BenchCommand
         var repetitions = new Option<int?>("--repetitions", "-r") { Description = "Timed repetitions (default 5 on a GPU, 2 on a CPU)" };
         var context = new Option<int>("--context") { Description = "Position of the main decode measurement", DefaultValueFactory = _ => 512 };
         var contexts = new Option<string>("--contexts") { Description = "Comma-separated contexts for the decode-speed sweep (empty: none)", DefaultValueFactory = _ => "512,4096,16384" };
-        var profile = new Option<bool>("--profile") { Description = "Per-kernel breakdown of one decode step from device events" };
+        var profile = new Option<bool>("--profile") { Description = "Per-kernel breakdown of one decode step, and of one prefill of the first prompt length, from device events" };
         var json = new Option<FileInfo?>("--json")
         {
             Description = "Save the run as JSON, with charts beside it: FILE.decode.png/.svg (tokens/s against context) and, with --profile, FILE.roofline.png/.svg; the folder must exist, and only regular files are written (a folder, device, pipe or symbolic link at a path is refused; links are not followed)",
@@ -159,6 +159,9 @@ internal static class BenchCommand
         var byContext = sweep.Select(c => c == settings.Context ? decode : Step($"Decode at {c}", () => measure.Decode(c, settings.DecodeTokens))).ToList();
         peaks = RemeasureBandwidth(accelerator, peaks, probeBytes);
         StepProfile? stepProfile = profile ? Step($"Profiling one decode step at {settings.Context}", () => measure.Profile(settings.Context, peaks)) : null;
+        StepProfile? prefillProfile = profile && prompts.Count > 0
+            ? Step($"Profiling one prefill of {prompts[0]} tokens", () => measure.ProfilePrefill(prompts[0], settings.Seed, peaks))
+            : null;
 
         var run = BenchRunStart.Create(accelerator, info.Backend.ToString().ToLowerInvariant(), peaks, settings, config) with
         {
@@ -168,9 +171,11 @@ internal static class BenchCommand
             DecodeByContext = byContext,
             Memory = memory,
             Profile = stepProfile,
+            PrefillProfile = prefillProfile,
         };
         BenchReport.PrintThroughput(run);
         if (stepProfile is not null) BenchReport.PrintProfile(stepProfile, peaks);
+        if (prefillProfile is not null) BenchReport.PrintProfile(prefillProfile, peaks);
         if (json is not null) BenchReport.Save(run, json.FullName);
         return 0;
     }

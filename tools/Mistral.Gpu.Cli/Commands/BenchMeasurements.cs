@@ -17,8 +17,7 @@ internal sealed class BenchMeasurements(BenchModel model, int warmup, int repeti
     /// <summary>A prompt of <paramref name="promptTokens"/> tokens from position 0, in the runner's chunks, with its FLOPs per token.</summary>
     public Throughput Prefill(int promptTokens, int seed)
     {
-        var random = new Random(seed);
-        var prompt = Enumerable.Range(0, promptTokens).Select(_ => random.Next(model.Config.VocabSize)).ToArray();
+        var prompt = Prompt(promptTokens, seed);
         // The costs are counted during the first repetition (a list append per step), not in a pass of their
         // own: a 4096-token prefill on a CPU takes minutes.
         var costs = new StepCosts(model);
@@ -49,30 +48,49 @@ internal sealed class BenchMeasurements(BenchModel model, int warmup, int repeti
     /// and with events around every step of the pass (each kernel's time). Steps with the same role and shape (one
     /// per layer) are pooled into one row.
     /// </summary>
-    public StepProfile Profile(int position, DevicePeaks peaks)
+    public StepProfile Profile(int position, DevicePeaks peaks) =>
+        ProfilePass(() => Runner.Argmax(Runner.Decode(1, position)), warmup, repetitions, peaks) with { Position = position };
+
+    /// <summary>
+    /// One prefill of <paramref name="promptTokens"/> tokens (the prompt <see cref="Prefill"/> times), profiled as a decode
+    /// step is, once: the timed prefill rows already warmed it up, and on a CPU one pass takes tens of seconds.
+    /// </summary>
+    public StepProfile ProfilePrefill(int promptTokens, int seed, DevicePeaks peaks)
+    {
+        var prompt = Prompt(promptTokens, seed);
+        return ProfilePass(() => Runner.Argmax(Runner.Prefill(prompt)), 0, 1, peaks) with { Tokens = promptTokens };
+    }
+
+    private StepProfile ProfilePass(Action pass, int warmups, int passes, DevicePeaks peaks)
     {
         var stream = model.Accelerator.DefaultStream;
         var stepMs = new List<double>();
         var timed = new StepTimes(model, stream);
-        for (int r = -warmup; r < repetitions; r++)
+        for (int r = -warmups; r < passes; r++)
         {
             using (var start = stream.Record())
             {
-                Runner.Argmax(Runner.Decode(1, position));
+                pass();
                 using var end = stream.Record();
                 if (r >= 0) stepMs.Add(end.MillisecondsSince(start));
             }
             timed.Keep = r >= 0;
-            Observe(timed, () => Runner.Argmax(Runner.Decode(1, position)));
+            Observe(timed, pass);
             timed.Collect();
         }
         double step = Statistics.Median(stepMs);
         var rows = timed.Steps
             .GroupBy(s => (s.Cost.Kernel, s.Cost.Shape))
             .Select(g => KernelMeasurement.From(g.First().Cost, Statistics.Summarize([.. g.Select(s => s.Milliseconds)]), peaks,
-                g.Count() / Math.Max(1, repetitions), step))
+                g.Count() / Math.Max(1, passes), step))
             .ToList();
-        return new StepProfile { Position = position, StepMilliseconds = step, Kernels = rows };
+        return new StepProfile { StepMilliseconds = step, Kernels = rows };
+    }
+
+    private int[] Prompt(int promptTokens, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, promptTokens).Select(_ => random.Next(model.Config.VocabSize)).ToArray();
     }
 
     private void Observe(IForwardObserver observer, Action pass)

@@ -85,7 +85,7 @@ internal sealed class BenchRandomWeights(Accelerator accelerator, WeightEncoding
         var scales = new Half[(long)n * (k / groupSize)];
         float scale = 1 / (8 * MathF.Sqrt(k));
         for (long i = 0; i < scales.Length; i++) scales[i] = (Half)(scale * (0.5f + Uniform()));
-        return Int4Weights.Upload(accelerator, Int4PackedMatrix.Create(packed, scales, n, k, groupSize));
+        return Int4Weights.Upload(accelerator, Int4PackedMatrix.Create(packed, scales, n, k, groupSize), Int4Layouts.PreferredFor(accelerator, k));
     }
 
     private void Fill(Span<float> values, float spread)

@@ -56,7 +56,8 @@ internal static class BenchReport
     public static void PrintProfile(StepProfile profile, DevicePeaks peaks)
     {
         var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape(
-            $"One decode step at position {profile.Position}: {profile.StepMilliseconds:F3} ms end to end; ceilings: {KernelReportFormats.PeakLine(peaks)}"));
+            (profile.Tokens > 1 ? $"One prefill of {profile.Tokens} tokens" : $"One decode step at position {profile.Position}") +
+            $": {profile.StepMilliseconds:F3} ms end to end; ceilings: {KernelReportFormats.PeakLine(peaks)}"));
         foreach (var h in new[] { "kernel", "role: shape", "calls", "ms/call", "ms total", "share", "GB/s", "GFLOP/s", "% peak BW" })
             table.AddColumn(new TableColumn(h));
         foreach (var k in profile.Kernels.OrderByDescending(k => k.TotalMilliseconds))

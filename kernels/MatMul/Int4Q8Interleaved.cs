@@ -1,0 +1,192 @@
+// The CPU backend's Q8 GEMV and GEMM over weights in Int4Layout.GroupInterleaved, on 256-bit vpdpbusd (AVX-VNNI).
+//
+// A 32-byte half of a stored 64-byte load is word i of eight groups of 32. Its low and high nibbles meet the
+// matching 32 activation bytes (QuantizeQ8 orders x for the layout) in two vpdpbusd, which add straight into one
+// int32 lane per group. After the group's four words a lane holds the group's whole integer dot; the nibbles' "- 8"
+// comes off as 8 * sum(q) in integers (exact), then one convert and one multiply-add by weight scale x activation
+// scale per eight groups. Per 64 weights and token that is 2 vpdpbusd and 2 activation loads; the standard order's
+// 512-bit loop needs 7 instructions of twice the width per 128 weights, three of them float work per load.
+//
+// Loop order of the GEMM as Int4Q8Gemm's: K in slices, four tokens' activations of a slice in L1 while the group's
+// rows stream past, each weight half-load unpacked once for the four tokens.
+//
+// Exactness: every group's integer dot equals the lanes'; only the float sum over groups rounds, in another order.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Mistral.Gpu.Kernels;
+
+/// <summary>Pointers into one Q8Rows launch's buffers (weights group-interleaved) and the GEMV and GEMM over them.</summary>
+internal readonly unsafe struct Int4Q8Interleaved(byte* packed, ushort* scales, byte* xq, float* xScale, int* xSum, float* y, int n, int k)
+{
+    /// <summary>Rows rowStart..rowEnd-1 against tokens t0..t0+tileTokens-1 into y [tokens][n]: the GEMV for one token, else the GEMM.</summary>
+    public void Run<TScales>(int rowStart, int rowEnd, int t0, int tileTokens) where TScales : struct, Int4Q8CpuBody.IWeightScales
+    {
+        if (tileTokens == 1) Gemv<TScales>(rowStart, rowEnd, t0);
+        else Gemm<TScales>(rowStart, rowEnd, t0, tileTokens);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Gemv<TScales>(int rowStart, int rowEnd, int token) where TScales : struct, Int4Q8CpuBody.IWeightScales
+    {
+        int groups = k / 32;
+        byte* x = xq + (long)token * k;
+        float* dx = xScale + (long)token * groups;
+        int* sums = xSum + (long)token * groups;
+        float* output = y + (long)token * n;
+        for (int row = rowStart; row < rowEnd; row++)
+            output[row] = Dot<TScales>(packed + (long)row * (k / 2), scales + (long)row * TScales.PerRow(k), x, dx, sums, k);
+    }
+
+    // A static method over raw pointers, so that the loop keeps everything in registers.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float Dot<TScales>(byte* w, ushort* s, byte* x, float* dx, int* sums, int k) where TScales : struct, Int4Q8CpuBody.IWeightScales
+    {
+        var low = Vector256.Create((byte)0x0F);
+        Vector256<float> f0 = default, f1 = default;
+        for (int c = 0; c < k / Int4Layouts.ChunkWeights; c++, w += 256, x += 512)
+        {
+            // Groups 16c .. 16c+7 in a0/h0, 16c+8 .. 16c+15 in a1/h1; low and high nibbles apart for four independent chains.
+            Vector256<int> a0 = default, a1 = default, h0 = default, h1 = default;
+            for (int i = 0; i < 4; i++)
+            {
+                var b0 = Vector256.Load(w + 64 * i);
+                var b1 = Vector256.Load(w + 64 * i + 32);
+                a0 = AvxVnni.MultiplyWideningAndAdd(a0, b0 & low, Vector256.Load((sbyte*)x + 128 * i));
+                h0 = AvxVnni.MultiplyWideningAndAdd(h0, Avx2.ShiftRightLogical(b0.AsUInt16(), 4).AsByte() & low, Vector256.Load((sbyte*)x + 128 * i + 64));
+                a1 = AvxVnni.MultiplyWideningAndAdd(a1, b1 & low, Vector256.Load((sbyte*)x + 128 * i + 32));
+                h1 = AvxVnni.MultiplyWideningAndAdd(h1, Avx2.ShiftRightLogical(b1.AsUInt16(), 4).AsByte() & low, Vector256.Load((sbyte*)x + 128 * i + 96));
+            }
+            var q0 = a0 + h0 - (Vector256.Load(sums + 16 * c) << 3);
+            var q1 = a1 + h1 - (Vector256.Load(sums + 16 * c + 8) << 3);
+            f0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(q0), TScales.Eight(s, 2 * c) * Vector256.Load(dx + 16 * c), f0);
+            f1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(q1), TScales.Eight(s, 2 * c + 1) * Vector256.Load(dx + 16 * c + 8), f1);
+        }
+        return Vector256.Sum(f0 + f1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Gemm<TScales>(int rowStart, int rowEnd, int t0, int tileTokens) where TScales : struct, Int4Q8CpuBody.IWeightScales
+    {
+        int groups = k / 32, slice = Int4Q8Gemm.SliceOf(k), sliceGroups = slice / 32;
+        // Per slice, once for the whole tile instead of once per four tokens: the rows' scales widened to fp32 and
+        // the tokens' "- 8" terms as -8 * sum(q), the value each group's integer accumulator starts from.
+        Scratch.For((rowEnd - rowStart) * sliceGroups, tileTokens * sliceGroups, out float* rowScales, out int* tokenBiases);
+        for (int k0 = 0; k0 < k; k0 += slice)
+        {
+            int g0 = k0 / 32, octets = (Math.Min(k, k0 + slice) - k0) / 256;
+            for (int row = rowStart; row < rowEnd; row++)
+            {
+                ushort* s = scales + (long)row * TScales.PerRow(k);
+                float* to = rowScales + (long)(row - rowStart) * sliceGroups;
+                for (int o = 0; o < octets; o++) TScales.Eight(s, g0 / 8 + o).Store(to + 8 * o);
+            }
+            for (int t = 0; t < tileTokens; t++)
+            {
+                int* from = xSum + (long)(t0 + t) * groups + g0, to = tokenBiases + t * sliceGroups;
+                for (int o = 0; o < octets; o++) (-(Vector256.Load(from + 8 * o) << 3)).Store(to + 8 * o);
+            }
+            for (int tt = 0; tt < tileTokens; tt += 4)
+            {
+                int t = t0 + tt, count = Math.Min(4, tileTokens - tt);
+                var tokens = new SliceTokens(xq + (long)t * k + k0, xScale + (long)t * groups + g0, tokenBiases + tt * sliceGroups, count, k, groups, sliceGroups);
+                for (int row = rowStart; row < rowEnd; row++)
+                {
+                    var sums = Tile(packed + (long)row * (k / 2) + k0 / 2, rowScales + (long)(row - rowStart) * sliceGroups, tokens, octets);
+                    for (int i = 0; i < count; i++)
+                    {
+                        float* at = y + (long)(t + i) * n + row;
+                        *at = k0 == 0 ? sums.GetElement(i) : *at + sums.GetElement(i);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Four tokens' activations, scales and biases from a slice's start; tokens past count repeat the last one (their sums are dropped).</summary>
+    private readonly struct SliceTokens
+    {
+        public readonly sbyte* X0, X1, X2, X3;
+        public readonly float* D0, D1, D2, D3;
+        public readonly int* B0, B1, B2, B3;
+
+        public SliceTokens(byte* x, float* dx, int* biases, int count, int k, int groups, int sliceGroups)
+        {
+            int t1 = Math.Min(1, count - 1), t2 = Math.Min(2, count - 1), t3 = Math.Min(3, count - 1);
+            X0 = (sbyte*)x;
+            X1 = (sbyte*)x + (long)t1 * k;
+            X2 = (sbyte*)x + (long)t2 * k;
+            X3 = (sbyte*)x + (long)t3 * k;
+            D0 = dx;
+            D1 = dx + (long)t1 * groups;
+            D2 = dx + (long)t2 * groups;
+            D3 = dx + (long)t3 * groups;
+            B0 = biases;
+            B1 = biases + t1 * sliceGroups;
+            B2 = biases + t2 * sliceGroups;
+            B3 = biases + t3 * sliceGroups;
+        }
+    }
+
+    /// <summary>One row against four tokens over a slice's <paramref name="octets"/> groups of eight groups: the four dot products.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static Vector128<float> Tile(byte* w, float* ws, SliceTokens tokens, int octets)
+    {
+        var low = Vector256.Create((byte)0x0F);
+        sbyte* x0 = tokens.X0, x1 = tokens.X1, x2 = tokens.X2, x3 = tokens.X3;
+        float* d0 = tokens.D0, d1 = tokens.D1, d2 = tokens.D2, d3 = tokens.D3;
+        int* b0 = tokens.B0, b1 = tokens.B1, b2 = tokens.B2, b3 = tokens.B3;
+        Vector256<float> f0 = default, f1 = default, f2 = default, f3 = default;
+        // Octet o is groups 8o .. 8o+7 of the slice, the half o % 2 of chunk o / 2.
+        for (int o = 0; o < octets; o++)
+        {
+            int g = 8 * o;
+            var a0 = Vector256.Load(b0 + g);
+            var a1 = Vector256.Load(b1 + g);
+            var a2 = Vector256.Load(b2 + g);
+            var a3 = Vector256.Load(b3 + g);
+            // The high nibbles in chains of their own: eight independent vpdpbusd chains of four cover its latency.
+            Vector256<int> h0 = default, h1 = default, h2 = default, h3 = default;
+            byte* wo = w + 256L * (o >> 1) + 32 * (o & 1);
+            long xo = 512L * (o >> 1) + 32 * (o & 1);
+            for (int i = 0; i < 4; i++, wo += 64, xo += 128)
+            {
+                var bytes = Vector256.Load(wo);
+                var lo = bytes & low;
+                var hi = Avx2.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & low;
+                a0 = AvxVnni.MultiplyWideningAndAdd(a0, lo, Vector256.Load(x0 + xo));
+                h0 = AvxVnni.MultiplyWideningAndAdd(h0, hi, Vector256.Load(x0 + xo + 64));
+                a1 = AvxVnni.MultiplyWideningAndAdd(a1, lo, Vector256.Load(x1 + xo));
+                h1 = AvxVnni.MultiplyWideningAndAdd(h1, hi, Vector256.Load(x1 + xo + 64));
+                a2 = AvxVnni.MultiplyWideningAndAdd(a2, lo, Vector256.Load(x2 + xo));
+                h2 = AvxVnni.MultiplyWideningAndAdd(h2, hi, Vector256.Load(x2 + xo + 64));
+                a3 = AvxVnni.MultiplyWideningAndAdd(a3, lo, Vector256.Load(x3 + xo));
+                h3 = AvxVnni.MultiplyWideningAndAdd(h3, hi, Vector256.Load(x3 + xo + 64));
+            }
+            var scale = Vector256.Load(ws + g);
+            f0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(a0 + h0), scale * Vector256.Load(d0 + g), f0);
+            f1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(a1 + h1), scale * Vector256.Load(d1 + g), f1);
+            f2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(a2 + h2), scale * Vector256.Load(d2 + g), f2);
+            f3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(a3 + h3), scale * Vector256.Load(d3 + g), f3);
+        }
+        var all = Avx.HorizontalAdd(Avx.HorizontalAdd(f0, f1), Avx.HorizontalAdd(f2, f3));
+        return all.GetLower() + all.GetUpper();
+    }
+
+    /// <summary>Each worker thread's buffers for the widened scales and the biases of one slice, grown on demand.</summary>
+    private static class Scratch
+    {
+        [ThreadStatic] private static float[]? scales;
+        [ThreadStatic] private static int[]? biases;
+
+        public static void For(int scaleCount, int biasCount, out float* scalesAt, out int* biasesAt)
+        {
+            // Pinned on the pinned-object heap: the pointers stay valid for the thread's life.
+            if (scales is null || scales.Length < scaleCount) scales = GC.AllocateUninitializedArray<float>(scaleCount, pinned: true);
+            if (biases is null || biases.Length < biasCount) biases = GC.AllocateUninitializedArray<int>(biasCount, pinned: true);
+            scalesAt = (float*)Unsafe.AsPointer(ref scales[0]);
+            biasesAt = (int*)Unsafe.AsPointer(ref biases[0]);
+        }
+    }
+}
