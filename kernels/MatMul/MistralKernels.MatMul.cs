@@ -121,6 +121,11 @@ public static partial class MistralKernels
         LaunchShapes.Holds(x, (long)tokens * k, nameof(x));
         LaunchShapes.Holds(hidden, (long)tokens * h, nameof(hidden));
         bool forced = shape is Int4Shape.Warp or Int4Shape.Dp4a;
+        if (forced && group.Fused is Int4Weights { Layout: not Int4Layout.Standard } stored)
+            throw new ArgumentException($"The fused weights are stored {stored.Layout}, which the {shape} GEMV does not read; upload them {Int4Layout.Standard} to force it.", nameof(shape));
+        // A forced dp4a GEMV that cannot take this product is refused, as the plain product refuses it, not replaced.
+        if (shape == Int4Shape.Dp4a && !(tokens == 1 && group.Fused is Int4Weights && Dp4aFits(k, x)))
+            throw new ArgumentException($"The fused dp4a GEMV takes one token of fused int4 weights with K % 32 == 0, K <= {Int4MatMul.Dp4aMaxK} and x at a multiple of 4 floats; got {tokens} tokens, K = {k}, x at {x.Offset}, {(group.Fused is Int4Weights ? "fused int4" : "unfused or not int4")} weights.", nameof(shape));
         // Both fused GEMVs read x with 128-bit loads, whole 32-weight chunks at a time.
         if (tokens == 1 && group.Fused is Int4Weights { Layout: Int4Layout.Standard } fused && (forced || !LaunchShapes.IsCpuLike(accelerator)) && LaunchShapes.Aligned4(x) && k % 32 == 0)
         {

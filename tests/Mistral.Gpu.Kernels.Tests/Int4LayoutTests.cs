@@ -92,6 +92,45 @@ public sealed class Int4LayoutTests
         Assert.Contains(nameof(Int4Layout.GroupInterleaved), error.Message);
     }
 
+    /// <summary>The fused gate/up GEMVs read the standard order only: forcing one on interleaved weights is refused; the device's choice runs the Q8 product.</summary>
+    [Fact]
+    public void Forced_swiglu_gemv_refuses_interleaved_weights()
+    {
+        const int h = 8, k = 512;
+        MatMulBackends.With("ilgpu-cpu", accelerator =>
+        {
+            using var group = LinearGroup.Create([
+                Int4Weights.Upload(accelerator, Int4Quantizer.Quantize(ParityData.Random(h * k, 5, 0.1f), h, k, 32), Int4Layout.GroupInterleaved),
+                Int4Weights.Upload(accelerator, Int4Quantizer.Quantize(ParityData.Random(h * k, 6, 0.1f), h, k, 32), Int4Layout.GroupInterleaved)]);
+            Assert.IsType<Int4Weights>(group.Fused);
+            using var x = accelerator.Upload<float>(ParityData.Random(k, 7));
+            using var gateUp = accelerator.Allocate<float>(2 * h);
+            using var hidden = accelerator.Allocate<float>(h);
+            var error = Assert.Throws<ArgumentException>(() => MistralKernels.MatMulSwiGlu(accelerator, group, x, gateUp, hidden, 1, Int4Shape.Warp));
+            Assert.Equal("shape", error.ParamName);
+            Assert.Contains(nameof(Int4Layout.GroupInterleaved), error.Message);
+            MistralKernels.MatMulSwiGlu(accelerator, group, x, gateUp, hidden, 1);
+            Assert.All(hidden.ToArray(), v => Assert.True(float.IsFinite(v)));
+        });
+    }
+
+    /// <summary>A forced dp4a SwiGLU GEMV that cannot run (here: the CPU backend keeps gate and up apart) is refused, not replaced by two launches.</summary>
+    [Fact]
+    public void Forced_dp4a_swiglu_without_fused_weights_is_refused()
+    {
+        const int h = 8, k = 512;
+        using var accelerator = new CpuAccelerator();
+        using var group = LinearGroup.Create([
+            Int4Weights.Upload(accelerator, Int4Quantizer.Quantize(ParityData.Random(h * k, 5, 0.1f), h, k, 32)),
+            Int4Weights.Upload(accelerator, Int4Quantizer.Quantize(ParityData.Random(h * k, 6, 0.1f), h, k, 32))]);
+        using var x = accelerator.Allocate<float>(k);
+        using var gateUp = accelerator.Allocate<float>(2 * h);
+        using var hidden = accelerator.Allocate<float>(h);
+        var error = Assert.Throws<ArgumentException>(() => MistralKernels.MatMulSwiGlu(accelerator, group, x, gateUp, hidden, 1, Int4Shape.Dp4a));
+        Assert.Equal("shape", error.ParamName);
+        Assert.Contains("unfused", error.Message);
+    }
+
     /// <summary>Rows of an interleaved matrix (the fused q/k/v's parts) keep its order and give the rows' products.</summary>
     [Fact]
     public void Row_views_and_concatenation_keep_the_order()
