@@ -57,8 +57,9 @@ internal static unsafe class Int4Q8CpuBody
     private static Path Fallback256 => AvxVnni.IsSupported && Fma.IsSupported ? Path.Vnni256 : Avx2.IsSupported && Fma.IsSupported ? Path.Avx2 : Path.None;
 
     /// <summary>
-    /// Whether the body reads weights in <see cref="Int4Layout.GroupInterleaved"/> (Int4Q8Interleaved, on AVX-VNNI) on the
-    /// path in use; otherwise the kernel's lanes run over such weights.
+    /// Whether the body reads weights in <see cref="Int4Layout.GroupInterleaved"/> (Int4Q8Interleaved: the GEMM on AVX-VNNI,
+    /// the GEMV on AVX-512BW, or on AVX-VNNI when <see cref="Path.Vnni256"/> is pinned) on the path in use; otherwise the
+    /// kernel's lanes run over such weights.
     /// </summary>
     internal static bool ReadsInterleaved => Forced is Path.Best or Path.Vnni256 && AvxVnni.IsSupported && Fma.IsSupported;
 
@@ -86,8 +87,9 @@ internal static unsafe class Int4Q8CpuBody
         {
             var products = new Int4Q8Interleaved((byte*)Address(packed.AsSpan()), (ushort*)Address(scales.AsSpan()), (byte*)Address(xq.AsSpan()),
                 (float*)Address(xScale.AsSpan()), (int*)Address(xSum.AsSpan()), output, n, k);
-            if (groupSize == 32) products.Run<Groups32>(rowStart, rowEnd, t0, tileTokens);
-            else products.Run<Groups128>(rowStart, rowEnd, t0, tileTokens);
+            bool wide = ActivePath == Path.Avx512;
+            if (groupSize == 32) products.Run<Groups32>(rowStart, rowEnd, t0, tileTokens, wide);
+            else products.Run<Groups128>(rowStart, rowEnd, t0, tileTokens, wide);
             return true;
         }
         if (tileTokens == 1 && path == Path.Avx512)

@@ -20,15 +20,19 @@ namespace Mistral.Gpu.Kernels;
 /// <summary>Pointers into one Q8Rows launch's buffers (weights group-interleaved) and the GEMV and GEMM over them.</summary>
 internal readonly unsafe struct Int4Q8Interleaved(byte* packed, ushort* scales, byte* xq, float* xScale, int* xSum, float* y, int n, int k)
 {
-    /// <summary>Rows rowStart..rowEnd-1 against tokens t0..t0+tileTokens-1 into y [tokens][n]: the GEMV for one token, else the GEMM.</summary>
-    public void Run<TScales>(int rowStart, int rowEnd, int t0, int tileTokens) where TScales : struct, Int4Q8CpuBody.IWeightScales
+    /// <summary>
+    /// Rows rowStart..rowEnd-1 against tokens t0..t0+tileTokens-1 into y [tokens][n]: the GEMV for one token, else the
+    /// GEMM. With <paramref name="wide"/> the GEMV may use its AVX-512BW loop (false: the 256-bit one, which the tests
+    /// pin as the VNNI path).
+    /// </summary>
+    public void Run<TScales>(int rowStart, int rowEnd, int t0, int tileTokens, bool wide) where TScales : struct, Int4Q8CpuBody.IWeightScales
     {
-        if (tileTokens == 1) Gemv<TScales>(rowStart, rowEnd, t0);
+        if (tileTokens == 1) Gemv<TScales>(rowStart, rowEnd, t0, wide && Avx512BW.IsSupported);
         else Gemm<TScales>(rowStart, rowEnd, t0, tileTokens);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Gemv<TScales>(int rowStart, int rowEnd, int token) where TScales : struct, Int4Q8CpuBody.IWeightScales
+    private void Gemv<TScales>(int rowStart, int rowEnd, int token, bool wide) where TScales : struct, Int4Q8CpuBody.IWeightScales
     {
         int groups = k / 32;
         byte* x = xq + (long)token * k;
@@ -36,10 +40,38 @@ internal readonly unsafe struct Int4Q8Interleaved(byte* packed, ushort* scales, 
         int* sums = xSum + (long)token * groups;
         float* output = y + (long)token * n;
         for (int row = rowStart; row < rowEnd; row++)
-            output[row] = Dot<TScales>(packed + (long)row * (k / 2), scales + (long)row * TScales.PerRow(k), x, dx, sums, k);
+        {
+            byte* w = packed + (long)row * (k / 2);
+            ushort* s = scales + (long)row * TScales.PerRow(k);
+            output[row] = wide ? Dot512<TScales>(w, s, x, dx, sums, k) : Dot<TScales>(w, s, x, dx, sums, k);
+        }
     }
 
-    // A static method over raw pointers, so that the loop keeps everything in registers.
+    // The decode GEMV where AVX-512BW exists: fewer instructions per weight than vpdpbusd on half the width. A whole
+    // 64-byte load is word i of the chunk's 16 groups; vpmaddubsw's int16 pairs of the group's four words add up in
+    // int16 (at most 8 x 2 x 15 x 127 = 30480, no overflow), then one vpmaddwd with ones gives the 16 group dots.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float Dot512<TScales>(byte* w, ushort* s, byte* x, float* dx, int* sums, int k) where TScales : struct, Int4Q8CpuBody.IWeightScales
+    {
+        var low = Vector512.Create((byte)0x0F);
+        var ones = Vector512.Create((short)1);
+        Vector512<float> f = default;
+        for (int c = 0; c < k / Int4Layouts.ChunkWeights; c++, w += 256, x += 512)
+        {
+            Vector512<short> a = default, h = default;
+            for (int i = 0; i < 4; i++)
+            {
+                var bytes = Vector512.Load(w + 64 * i);
+                a += Avx512BW.MultiplyAddAdjacent(bytes & low, Vector512.Load((sbyte*)x + 128 * i));
+                h += Avx512BW.MultiplyAddAdjacent(Avx512BW.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & low, Vector512.Load((sbyte*)x + 128 * i + 64));
+            }
+            var dots = Avx512BW.MultiplyAddAdjacent(a + h, ones) - (Vector512.Load(sums + 16 * c) << 3);
+            f = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(dots), TScales.Chunk(s, c) * Vector512.Load(dx + 16 * c), f);
+        }
+        return Vector512.Sum(f);
+    }
+
+    // The 256-bit GEMV (AVX-VNNI without AVX-512BW). Static over raw pointers, so that the loop keeps everything in registers.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Dot<TScales>(byte* w, ushort* s, byte* x, float* dx, int* sums, int k) where TScales : struct, Int4Q8CpuBody.IWeightScales
     {
@@ -60,19 +92,8 @@ internal readonly unsafe struct Int4Q8Interleaved(byte* packed, ushort* scales, 
             }
             var q0 = a0 + h0 - (Vector256.Load(sums + 16 * c) << 3);
             var q1 = a1 + h1 - (Vector256.Load(sums + 16 * c + 8) << 3);
-            // The chunk's 16 scales widened in one 512-bit pass where there is one: the widening costs as much as the dots.
-            Vector256<float> w0, w1;
-            if (Avx512F.IsSupported)
-            {
-                var both = TScales.Chunk(s, c);
-                (w0, w1) = (both.GetLower(), both.GetUpper());
-            }
-            else
-            {
-                (w0, w1) = (TScales.Eight(s, 2 * c), TScales.Eight(s, 2 * c + 1));
-            }
-            f0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(q0), w0 * Vector256.Load(dx + 16 * c), f0);
-            f1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(q1), w1 * Vector256.Load(dx + 16 * c + 8), f1);
+            f0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(q0), TScales.Eight(s, 2 * c) * Vector256.Load(dx + 16 * c), f0);
+            f1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(q1), TScales.Eight(s, 2 * c + 1) * Vector256.Load(dx + 16 * c + 8), f1);
         }
         return Vector256.Sum(f0 + f1);
     }
