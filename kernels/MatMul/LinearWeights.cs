@@ -46,7 +46,10 @@ public abstract class LinearWeights : IDisposable
 
     /// <summary>
     /// Uploads fp32 weights <paramref name="w"/> [n*k] (row-major [N][K]) in <paramref name="format"/>; for
-    /// <see cref="WeightFormat.Int4"/> they are quantised with <see cref="Int4Quantizer"/> in groups of <paramref name="groupSize"/>.
+    /// <see cref="WeightFormat.Int4"/> they are quantised with <see cref="Int4Quantizer"/> in groups of <paramref name="groupSize"/>
+    /// and stored in the standard word order, which every int4 kernel reads. The device's fastest order (the CPU
+    /// backend's group-interleaved one) is <c>Int4Weights.Upload(accelerator, Int4Quantizer.Quantize(w, n, k, groupSize),
+    /// Int4Layouts.PreferredFor(accelerator, k))</c>, as the model loader does.
     /// </summary>
     /// <exception cref="ArgumentException">n or k is not positive, w does not hold n*k values, or for int4
     /// k is not a multiple of 8 and of groupSize, or groupSize is not 32 or 128 (see <see cref="Int4Weights.CanQuantize"/>).</exception>
