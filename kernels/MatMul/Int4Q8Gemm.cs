@@ -44,7 +44,7 @@ internal readonly unsafe struct Int4Q8Gemm(byte* packed, ushort* scales, byte* x
             for (int tt = 0; tt < tileTokens; tt += 4)
             {
                 int t = t0 + tt, count = Math.Min(4, tileTokens - tt);
-                var tokens = new Tokens(xq + (long)t * k, xScale + (long)t * groups, xSum + (long)t * groups, count, k);
+                var tokens = new Tokens(xq + (long)t * k, xScale + (long)t * groups, xSum + (long)t * groups, count, k, groups, groups);
                 for (int row = rowStart; row < rowEnd; row++)
                 {
                     byte* w = packed + (long)row * (k / 2);
@@ -62,28 +62,32 @@ internal readonly unsafe struct Int4Q8Gemm(byte* packed, ushort* scales, byte* x
         }
     }
 
-    /// <summary>Four tokens' activations, group scales and group sums; tokens past count repeat the last one (their sums are dropped).</summary>
+    /// <summary>
+    /// Four tokens' activations, group scales and per-group integers (the group sums of q, or the interleaved GEMM's
+    /// biases), each list from its first token with its own stride; tokens past count repeat the last one (their sums
+    /// are dropped).
+    /// </summary>
     internal readonly struct Tokens
     {
         public readonly byte* X0, X1, X2, X3;
         public readonly float* D0, D1, D2, D3;
         public readonly int* Q0, Q1, Q2, Q3;
 
-        public Tokens(byte* x, float* dx, int* sums, int count, int k)
+        public Tokens(byte* x, float* dx, int* ints, int count, long xStride, long dxStride, long intStride)
         {
-            int groups = k / 32, t1 = Math.Min(1, count - 1), t2 = Math.Min(2, count - 1), t3 = Math.Min(3, count - 1);
+            int t1 = Math.Min(1, count - 1), t2 = Math.Min(2, count - 1), t3 = Math.Min(3, count - 1);
             X0 = x;
-            X1 = x + (long)t1 * k;
-            X2 = x + (long)t2 * k;
-            X3 = x + (long)t3 * k;
+            X1 = x + t1 * xStride;
+            X2 = x + t2 * xStride;
+            X3 = x + t3 * xStride;
             D0 = dx;
-            D1 = dx + t1 * groups;
-            D2 = dx + t2 * groups;
-            D3 = dx + t3 * groups;
-            Q0 = sums;
-            Q1 = sums + t1 * groups;
-            Q2 = sums + t2 * groups;
-            Q3 = sums + t3 * groups;
+            D1 = dx + t1 * dxStride;
+            D2 = dx + t2 * dxStride;
+            D3 = dx + t3 * dxStride;
+            Q0 = ints;
+            Q1 = ints + t1 * intStride;
+            Q2 = ints + t2 * intStride;
+            Q3 = ints + t3 * intStride;
         }
     }
 

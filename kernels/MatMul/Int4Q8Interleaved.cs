@@ -122,7 +122,7 @@ internal readonly unsafe struct Int4Q8Interleaved(byte* packed, ushort* scales, 
             for (int tt = 0; tt < tileTokens; tt += 4)
             {
                 int t = t0 + tt, count = Math.Min(4, tileTokens - tt);
-                var tokens = new SliceTokens(xq + (long)t * k + k0, xScale + (long)t * groups + g0, tokenBiases + tt * sliceGroups, count, k, groups, sliceGroups);
+                var tokens = new Int4Q8Gemm.Tokens(xq + (long)t * k + k0, xScale + (long)t * groups + g0, tokenBiases + tt * sliceGroups, count, k, groups, sliceGroups);
                 for (int row = rowStart; row < rowEnd; row++)
                 {
                     var sums = Tile(packed + (long)row * (k / 2) + k0 / 2, rowScales + (long)(row - rowStart) * sliceGroups, tokens, octets);
@@ -136,39 +136,15 @@ internal readonly unsafe struct Int4Q8Interleaved(byte* packed, ushort* scales, 
         }
     }
 
-    /// <summary>Four tokens' activations, scales and biases from a slice's start; tokens past count repeat the last one (their sums are dropped).</summary>
-    private readonly struct SliceTokens
-    {
-        public readonly sbyte* X0, X1, X2, X3;
-        public readonly float* D0, D1, D2, D3;
-        public readonly int* B0, B1, B2, B3;
-
-        public SliceTokens(byte* x, float* dx, int* biases, int count, int k, int groups, int sliceGroups)
-        {
-            int t1 = Math.Min(1, count - 1), t2 = Math.Min(2, count - 1), t3 = Math.Min(3, count - 1);
-            X0 = (sbyte*)x;
-            X1 = (sbyte*)x + (long)t1 * k;
-            X2 = (sbyte*)x + (long)t2 * k;
-            X3 = (sbyte*)x + (long)t3 * k;
-            D0 = dx;
-            D1 = dx + (long)t1 * groups;
-            D2 = dx + (long)t2 * groups;
-            D3 = dx + (long)t3 * groups;
-            B0 = biases;
-            B1 = biases + t1 * sliceGroups;
-            B2 = biases + t2 * sliceGroups;
-            B3 = biases + t3 * sliceGroups;
-        }
-    }
-
     /// <summary>One row against four tokens over a slice's <paramref name="octets"/> groups of eight groups: the four dot products.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static Vector128<float> Tile(byte* w, float* ws, SliceTokens tokens, int octets)
+    private static Vector128<float> Tile(byte* w, float* ws, Int4Q8Gemm.Tokens tokens, int octets)
     {
         var low = Vector256.Create((byte)0x0F);
-        sbyte* x0 = tokens.X0, x1 = tokens.X1, x2 = tokens.X2, x3 = tokens.X3;
+        sbyte* x0 = (sbyte*)tokens.X0, x1 = (sbyte*)tokens.X1, x2 = (sbyte*)tokens.X2, x3 = (sbyte*)tokens.X3;
         float* d0 = tokens.D0, d1 = tokens.D1, d2 = tokens.D2, d3 = tokens.D3;
-        int* b0 = tokens.B0, b1 = tokens.B1, b2 = tokens.B2, b3 = tokens.B3;
+        // The tokens' integers here are the biases -8 * sum(q), each group accumulator's starting value.
+        int* b0 = tokens.Q0, b1 = tokens.Q1, b2 = tokens.Q2, b3 = tokens.Q3;
         Vector256<float> f0 = default, f1 = default, f2 = default, f3 = default;
         // Octet o is groups 8o .. 8o+7 of the slice, the half o % 2 of chunk o / 2.
         for (int o = 0; o < octets; o++)
