@@ -35,7 +35,8 @@ internal sealed class CpuGroupScheduler
         // Several chunks per thread balance groups of uneven cost (attention tiles outside a window end early).
         long chunkSize = Math.Max(1, groups / (threads * 8L));
         var work = new CpuGroupScheduler(runGroup, groups, chunkSize);
-        int helpers = (int)Math.Min(threads, work.chunks) - 1;
+        // At most one helper per further core: more threads than cores would only spin against each other.
+        int helpers = (int)Math.Min(Math.Min(threads, work.chunks), Environment.ProcessorCount) - 1;
         if (helpers > 0) Helpers.Offer(work, helpers);
         work.Execute();
         // The helpers' last chunks usually finish within a chunk's time: spin that long before sleeping, since a
