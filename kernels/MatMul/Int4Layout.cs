@@ -44,25 +44,27 @@ public static class Int4Layouts
     /// <summary>Whether a matrix of <paramref name="k"/> columns can be stored in <paramref name="layout"/>.</summary>
     public static bool Fits(Int4Layout layout, int k) => layout == Int4Layout.Standard || (layout == Int4Layout.GroupInterleaved && k % ChunkWeights == 0);
 
+    /// <summary>The kernels' <c>interleaved</c> specialisation for <paramref name="layout"/>: 1 for group-interleaved words, else 0.</summary>
+    internal static int Specialization(Int4Layout layout) => layout == Int4Layout.GroupInterleaved ? 1 : 0;
+
     /// <summary>A row-major [N][K/8] word array in <paramref name="layout"/> (a copy; the standard order is returned as it is).</summary>
-    internal static uint[] Arrange(uint[] standard, int k, Int4Layout layout)
-    {
-        if (layout == Int4Layout.Standard) return standard;
-        var stored = new uint[standard.Length];
-        int words = k / 8;
-        for (long row = 0; row < standard.LongLength / words; row++)
-            for (int j = 0; j < words; j++) stored[row * words + Int4MatMul.StoredWord(j, 1)] = standard[row * words + j];
-        return stored;
-    }
+    internal static uint[] Arrange(uint[] standard, int k, Int4Layout layout) => Reorder(standard, k, layout, toStored: true);
 
     /// <summary>The inverse of <see cref="Arrange"/>: stored words back in the standard order.</summary>
-    internal static uint[] ToStandard(uint[] stored, int k, Int4Layout layout)
+    internal static uint[] ToStandard(uint[] stored, int k, Int4Layout layout) => Reorder(stored, k, layout, toStored: false);
+
+    private static uint[] Reorder(uint[] words, int k, Int4Layout layout, bool toStored)
     {
-        if (layout == Int4Layout.Standard) return stored;
-        var standard = new uint[stored.Length];
-        int words = k / 8;
-        for (long row = 0; row < stored.LongLength / words; row++)
-            for (int j = 0; j < words; j++) standard[row * words + j] = stored[row * words + Int4MatMul.StoredWord(j, 1)];
-        return standard;
+        if (layout == Int4Layout.Standard) return words;
+        var reordered = new uint[words.Length];
+        int perRow = k / 8;
+        for (long row = 0; row < words.LongLength / perRow; row++)
+            for (int j = 0; j < perRow; j++)
+            {
+                long standard = row * perRow + j, stored = row * perRow + Int4MatMul.StoredWord(j, 1);
+                if (toStored) reordered[stored] = words[standard];
+                else reordered[standard] = words[stored];
+            }
+        return reordered;
     }
 }

@@ -73,7 +73,9 @@ internal static unsafe class Int4Q8CpuBody
     public static bool Q8Rows(CpuGroup group, ReadOnlyView<uint> packed, ReadOnlyView<uint> scales, ReadOnlyView<uint> xq,
         ReadOnlyView<float> xScale, ReadOnlyView<int> xSum, View<float> y, int n, int k, int tokens, int groupSize, int tokenTile, int interleaved)
     {
-        var path = interleaved == 1 ? (ReadsInterleaved ? Path.Vnni256 : Path.None) : ActivePath;
+        // Group-interleaved weights run Int4Q8Interleaved where this machine has it, else the lanes.
+        if (interleaved == 1 && !ReadsInterleaved) return false;
+        var path = ActivePath;
         // The 512-bit loop takes whole 512-weight chunks; other K (multiples of 128) take a 256-bit one.
         if (path == Path.Avx512 && k % 512 != 0) path = Fallback256;
         if (path == Path.None) return false;
@@ -87,9 +89,8 @@ internal static unsafe class Int4Q8CpuBody
         {
             var products = new Int4Q8Interleaved((byte*)Address(packed.AsSpan()), (ushort*)Address(scales.AsSpan()), (byte*)Address(xq.AsSpan()),
                 (float*)Address(xScale.AsSpan()), (int*)Address(xSum.AsSpan()), output, n, k);
-            bool wide = ActivePath == Path.Avx512;
-            if (groupSize == 32) products.Run<Groups32>(rowStart, rowEnd, t0, tileTokens, wide);
-            else products.Run<Groups128>(rowStart, rowEnd, t0, tileTokens, wide);
+            if (groupSize == 32) products.Run<Groups32>(rowStart, rowEnd, t0, tileTokens, wide: path == Path.Avx512);
+            else products.Run<Groups128>(rowStart, rowEnd, t0, tileTokens, wide: path == Path.Avx512);
             return true;
         }
         if (tileTokens == 1 && path == Path.Avx512)
@@ -143,12 +144,13 @@ internal static unsafe class Int4Q8CpuBody
             }
             else
             {
-                // Word j of group g pairs with stored weight word 64(g / 16) + 16j + g % 16: block 4(g / 16) + j, word g % 16.
-                uint* words = values + (long)t * (k / 4) + 128 * (g / 16) + g % 16;
+                // The group's four words go where their stored weight words put them, one word each.
+                uint* words = values + (long)t * (k / 4);
                 for (int j = 0; j < 4; j++)
                 {
-                    words[32 * j] = even.AsUInt32().GetElement(j);
-                    words[32 * j + 16] = odd.AsUInt32().GetElement(j);
+                    int word = Int4MatMul.ActivationWord(Int4MatMul.StoredWord(4 * g + j, 1));
+                    words[word] = even.AsUInt32().GetElement(j);
+                    words[word + 16] = odd.AsUInt32().GetElement(j);
                 }
             }
             xScale[t * groups + g] = amax / 127f;

@@ -22,12 +22,12 @@ internal readonly unsafe struct Int4Q8Interleaved(byte* packed, ushort* scales, 
 {
     /// <summary>
     /// Rows rowStart..rowEnd-1 against tokens t0..t0+tileTokens-1 into y [tokens][n]: the GEMV for one token, else the
-    /// GEMM. With <paramref name="wide"/> the GEMV may use its AVX-512BW loop (false: the 256-bit one, which the tests
-    /// pin as the VNNI path).
+    /// GEMM. With <paramref name="wide"/> (the AVX-512 path is active) the GEMV runs its AVX-512BW loop, otherwise the
+    /// 256-bit one, which the tests pin as the VNNI path.
     /// </summary>
     public void Run<TScales>(int rowStart, int rowEnd, int t0, int tileTokens, bool wide) where TScales : struct, Int4Q8CpuBody.IWeightScales
     {
-        if (tileTokens == 1) Gemv<TScales>(rowStart, rowEnd, t0, wide && Avx512BW.IsSupported);
+        if (tileTokens == 1) Gemv<TScales>(rowStart, rowEnd, t0, wide);
         else Gemm<TScales>(rowStart, rowEnd, t0, tileTokens);
     }
 

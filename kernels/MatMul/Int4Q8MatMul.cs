@@ -42,6 +42,16 @@ public static partial class Int4MatMul
         return interleaved == 0 ? j : (j & ~63) | ((j & 3) << 4) | ((j >> 2) & 15);
     }
 
+    /// <summary>
+    /// The word of a token's quantised activations that holds the low-nibble partners of stored weight word
+    /// <paramref name="p"/> (block p / 16, word p % 16); the high-nibble partners are 16 words on.
+    /// </summary>
+    [KernelHelper]
+    internal static int ActivationWord(int p)
+    {
+        return 32 * (p / 16) + p % 16;
+    }
+
     /// <summary>x (fp32 [tokens, K]) to int8 groups of 32, ordered for weights in the standard or (<paramref name="interleaved"/> 1) the group-interleaved layout: one lane per group of 32 values of one token.</summary>
     [Kernel]
     [CpuGroupBody(typeof(Int4Q8CpuBody), nameof(Int4Q8CpuBody.QuantizeQ8))]
@@ -60,7 +70,7 @@ public static partial class Int4MatMul
         float scale = amax / 127f;
         float inverse = amax > 0f ? 127f / amax : 0f;
         int sum = 0;
-        // Word j of group g pairs with stored weight word p: block p / 16, word p % 16; high-nibble bytes 16 words on.
+        // Word j of group g pairs with its stored weight word; high-nibble bytes 16 words on.
         for (int j = 0; j < 4; j++)
         {
             uint lo = 0u;
@@ -75,8 +85,7 @@ public static partial class Int4MatMul
                 lo = lo | (((uint)qe & 255u) << (8 * i));
                 hi = hi | (((uint)qo & 255u) << (8 * i));
             }
-            int p = StoredWord(4 * g + j, interleaved);
-            int xw = t * (k / 4) + 32 * (p / 16) + p % 16;
+            int xw = t * (k / 4) + ActivationWord(StoredWord(4 * g + j, interleaved));
             xq[xw] = lo;
             xq[xw + 16] = hi;
         }
@@ -117,7 +126,7 @@ public static partial class Int4MatMul
                     {
                         int p = StoredWord(j, interleaved);
                         uint w = packed[row * words + p];
-                        int xw = t * (k / 4) + 32 * (p / 16) + p % 16;
+                        int xw = t * (k / 4) + ActivationWord(p);
                         dot = KMath.Dot4(w & 0x0F0F0F0Fu, xq[xw], dot);
                         dot = KMath.Dot4((w >> 4) & 0x0F0F0F0Fu, xq[xw + 16], dot);
                     }

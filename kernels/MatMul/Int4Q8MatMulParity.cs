@@ -55,7 +55,7 @@ internal static class Int4Q8MatMulParity
         int tile = tokens == 1 ? 1 : tokens <= Int4MatMul.RowTokenTile ? Int4MatMul.RowTokenTile : Int4MatMul.Q8LongTokenTile;
         var dims = new LaunchDims(new Dim3((n + Int4MatMul.Q8RowLanes - 1) / Int4MatMul.Q8RowLanes, (tokens + tile - 1) / tile), new Dim3(Int4MatMul.Q8RowLanes));
         Int4MatMul.Q8RowsKernel.Launch(accelerator, dims, weights.Packed, weights.Scales, values, scales, sums, y, n, k, tokens, groupSize, tile,
-            layout == Int4Layout.GroupInterleaved ? 1 : 0);
+            Int4Layouts.Specialization(layout));
         accelerator.Synchronize();
         check.Within(expected, MatMulReference.Bounds(magnitude), y.ToArray(), "Q8 product");
     }

@@ -53,10 +53,10 @@ public sealed class Int4Weights : LinearWeights
     public static bool CanQuantize(int k, int groupSize) =>
         k > 0 && SupportedGroupSizes.Contains(groupSize) && k % 8 == 0 && k % groupSize == 0;
 
-    /// <summary>Quantises fp32 <paramref name="weights"/> [n*k] (row-major) and uploads them.</summary>
-    /// <exception cref="ArgumentException">See <see cref="Int4Quantizer.Quantize"/>.</exception>
-    public static Int4Weights Quantize(Accelerator accelerator, ReadOnlySpan<float> weights, int n, int k, int groupSize = 32) =>
-        Upload(accelerator, Int4Quantizer.Quantize(weights, n, k, groupSize));
+    /// <summary>Quantises fp32 <paramref name="weights"/> [n*k] (row-major) and uploads them, their words in <paramref name="layout"/>.</summary>
+    /// <exception cref="ArgumentException">See <see cref="Int4Quantizer.Quantize"/> and <see cref="Upload"/>.</exception>
+    public static Int4Weights Quantize(Accelerator accelerator, ReadOnlySpan<float> weights, int n, int k, int groupSize = 32, Int4Layout layout = Int4Layout.Standard) =>
+        Upload(accelerator, Int4Quantizer.Quantize(weights, n, k, groupSize), layout);
 
     /// <summary>
     /// Uploads a host-quantised matrix, its words in <paramref name="layout"/> (the standard order by default; a model

@@ -48,7 +48,7 @@ public abstract class LinearWeights : IDisposable
     /// Uploads fp32 weights <paramref name="w"/> [n*k] (row-major [N][K]) in <paramref name="format"/>; for
     /// <see cref="WeightFormat.Int4"/> they are quantised with <see cref="Int4Quantizer"/> in groups of <paramref name="groupSize"/>
     /// and stored in the standard word order, which every int4 kernel reads. The device's fastest order (the CPU
-    /// backend's group-interleaved one) is <c>Int4Weights.Upload(accelerator, Int4Quantizer.Quantize(w, n, k, groupSize),
+    /// backend's group-interleaved one) is <c>Int4Weights.Quantize(accelerator, w, n, k, groupSize,
     /// Int4Layouts.PreferredFor(accelerator, k))</c>, as the model loader does.
     /// </summary>
     /// <exception cref="ArgumentException">n or k is not positive, w does not hold n*k values, or for int4
@@ -60,7 +60,7 @@ public abstract class LinearWeights : IDisposable
         {
             WeightFormat.Fp32 => Fp32Weights.Upload(accelerator, w, n, k),
             WeightFormat.Fp16 => Fp16Weights.Upload(accelerator, w, n, k),
-            WeightFormat.Int4 => Int4Weights.Upload(accelerator, Int4Quantizer.Quantize(w, n, k, groupSize)),
+            WeightFormat.Int4 => Int4Weights.Quantize(accelerator, w, n, k, groupSize),
             _ => throw new ArgumentException($"Unknown weight format {format}.", nameof(format)),
         };
     }

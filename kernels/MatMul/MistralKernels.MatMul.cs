@@ -344,12 +344,9 @@ public static partial class MistralKernels
     {
         var input = new Q8Input(scratch.Values.Slice(0, (long)tokens * k / 4), scratch.Scales.Slice(0, (long)tokens * k / 32), scratch.Sums.Slice(0, (long)tokens * k / 32), k, layout);
         Int4MatMul.QuantizeQ8Kernel.Launch(accelerator, LaunchDims.ForElements((long)tokens * k / 32, Int4MatMul.Q8QuantizeLanes), x, input.Values, input.Scales, input.Sums, k, tokens,
-            Interleaved(layout), stream);
+            Int4Layouts.Specialization(layout), stream);
         return input;
     }
-
-    /// <summary>The kernels' specialisation for <paramref name="layout"/>: 1 for group-interleaved words.</summary>
-    private static int Interleaved(Int4Layout layout) => layout == Int4Layout.GroupInterleaved ? 1 : 0;
 
     private static void MultiplyQ8(Accelerator accelerator, Int4Weights q, Q8Input x, BufferView<float> y, int tokens, AcceleratorStream? stream)
     {
@@ -357,7 +354,7 @@ public static partial class MistralKernels
         int tile = tokens == 1 ? 1 : tokens <= Int4MatMul.RowTokenTile ? Int4MatMul.RowTokenTile : Int4MatMul.Q8LongTokenTile;
         var dims = new LaunchDims(new Dim3(LaunchShapes.Groups(n, Int4MatMul.Q8RowLanes), LaunchShapes.Groups(tokens, tile)), new Dim3(Int4MatMul.Q8RowLanes));
         if (q.Layout != x.Layout) throw new InvalidOperationException($"Activations quantised for {x.Layout} weights met {q.Layout} ones.");
-        Int4MatMul.Q8RowsKernel.Launch(accelerator, dims, q.Packed, q.Scales, x.Values, x.Scales, x.Sums, y, n, x.K, tokens, q.GroupSize, tile, Interleaved(q.Layout), stream);
+        Int4MatMul.Q8RowsKernel.Launch(accelerator, dims, q.Packed, q.Scales, x.Values, x.Scales, x.Sums, y, n, x.K, tokens, q.GroupSize, tile, Int4Layouts.Specialization(q.Layout), stream);
     }
 
     /// <summary>A device that queues launches would still read the shared scratch after its gate is released; wait for it there.</summary>
@@ -377,6 +374,6 @@ public static partial class MistralKernels
         long count = (long)weights.OutFeatures * weights.InFeatures;
         LaunchShapes.Holds(output, count, nameof(output));
         Int4MatMul.DequantizeKernel.Launch(accelerator, LaunchDims.ForElements(count, 256), weights.Packed, weights.Scales,
-            LaunchShapes.Take(output, count), weights.OutFeatures, weights.InFeatures, weights.GroupSize, Interleaved(weights.Layout), stream);
+            LaunchShapes.Take(output, count), weights.OutFeatures, weights.InFeatures, weights.GroupSize, Int4Layouts.Specialization(weights.Layout), stream);
     }
 }

@@ -18,7 +18,7 @@ internal static class Q8Reference
         using var scales = accelerator.Allocate<float>(tokens * k / 32);
         using var sums = accelerator.Allocate<int>(tokens * k / 32);
         Int4MatMul.QuantizeQ8Kernel.Launch(accelerator, LaunchDims.ForElements(tokens * k / 32, Int4MatMul.Q8QuantizeLanes), x, values, scales, sums, k, tokens,
-            layout == Int4Layout.GroupInterleaved ? 1 : 0);
+            Int4Layouts.Specialization(layout));
         accelerator.Synchronize();
         return new Quantized(values.ToArray(), scales.ToArray(), sums.ToArray());
     }
@@ -30,12 +30,11 @@ internal static class Q8Reference
     public static sbyte[] Unpack(uint[] values, int k, int tokens, Int4Layout layout = Int4Layout.Standard)
     {
         var q = new sbyte[tokens * k];
-        int interleaved = layout == Int4Layout.GroupInterleaved ? 1 : 0;
+        int interleaved = Int4Layouts.Specialization(layout);
         for (int t = 0; t < tokens; t++)
             for (int j = 0; j < k / 8; j++)
             {
-                int p = Int4MatMul.StoredWord(j, interleaved);
-                int word = t * (k / 4) + 32 * (p / 16) + p % 16;
+                int word = t * (k / 4) + Int4MatMul.ActivationWord(Int4MatMul.StoredWord(j, interleaved));
                 for (int i = 0; i < 4; i++)
                 {
                     q[t * k + 8 * j + 2 * i] = (sbyte)(values[word] >> (8 * i));

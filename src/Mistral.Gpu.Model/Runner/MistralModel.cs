@@ -297,7 +297,7 @@ public sealed class MistralModel : IDisposable
             }
             // int4 in the word order this device's int4 path reads fastest (the CPU backend's group-interleaved one).
             return format == WeightFormat.Int4
-                ? Int4Weights.Upload(model.Accelerator, Int4Quantizer.Quantize(data, n, k, options.GroupSize), Int4Layouts.PreferredFor(model.Accelerator, k))
+                ? Int4Weights.Quantize(model.Accelerator, data, n, k, options.GroupSize, Int4Layouts.PreferredFor(model.Accelerator, k))
                 : LinearWeights.Upload(model.Accelerator, data, n, k, format, options.GroupSize);
         }
 
