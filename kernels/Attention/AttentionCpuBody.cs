@@ -72,34 +72,36 @@ internal static unsafe class AttentionCpuBody
         float* scores = stackalloc float[rowTile * keyBlock];
         float* runningMax = stackalloc float[rowTile];
         float* runningSum = stackalloc float[rowTile];
-        float* widenedKeys = stackalloc float[half ? keyBlock * headDim : 1];
-        float* widenedValues = stackalloc float[half ? keyBlock * headDim : 1];
-        float** keyRows = stackalloc float*[keyBlock];
-        float** valueRows = stackalloc float*[keyBlock];
+        void** keyRows = stackalloc void*[keyBlock];
+        void** valueRows = stackalloc void*[keyBlock];
         float* qIn = Address(q.AsSpan());
         for (int r = 0; r < paddedRows; r++)
             StartRow(r, r < rows ? qIn + (firstHead + r) * headDim : null, scale, headDim, query, acc, runningMax, runningSum);
         for (int i = 0; i < rowTile * keyBlock; i++) scores[i] = 0f;
 
+        var block = new DecodeBlock(query, acc, scores, runningMax, runningSum, keyRows, valueRows, rows, paddedRows, headDim);
+        int rowBytes = headDim * (half ? sizeof(ushort) : sizeof(float));
         for (int blockStart = firstKey; blockStart <= lastKey; blockStart += keyBlock)
         {
             int count = Math.Min(keyBlock, lastKey - blockStart + 1);
             for (int j = 0; j < count; j++)
             {
                 long at = headBase + (long)((blockStart + j) % cacheSlots) * headDim;
-                keyRows[j] = half ? Widen(keysHalf + at, widenedKeys + j * headDim, headDim) : keys + at;
-                valueRows[j] = half ? Widen(valuesHalf + at, widenedValues + j * headDim, headDim) : values + at;
+                keyRows[j] = half ? keysHalf + at : keys + at;
+                valueRows[j] = half ? valuesHalf + at : values + at;
             }
-            for (int r = 0; r < paddedRows; r += 4)
-                for (int j = 0; j < count; j++)
-                    Dot4(query + r * headDim, headDim, keyRows[j], scores + r * keyBlock + j, keyBlock);
-
-            // Every key of a split is inside the window of every row.
-            for (int r = 0; r < rows; r++)
-                UpdateRow(scores + r * keyBlock, count, 0, count - 1, runningMax + r, runningSum + r, acc + r * headDim, headDim);
-            // Padded rows have zero queries, so zero scores, which are never exponentiated: weight 0, they add nothing.
-            for (int r = 0; r < paddedRows; r += 4)
-                AddWeighted4(acc + r * headDim, headDim, scores + r * keyBlock, keyBlock, valueRows, count);
+            // The rows PrefetchBlocks blocks on are requested now: the hardware's streamer stops at every 4 KiB page (a
+            // block's K or V rows), and without this a core computes, then waits for memory, then computes.
+            int ahead = blockStart + PrefetchBlocks * keyBlock, aheadCount = Math.Min(keyBlock, lastKey - ahead + 1);
+            for (int j = 0; j < aheadCount; j++)
+            {
+                long at = headBase + (long)((ahead + j) % cacheSlots) * headDim;
+                Prefetch(half ? (byte*)(keysHalf + at) : (byte*)(keys + at), rowBytes);
+                Prefetch(half ? (byte*)(valuesHalf + at) : (byte*)(values + at), rowBytes);
+            }
+            // Each fp16 element is widened in registers where it is used, once: the rows are read once per four query rows.
+            if (half) block.Run<Fp16Elements>(count);
+            else block.Run<Fp32Elements>(count);
         }
 
         for (int r = 0; r < rows; r++)
@@ -163,8 +165,8 @@ internal static unsafe class AttentionCpuBody
         float* runningSum = stackalloc float[rowTile];
         float* widenedKeys = stackalloc float[half ? keyBlock * headDim : 1];
         float* widenedValues = stackalloc float[half ? keyBlock * headDim : 1];
-        float** keyRows = stackalloc float*[keyBlock];
-        float** valueRows = stackalloc float*[keyBlock];
+        void** keyRows = stackalloc void*[keyBlock];
+        void** valueRows = stackalloc void*[keyBlock];
         for (int r = 0; r < paddedRows; r++)
         {
             int row = firstRow + r;
@@ -191,9 +193,9 @@ internal static unsafe class AttentionCpuBody
                     valueRows[j] = half ? Widen(valuesHalf + at, widenedValues + j * headDim, headDim) : values + at;
                 }
             }
+            // Prefill tiles have up to 16 rows, so fp16 rows are widened once into floats for all of them.
             for (int r = 0; r < paddedRows; r += 4)
-                for (int j = 0; j < count; j++)
-                    Dot4(query + r * headDim, headDim, keyRows[j], scores + r * keyBlock + j, keyBlock);
+                Scores<Fp32Elements>(query + r * headDim, headDim, keyRows, count, scores + r * keyBlock, keyBlock);
 
             for (int r = 0; r < rows; r++)
             {
@@ -204,7 +206,7 @@ internal static unsafe class AttentionCpuBody
             }
             // Padded rows have zero queries, so zero scores, never exponentiated: weight 0.
             for (int r = 0; r < paddedRows; r += 4)
-                AddWeighted4(acc + r * headDim, headDim, scores + r * keyBlock, keyBlock, valueRows, count);
+                AddWeighted4<Fp32Elements>(acc + r * headDim, headDim, scores + r * keyBlock, keyBlock, valueRows, count);
         }
 
         for (int r = 0; r < rows; r++)
@@ -216,6 +218,60 @@ internal static unsafe class AttentionCpuBody
             for (int d = 0; d < headDim; d++) to[d] = acc[r * headDim + d] * inverse;
         }
         return true;
+    }
+
+    /// <summary>
+    /// One decode group's state for a block of keys: the scores of every row against the block's K rows, each row's
+    /// online-softmax step (every key of a split is inside every row's window), then the weighted V rows added.
+    /// </summary>
+    private readonly struct DecodeBlock(float* query, float* acc, float* scores, float* runningMax, float* runningSum,
+        void** keyRows, void** valueRows, int rows, int paddedRows, int headDim)
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Run<TElements>(int count) where TElements : struct, IKvElements
+        {
+            const int keyBlock = FlashDecoding.KeyBlock;
+            for (int r = 0; r < paddedRows; r += 4)
+                Scores<TElements>(query + r * headDim, headDim, keyRows, count, scores + r * keyBlock, keyBlock);
+            for (int r = 0; r < rows; r++)
+                UpdateRow(scores + r * keyBlock, count, 0, count - 1, runningMax + r, runningSum + r, acc + r * headDim, headDim);
+            // Padded rows have zero queries, so zero scores, which are never exponentiated: weight 0, they add nothing.
+            for (int r = 0; r < paddedRows; r += 4)
+                AddWeighted4<TElements>(acc + r * headDim, headDim, scores + r * keyBlock, keyBlock, valueRows, count);
+        }
+    }
+
+    /// <summary>How a K or V row's elements load as floats (a struct per element type: the JIT compiles a loop per type).</summary>
+    private interface IKvElements
+    {
+        /// <summary>The lanes' worth of elements from element <paramref name="d"/> of <paramref name="row"/>.</summary>
+        static abstract TVector Load<TLanes, TVector>(void* row, int d) where TLanes : struct, IFloatLanes<TVector> where TVector : struct;
+    }
+
+    /// <summary>fp32 rows: plain loads.</summary>
+    private readonly struct Fp32Elements : IKvElements
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TVector Load<TLanes, TVector>(void* row, int d) where TLanes : struct, IFloatLanes<TVector> where TVector : struct =>
+            TLanes.Load((float*)row + d);
+    }
+
+    /// <summary>fp16 rows: halves widened in registers.</summary>
+    private readonly struct Fp16Elements : IKvElements
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TVector Load<TLanes, TVector>(void* row, int d) where TLanes : struct, IFloatLanes<TVector> where TVector : struct =>
+            TLanes.LoadHalf((ushort*)row + d);
+    }
+
+    /// <summary>How many key blocks ahead of the one being computed the decode body requests its K and V rows.</summary>
+    private const int PrefetchBlocks = 2;
+
+    /// <summary>Asks for the cache lines of <paramref name="bytes"/> bytes from <paramref name="at"/> into every cache level.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Prefetch(byte* at, int bytes)
+    {
+        for (int offset = 0; offset < bytes; offset += 64) Sse.Prefetch0(at + offset);
     }
 
     /// <summary>One head's output merged from its splits' states (FlashDecoding.MergeSplits), all its dims at once.</summary>
@@ -266,8 +322,7 @@ internal static unsafe class AttentionCpuBody
             for (int j = 0; j < count; j++) s[j] = 0f;
             return;
         }
-        float blockMax = AttentionTiles.NoScore;
-        for (int j = from; j <= to; j++) blockMax = MathF.Max(blockMax, s[j]);
+        float blockMax = BlockMax(s + from, to - from + 1);
         float oldMax = *runningMax;
         float newMax = MathF.Max(oldMax, blockMax);
         for (int j = 0; j < from; j++) s[j] = 0f;
@@ -287,19 +342,121 @@ internal static unsafe class AttentionCpuBody
     }
 
     /// <summary>
+    /// The scores of four consecutive query rows (stride <paramref name="headDim"/>) against <paramref name="count"/> key
+    /// rows, row r's at <paramref name="scores"/>[r·stride + j]: four keys at a time where 512-bit vectors run.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Scores<TElements>(float* q, int headDim, void** k, int count, float* scores, int stride) where TElements : struct, IKvElements
+    {
+        int j = 0;
+        if (Wide(headDim))
+            for (; j + 4 <= count; j += 4) Dot4x4<TElements>(q, headDim, k + j, scores + j, stride);
+        for (; j < count; j++) Dot4<TElements>(q, headDim, k[j], scores + j, stride);
+    }
+
+    /// <summary>
+    /// The sixteen dot products of four query rows with four key rows <paramref name="k"/>[0..3]: sixteen accumulators,
+    /// then one transposing reduction tree (four levels of two shuffles and an add) that leaves row r's four scores in
+    /// 128-bit block r. Sixteen separate horizontal sums cost about 25 instructions each in .NET 10: more than the dots.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Dot4x4<TElements>(float* q, int headDim, void** k, float* scores, int stride) where TElements : struct, IKvElements
+    {
+        // x{4·key + row}: the tree below puts x{4·key + r} in lane key of block r.
+        Vector512<float> x0 = default, x1 = default, x2 = default, x3 = default, x4 = default, x5 = default, x6 = default, x7 = default;
+        Vector512<float> x8 = default, x9 = default, x10 = default, x11 = default, x12 = default, x13 = default, x14 = default, x15 = default;
+        void* k0 = k[0], k1 = k[1], k2 = k[2], k3 = k[3];
+        for (int d = 0; d < headDim; d += 16)
+        {
+            var q0 = Vector512.Load(q + d);
+            var q1 = Vector512.Load(q + headDim + d);
+            var q2 = Vector512.Load(q + 2 * headDim + d);
+            var q3 = Vector512.Load(q + 3 * headDim + d);
+            var key = TElements.Load<Lanes512, Vector512<float>>(k0, d);
+            x0 = Avx512F.FusedMultiplyAdd(q0, key, x0);
+            x1 = Avx512F.FusedMultiplyAdd(q1, key, x1);
+            x2 = Avx512F.FusedMultiplyAdd(q2, key, x2);
+            x3 = Avx512F.FusedMultiplyAdd(q3, key, x3);
+            key = TElements.Load<Lanes512, Vector512<float>>(k1, d);
+            x4 = Avx512F.FusedMultiplyAdd(q0, key, x4);
+            x5 = Avx512F.FusedMultiplyAdd(q1, key, x5);
+            x6 = Avx512F.FusedMultiplyAdd(q2, key, x6);
+            x7 = Avx512F.FusedMultiplyAdd(q3, key, x7);
+            key = TElements.Load<Lanes512, Vector512<float>>(k2, d);
+            x8 = Avx512F.FusedMultiplyAdd(q0, key, x8);
+            x9 = Avx512F.FusedMultiplyAdd(q1, key, x9);
+            x10 = Avx512F.FusedMultiplyAdd(q2, key, x10);
+            x11 = Avx512F.FusedMultiplyAdd(q3, key, x11);
+            key = TElements.Load<Lanes512, Vector512<float>>(k3, d);
+            x12 = Avx512F.FusedMultiplyAdd(q0, key, x12);
+            x13 = Avx512F.FusedMultiplyAdd(q1, key, x13);
+            x14 = Avx512F.FusedMultiplyAdd(q2, key, x14);
+            x15 = Avx512F.FusedMultiplyAdd(q3, key, x15);
+        }
+        // Level 1: a's 8-lane partial in blocks 0-1, b's in blocks 2-3. Level 2: one input's 4-lane partial per block.
+        var e0 = Fold4(Fold8(x0, x1), Fold8(x2, x3));
+        var e1 = Fold4(Fold8(x4, x5), Fold8(x6, x7));
+        var e2 = Fold4(Fold8(x8, x9), Fold8(x10, x11));
+        var e3 = Fold4(Fold8(x12, x13), Fold8(x14, x15));
+        // Level 3: within block r, two lanes of e's input r then two of f's. Level 4: block r = x{r}, x{4+r}, x{8+r}, x{12+r}.
+        var sums = Fold1(Fold2(e0, e1), Fold2(e2, e3));
+        sums.GetLower().GetLower().Store(scores);
+        sums.GetLower().GetUpper().Store(scores + stride);
+        sums.GetUpper().GetLower().Store(scores + 2 * stride);
+        sums.GetUpper().GetUpper().Store(scores + 3 * stride);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Fold8(Vector512<float> a, Vector512<float> b) =>
+        Avx512F.Shuffle4x128(a, b, 0x44) + Avx512F.Shuffle4x128(a, b, 0xEE);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Fold4(Vector512<float> a, Vector512<float> b) =>
+        Avx512F.Shuffle4x128(a, b, 0x88) + Avx512F.Shuffle4x128(a, b, 0xDD);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Fold2(Vector512<float> a, Vector512<float> b) =>
+        Avx512F.Shuffle(a, b, 0x44) + Avx512F.Shuffle(a, b, 0xEE);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Fold1(Vector512<float> a, Vector512<float> b) =>
+        Avx512F.Shuffle(a, b, 0x88) + Avx512F.Shuffle(a, b, 0xDD);
+
+    /// <summary>
+    /// The largest of <paramref name="count"/> scores, eight at a time (vmaxps; MathF.Max's NaN handling costs three
+    /// instructions a score, in one dependent chain). A NaN score still reaches the output through its own weight.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float BlockMax(float* s, int count)
+    {
+        int j = 0;
+        float max = AttentionTiles.NoScore;
+        if (count >= 8)
+        {
+            var m = Vector256.Load(s);
+            for (j = 8; j + 8 <= count; j += 8) m = Avx.Max(m, Vector256.Load(s + j));
+            var q = Sse.Max(m.GetLower(), m.GetUpper());
+            q = Sse.Max(q, Sse.Shuffle(q, q, 0x4E));
+            max = Sse.MaxScalar(q, Sse.Shuffle(q, q, 0xB1)).ToScalar();
+        }
+        for (; j < count; j++) max = s[j] > max ? s[j] : max;
+        return max;
+    }
+
+    /// <summary>
     /// The dot products of four consecutive query rows (stride <paramref name="headDim"/>) with one key row, stored at
     /// <paramref name="scores"/>[0, stride, 2·stride, 3·stride]: one key load feeds four independent FMA chains.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Dot4(float* q, int headDim, float* k, float* scores, int stride)
+    private static void Dot4<TElements>(float* q, int headDim, void* k, float* scores, int stride) where TElements : struct, IKvElements
     {
-        if (Wide(headDim)) Dot4<Lanes512, Vector512<float>>(q, headDim, k, scores, stride);
-        else Dot4<Lanes256, Vector256<float>>(q, headDim, k, scores, stride);
+        if (Wide(headDim)) Dot4<Lanes512, Vector512<float>, TElements>(q, headDim, k, scores, stride);
+        else Dot4<Lanes256, Vector256<float>, TElements>(q, headDim, k, scores, stride);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Dot4<TLanes, TVector>(float* q, int headDim, float* k, float* scores, int stride)
-        where TLanes : struct, IFloatLanes<TVector> where TVector : struct
+    private static void Dot4<TLanes, TVector, TElements>(float* q, int headDim, void* k, float* scores, int stride)
+        where TLanes : struct, IFloatLanes<TVector> where TVector : struct where TElements : struct, IKvElements
     {
         var s0 = TLanes.Zero;
         var s1 = TLanes.Zero;
@@ -307,7 +464,7 @@ internal static unsafe class AttentionCpuBody
         var s3 = TLanes.Zero;
         for (int d = 0; d < headDim; d += TLanes.Count)
         {
-            var key = TLanes.Load(k + d);
+            var key = TElements.Load<TLanes, TVector>(k, d);
             s0 = TLanes.MultiplyAdd(TLanes.Load(q + d), key, s0);
             s1 = TLanes.MultiplyAdd(TLanes.Load(q + headDim + d), key, s1);
             s2 = TLanes.MultiplyAdd(TLanes.Load(q + 2 * headDim + d), key, s2);
@@ -325,15 +482,16 @@ internal static unsafe class AttentionCpuBody
     /// in eight registers while the block's keys stream past, so each value vector is loaded once per four rows.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddWeighted4(float* acc, int headDim, float* w, int stride, float** v, int count)
+    private static void AddWeighted4<TElements>(float* acc, int headDim, float* w, int stride, void** v, int count) where TElements : struct, IKvElements
     {
-        if (Wide(headDim)) AddWeighted4<Lanes512, Vector512<float>>(acc, headDim, w, stride, v, count);
-        else AddWeighted4<Lanes256, Vector256<float>>(acc, headDim, w, stride, v, count);
+        if (Wide(headDim) && headDim % 64 == 0) AddWeighted4x4<TElements>(acc, headDim, w, stride, v, count);
+        else if (Wide(headDim)) AddWeighted4<Lanes512, Vector512<float>, TElements>(acc, headDim, w, stride, v, count);
+        else AddWeighted4<Lanes256, Vector256<float>, TElements>(acc, headDim, w, stride, v, count);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddWeighted4<TLanes, TVector>(float* acc, int headDim, float* w, int stride, float** v, int count)
-        where TLanes : struct, IFloatLanes<TVector> where TVector : struct
+    private static void AddWeighted4<TLanes, TVector, TElements>(float* acc, int headDim, float* w, int stride, void** v, int count)
+        where TLanes : struct, IFloatLanes<TVector> where TVector : struct where TElements : struct, IKvElements
     {
         int width = TLanes.Count;
         for (int d = 0; d < headDim; d += 2 * width)
@@ -350,8 +508,8 @@ internal static unsafe class AttentionCpuBody
             var a31 = two ? TLanes.Load(acc + 3 * headDim + d + width) : TLanes.Zero;
             for (int j = 0; j < count; j++)
             {
-                var v0 = TLanes.Load(v[j] + d);
-                var v1 = two ? TLanes.Load(v[j] + d + width) : TLanes.Zero;
+                var v0 = TElements.Load<TLanes, TVector>(v[j], d);
+                var v1 = two ? TElements.Load<TLanes, TVector>(v[j], d + width) : TLanes.Zero;
                 var w0 = TLanes.Broadcast(w[j]);
                 var w1 = TLanes.Broadcast(w[stride + j]);
                 var w2 = TLanes.Broadcast(w[2 * stride + j]);
@@ -376,6 +534,56 @@ internal static unsafe class AttentionCpuBody
                 TLanes.Store(a21, acc + 2 * headDim + d + width);
                 TLanes.Store(a31, acc + 3 * headDim + d + width);
             }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="AddWeighted4{TElements}"/> 64 dims a pass with 512-bit vectors: the four rows' sixteen accumulators stay
+    /// in registers while the value rows stream past, so each weight is broadcast once per 64 dims, and each value
+    /// vector, widened once, feeds four FMAs before the next is loaded.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddWeighted4x4<TElements>(float* acc, int headDim, float* w, int stride, void** v, int count) where TElements : struct, IKvElements
+    {
+        for (int d = 0; d < headDim; d += 64)
+        {
+            float* r0 = acc + d, r1 = r0 + headDim, r2 = r1 + headDim, r3 = r2 + headDim;
+            Vector512<float> a00 = Vector512.Load(r0), a01 = Vector512.Load(r0 + 16), a02 = Vector512.Load(r0 + 32), a03 = Vector512.Load(r0 + 48);
+            Vector512<float> a10 = Vector512.Load(r1), a11 = Vector512.Load(r1 + 16), a12 = Vector512.Load(r1 + 32), a13 = Vector512.Load(r1 + 48);
+            Vector512<float> a20 = Vector512.Load(r2), a21 = Vector512.Load(r2 + 16), a22 = Vector512.Load(r2 + 32), a23 = Vector512.Load(r2 + 48);
+            Vector512<float> a30 = Vector512.Load(r3), a31 = Vector512.Load(r3 + 16), a32 = Vector512.Load(r3 + 32), a33 = Vector512.Load(r3 + 48);
+            for (int j = 0; j < count; j++)
+            {
+                void* row = v[j];
+                var w0 = Vector512.Create(w[j]);
+                var w1 = Vector512.Create(w[stride + j]);
+                var w2 = Vector512.Create(w[2 * stride + j]);
+                var w3 = Vector512.Create(w[3 * stride + j]);
+                var value = TElements.Load<Lanes512, Vector512<float>>(row, d);
+                a00 = Avx512F.FusedMultiplyAdd(w0, value, a00);
+                a10 = Avx512F.FusedMultiplyAdd(w1, value, a10);
+                a20 = Avx512F.FusedMultiplyAdd(w2, value, a20);
+                a30 = Avx512F.FusedMultiplyAdd(w3, value, a30);
+                value = TElements.Load<Lanes512, Vector512<float>>(row, d + 16);
+                a01 = Avx512F.FusedMultiplyAdd(w0, value, a01);
+                a11 = Avx512F.FusedMultiplyAdd(w1, value, a11);
+                a21 = Avx512F.FusedMultiplyAdd(w2, value, a21);
+                a31 = Avx512F.FusedMultiplyAdd(w3, value, a31);
+                value = TElements.Load<Lanes512, Vector512<float>>(row, d + 32);
+                a02 = Avx512F.FusedMultiplyAdd(w0, value, a02);
+                a12 = Avx512F.FusedMultiplyAdd(w1, value, a12);
+                a22 = Avx512F.FusedMultiplyAdd(w2, value, a22);
+                a32 = Avx512F.FusedMultiplyAdd(w3, value, a32);
+                value = TElements.Load<Lanes512, Vector512<float>>(row, d + 48);
+                a03 = Avx512F.FusedMultiplyAdd(w0, value, a03);
+                a13 = Avx512F.FusedMultiplyAdd(w1, value, a13);
+                a23 = Avx512F.FusedMultiplyAdd(w2, value, a23);
+                a33 = Avx512F.FusedMultiplyAdd(w3, value, a33);
+            }
+            a00.Store(r0); a01.Store(r0 + 16); a02.Store(r0 + 32); a03.Store(r0 + 48);
+            a10.Store(r1); a11.Store(r1 + 16); a12.Store(r1 + 32); a13.Store(r1 + 48);
+            a20.Store(r2); a21.Store(r2 + 16); a22.Store(r2 + 32); a23.Store(r2 + 48);
+            a30.Store(r3); a31.Store(r3 + 16); a32.Store(r3 + 32); a33.Store(r3 + 48);
         }
     }
 

@@ -20,6 +20,9 @@ internal unsafe interface IFloatLanes<TVector> where TVector : struct
     /// <summary>Count floats from <paramref name="at"/>.</summary>
     static abstract TVector Load(float* at);
 
+    /// <summary>Count IEEE halves from <paramref name="at"/>, widened exactly (<see cref="HalfVectors"/>).</summary>
+    static abstract TVector LoadHalf(ushort* at);
+
     /// <summary>Writes the lanes to <paramref name="at"/>.</summary>
     static abstract void Store(TVector value, float* at);
 
@@ -50,6 +53,9 @@ internal readonly unsafe struct Lanes256 : IFloatLanes<Vector256<float>>
     public static Vector256<float> Load(float* at) => Vector256.Load(at);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> LoadHalf(ushort* at) => HalfVectors.Load8(at);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Vector256<float> value, float* at) => value.Store(at);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -77,6 +83,9 @@ internal readonly unsafe struct Lanes512 : IFloatLanes<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Load(float* at) => Vector512.Load(at);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> LoadHalf(ushort* at) => HalfVectors.Load16(at);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Vector512<float> value, float* at) => value.Store(at);
