@@ -362,7 +362,8 @@ internal static unsafe class AttentionCpuBody
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Dot4x4<TElements>(float* q, int headDim, void** k, float* scores, int stride) where TElements : struct, IKvElements
     {
-        // x{4·key + row}: the tree below puts x{4·key + r} in lane key of block r.
+        // x{4·key + row}: the tree below puts x{4·key + r} in lane key of block r. Written out by key, not by a helper
+        // taking the accumulators by reference: the JIT keeps address-taken vectors in memory, not in registers.
         Vector512<float> x0 = default, x1 = default, x2 = default, x3 = default, x4 = default, x5 = default, x6 = default, x7 = default;
         Vector512<float> x8 = default, x9 = default, x10 = default, x11 = default, x12 = default, x13 = default, x14 = default, x15 = default;
         void* k0 = k[0], k1 = k[1], k2 = k[2], k3 = k[3];
