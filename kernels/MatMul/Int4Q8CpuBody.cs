@@ -279,11 +279,11 @@ internal static unsafe class Int4Q8CpuBody
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<float> Chunk(ushort* rowScales, int chunk) =>
-            HalfVectors.ToSingle(Avx512F.ConvertToVector512UInt32(Vector256.Load(rowScales + 16 * chunk)));
+            HalfVectors.Load16(rowScales + 16 * chunk);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<float> Eight(ushort* rowScales, int octet) =>
-            HalfVectors.ToSingle(Avx2.ConvertToVector256Int32(Vector128.Load(rowScales + 8 * octet)).AsUInt32());
+            HalfVectors.Load8(rowScales + 8 * octet);
     }
 
     /// <summary>Groups of 128: four scales per chunk, each spread to the four groups of 32 it covers.</summary>
