@@ -53,6 +53,12 @@ internal static unsafe class Int4Q8CpuBody
         var chosen => chosen,
     };
 
+    /// <summary>
+    /// The path of the prefill's GEMM: 256-bit vpdpbusd over group-interleaved weights where this machine reads them
+    /// (<see cref="ReadsInterleaved"/>), otherwise <see cref="ActivePath"/>. The integer-dot probe times the same instructions.
+    /// </summary>
+    internal static Path PrefillPath => ReadsInterleaved ? Path.Vnni256 : ActivePath;
+
     /// <summary>The best 256-bit path: where the 512-bit loop cannot take a K (not whole 512-weight chunks).</summary>
     private static Path Fallback256 => AvxVnni.IsSupported && Fma.IsSupported ? Path.Vnni256 : Avx2.IsSupported && Fma.IsSupported ? Path.Avx2 : Path.None;
 
