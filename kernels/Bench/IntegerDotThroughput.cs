@@ -1,9 +1,11 @@
 // IntegerDotThroughput: every lane runs eight independent chains of four-byte integer dot products,
-//     d_j <- dot4(a_j, b, d_j)   (iterations times; a_j's bytes unsigned, b's signed),   sums[lane] = d_0 + ... + d_7
+//     d_j <- dot4(d_j, b, d_j)   (iterations times; d_j's bytes unsigned, b's signed),   sums[lane] = d_0 + ... + d_7
 // so the device's integer multiply-add pipes bound the time: 8 chains x 4 multiply-adds x 2 = 64 operations per
 // lane and iteration, counted as FLOPs are (a multiply-add is two), which is how a prefill's int4 x int8 GEMM is
-// compared with it. The bytes stay below 16 (a) and 64 in magnitude (b), as the GEMM's nibbles and activations do,
-// so no 16-bit intermediate of a CPU's byte dot products saturates.
+// compared with it. Each chain multiplies its own bytes: with a constant operand dot4(a, b) is loop-invariant, and
+// compilers hoisted it (.NET's JIT then timed vpaddd alone) or replaced the whole loop by its closed form (PoCL's
+// LLVM) — before 2026-12-03. b's bytes stay in 0..63, so a CPU's 16-bit pair sums (at most 2 x 255 x 63 = 32130)
+// never saturate and every backend's sums are the same; the chains wrap around in 32 bits on long runs, as dp4a does.
 using ILGPU;
 using Mistral.Gpu.Language;
 
@@ -31,14 +33,14 @@ public static partial class IntegerDotThroughputKernels
         int d7 = lane + 7;
         for (int i = 0; i < iterations; i++)
         {
-            d0 = KMath.Dot4(0x01010101u, b, d0);
-            d1 = KMath.Dot4(0x02020202u, b, d1);
-            d2 = KMath.Dot4(0x03030303u, b, d2);
-            d3 = KMath.Dot4(0x04040404u, b, d3);
-            d4 = KMath.Dot4(0x05050505u, b, d4);
-            d5 = KMath.Dot4(0x06060606u, b, d5);
-            d6 = KMath.Dot4(0x07070707u, b, d6);
-            d7 = KMath.Dot4(0x08080808u, b, d7);
+            d0 = KMath.Dot4((uint)d0, b, d0);
+            d1 = KMath.Dot4((uint)d1, b, d1);
+            d2 = KMath.Dot4((uint)d2, b, d2);
+            d3 = KMath.Dot4((uint)d3, b, d3);
+            d4 = KMath.Dot4((uint)d4, b, d4);
+            d5 = KMath.Dot4((uint)d5, b, d5);
+            d6 = KMath.Dot4((uint)d6, b, d6);
+            d7 = KMath.Dot4((uint)d7, b, d7);
         }
         if (lane < sums.IntLength) sums[lane] = d0 + d1 + d2 + d3 + d4 + d5 + d6 + d7;
     }

@@ -4,10 +4,10 @@
 // eight lanes per register, the same chains per lane; the sums are bit-identical to the lanes' (no intermediate
 // saturates).
 //
-// The signed bytes b are read from memory every iteration, from one of two identical copies in turn. With b in a
-// register both vpmaddubsw + vpmaddwd of a chain are loop-invariant: the JIT hoists them, and the loop that is left
-// times vpaddd alone (a "peak" three times the instructions' own, as it did before 2026-12-03). A folded load costs
-// a load port, not a vector one, and the GEMM's activations come the same way.
+// Each step multiplies the chain's own bytes (as the lanes do), so no multiply is loop-invariant: with constant
+// operands the JIT hoisted vpmaddubsw + vpmaddwd out of the loop and the probe timed vpaddd alone (a "peak" twice to
+// three times the instructions' own, before 2026-12-03). vpdpbusd's latency (5 cycles) over its throughput (2 a cycle)
+// needs ten chains in flight, hence two registers' lanes at once where 32 vector registers hold them.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -28,8 +28,7 @@ internal static unsafe class IntegerDotThroughputCpuBody
         int width = path == Path.Avx512 ? 16 : 8;
         if (path == Path.None || group.GroupSize.X % width != 0) return false;
         int first = group.GroupId.X * group.GroupSize.X;
-        // vpdpbusd's latency (5 cycles) over its throughput (2 a cycle) needs ten chains in flight: eight chains of one
-        // register time the latency. Two registers' lanes at once (16 chains) where 32 vector registers hold them.
+        // Sixteen chains (two registers' lanes) where 32 vector registers hold them: eight time vpdpbusd's latency.
         bool pairs = Avx512F.IsSupported && group.GroupSize.X % (2 * width) == 0;
         int step = pairs ? 2 * width : width;
         int* total = stackalloc int[32];
@@ -96,31 +95,31 @@ internal static unsafe class IntegerDotThroughputCpuBody
         var e5 = TStep.Add(e0, TStep.Splat(5));
         var e6 = TStep.Add(e0, TStep.Splat(6));
         var e7 = TStep.Add(e0, TStep.Splat(7));
-        TV a0 = TStep.Splat(0x01010101), a1 = TStep.Splat(0x02020202), a2 = TStep.Splat(0x03030303), a3 = TStep.Splat(0x04040404);
-        TV a4 = TStep.Splat(0x05050505), a5 = TStep.Splat(0x06060606), a6 = TStep.Splat(0x07070707), a7 = TStep.Splat(0x08080808);
         for (int i = 0; i < iterations; i++)
         {
+            // b from one of two identical copies in turn: a memory operand the JIT cannot hoist into a register, so
+            // the sixteen accumulators have ymm0-15 (all that VEX vpdpbusd reaches) to themselves.
             int* copy = bytes + 32 * (i & 1);
             var b = TStep.Load(copy);
-            d0 = TStep.Step(d0, a0, b);
-            d1 = TStep.Step(d1, a1, b);
-            d2 = TStep.Step(d2, a2, b);
-            d3 = TStep.Step(d3, a3, b);
-            d4 = TStep.Step(d4, a4, b);
-            d5 = TStep.Step(d5, a5, b);
-            d6 = TStep.Step(d6, a6, b);
-            d7 = TStep.Step(d7, a7, b);
+            d0 = TStep.Step(d0, b);
+            d1 = TStep.Step(d1, b);
+            d2 = TStep.Step(d2, b);
+            d3 = TStep.Step(d3, b);
+            d4 = TStep.Step(d4, b);
+            d5 = TStep.Step(d5, b);
+            d6 = TStep.Step(d6, b);
+            d7 = TStep.Step(d7, b);
             if (TBlocks.Second)
             {
                 var c = TStep.Load(copy + width);
-                e0 = TStep.Step(e0, a0, c);
-                e1 = TStep.Step(e1, a1, c);
-                e2 = TStep.Step(e2, a2, c);
-                e3 = TStep.Step(e3, a3, c);
-                e4 = TStep.Step(e4, a4, c);
-                e5 = TStep.Step(e5, a5, c);
-                e6 = TStep.Step(e6, a6, c);
-                e7 = TStep.Step(e7, a7, c);
+                e0 = TStep.Step(e0, c);
+                e1 = TStep.Step(e1, c);
+                e2 = TStep.Step(e2, c);
+                e3 = TStep.Step(e3, c);
+                e4 = TStep.Step(e4, c);
+                e5 = TStep.Step(e5, c);
+                e6 = TStep.Step(e6, c);
+                e7 = TStep.Step(e7, c);
             }
         }
         TStep.Store(TStep.Add(TStep.Add(TStep.Add(d0, d1), TStep.Add(d2, d3)), TStep.Add(TStep.Add(d4, d5), TStep.Add(d6, d7))), result);
@@ -140,7 +139,7 @@ internal static unsafe class IntegerDotThroughputCpuBody
 
         static abstract TV Add(TV x, TV y);
 
-        static abstract TV Step(TV d, TV a, TV b);
+        static abstract TV Step(TV d, TV b);
     }
 
     private readonly struct Bw512 : IDotStep<Vector512<int>>
@@ -156,8 +155,8 @@ internal static unsafe class IntegerDotThroughputCpuBody
         public static Vector512<int> Add(Vector512<int> x, Vector512<int> y) => x + y;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<int> Step(Vector512<int> d, Vector512<int> a, Vector512<int> b) =>
-            d + Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(a.AsByte(), b.AsSByte()), Vector512.Create((short)1));
+        public static Vector512<int> Step(Vector512<int> d, Vector512<int> b) =>
+            d + Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(d.AsByte(), b.AsSByte()), Vector512.Create((short)1));
     }
 
     private readonly struct Vnni256 : IDotStep<Vector256<int>>
@@ -173,7 +172,7 @@ internal static unsafe class IntegerDotThroughputCpuBody
         public static Vector256<int> Add(Vector256<int> x, Vector256<int> y) => x + y;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<int> Step(Vector256<int> d, Vector256<int> a, Vector256<int> b) => AvxVnni.MultiplyWideningAndAdd(d, a.AsByte(), b.AsSByte());
+        public static Vector256<int> Step(Vector256<int> d, Vector256<int> b) => AvxVnni.MultiplyWideningAndAdd(d, d.AsByte(), b.AsSByte());
     }
 
     private readonly struct Bw256 : IDotStep<Vector256<int>>
@@ -189,7 +188,7 @@ internal static unsafe class IntegerDotThroughputCpuBody
         public static Vector256<int> Add(Vector256<int> x, Vector256<int> y) => x + y;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<int> Step(Vector256<int> d, Vector256<int> a, Vector256<int> b) =>
-            d + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(a.AsByte(), b.AsSByte()), Vector256.Create((short)1));
+        public static Vector256<int> Step(Vector256<int> d, Vector256<int> b) =>
+            d + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(d.AsByte(), b.AsSByte()), Vector256.Create((short)1));
     }
 }

@@ -11,19 +11,27 @@ public sealed class IntegerDotThroughputTests
 {
     private const int Lanes = 512, Iterations = 300;
 
-    /// <summary>The kernel's arithmetic written plainly: chain j adds sum_i (j + 1) * b_i per iteration, b_i the bytes of the lane's b.</summary>
+    /// <summary>
+    /// The kernel's arithmetic written plainly: chain j starts at lane + j and adds, per iteration, the products of its
+    /// own bytes (unsigned) with the bytes of the lane's b (signed).
+    /// </summary>
     private static int[] Reference()
     {
         var sums = new int[Lanes];
         for (int lane = 0; lane < Lanes; lane++)
         {
             uint b = 0x01020304u * (uint)(lane & 15) & 0x3F3F3F3Fu;
-            int bytes = (int)(b & 0xFF) + (int)((b >> 8) & 0xFF) + (int)((b >> 16) & 0xFF) + (int)(b >> 24);
             int total = 0;
             for (int j = 0; j < 8; j++)
             {
                 int d = lane + j;
-                for (int i = 0; i < Iterations; i++) d += (j + 1) * bytes;
+                for (int i = 0; i < Iterations; i++)
+                {
+                    int step = 0;
+                    for (int byteIndex = 0; byteIndex < 4; byteIndex++)
+                        step += (int)((uint)d >> (8 * byteIndex) & 0xFF) * (sbyte)(byte)(b >> (8 * byteIndex));
+                    d = unchecked(d + step);
+                }
                 total += d;
             }
             sums[lane] = total;
@@ -43,6 +51,13 @@ public sealed class IntegerDotThroughputTests
         using var accelerator = new CpuAccelerator(useGroupBodies: false);
         Assert.Equal(Reference(), Run(accelerator));
     }
+
+    /// <summary>The translated kernel (OpenCL C) and ILGPU's compile of it: the chains must survive their compilers' loop optimisations.</summary>
+    [Fact]
+    public void Ilgpu_cpu_lane_sums_are_exact() => MatMulBackends.With("ilgpu-cpu", accelerator => Assert.Equal(Reference(), Run(accelerator)));
+
+    [RequiresOpenCLFact]
+    public void Opencl_lane_sums_are_exact() => MatMulBackends.With("opencl", accelerator => Assert.Equal(Reference(), Run(accelerator)));
 
     private static int[] Run(Accelerator accelerator)
     {
