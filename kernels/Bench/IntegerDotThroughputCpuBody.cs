@@ -87,6 +87,8 @@ internal static unsafe class IntegerDotThroughputCpuBody
         var d5 = TStep.Add(d0, TStep.Splat(5));
         var d6 = TStep.Add(d0, TStep.Splat(6));
         var d7 = TStep.Add(d0, TStep.Splat(7));
+        // The second block's chains written out like the first: as locals each stays in its own register, which a
+        // struct of eight chains passed to a helper would not (the JIT keeps such vectors in memory).
         var e0 = TStep.Load(start + width);
         var e1 = TStep.Add(e0, TStep.Splat(1));
         var e2 = TStep.Add(e0, TStep.Splat(2));
@@ -126,7 +128,7 @@ internal static unsafe class IntegerDotThroughputCpuBody
         if (TBlocks.Second) TStep.Store(TStep.Add(TStep.Add(TStep.Add(e0, e1), TStep.Add(e2, e3)), TStep.Add(TStep.Add(e4, e5), TStep.Add(e6, e7))), result + width);
     }
 
-    /// <summary>One register width's loads, stores and dot step (d + dot4(a, b) per int32 lane).</summary>
+    /// <summary>One register width's loads, stores and dot step (d + dot4(d, b) per int32 lane: d's bytes unsigned, b's signed).</summary>
     private interface IDotStep<TV> where TV : struct
     {
         static abstract int Width { get; }
