@@ -30,7 +30,7 @@ public static class Int4Layouts
 
     /// <summary>
     /// The layout the int4 path of <paramref name="accelerator"/> runs fastest on for matrices of <paramref name="k"/>
-    /// columns: <see cref="Int4Layout.GroupInterleaved"/> on the C# CPU backend where its vector body reads it (AVX-VNNI)
+    /// columns: <see cref="Int4Layout.GroupInterleaved"/> on the C# CPU backend where its vector body reads it (AVX-512BW or AVX-VNNI)
     /// and K is whole chunks, else <see cref="Int4Layout.Standard"/>.
     /// </summary>
     public static Int4Layout PreferredFor(Accelerator accelerator, int k)

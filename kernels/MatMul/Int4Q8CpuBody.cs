@@ -54,20 +54,20 @@ internal static unsafe class Int4Q8CpuBody
     };
 
     /// <summary>
-    /// The path of the prefill's GEMM: 256-bit vpdpbusd over group-interleaved weights where this machine reads them
-    /// (<see cref="ReadsInterleaved"/>), otherwise <see cref="ActivePath"/>. The integer-dot probe times the same instructions.
+    /// The path of the prefill's GEMM: 256-bit vpdpbusd where this machine has AVX-VNNI (and the path is not pinned to
+    /// another), otherwise <see cref="ActivePath"/>. The integer-dot probe times the same instructions.
     /// </summary>
-    internal static Path PrefillPath => ReadsInterleaved ? Path.Vnni256 : ActivePath;
+    internal static Path PrefillPath => Forced is Path.Best or Path.Vnni256 && AvxVnni.IsSupported && Fma.IsSupported ? Path.Vnni256 : ActivePath;
 
     /// <summary>The best 256-bit path: where the 512-bit loop cannot take a K (not whole 512-weight chunks).</summary>
     private static Path Fallback256 => AvxVnni.IsSupported && Fma.IsSupported ? Path.Vnni256 : Avx2.IsSupported && Fma.IsSupported ? Path.Avx2 : Path.None;
 
     /// <summary>
-    /// Whether the body reads weights in <see cref="Int4Layout.GroupInterleaved"/> (Int4Q8Interleaved: the GEMM on AVX-VNNI,
-    /// the GEMV on AVX-512BW, or on AVX-VNNI when <see cref="Path.Vnni256"/> is pinned) on the path in use; otherwise the
-    /// kernel's lanes run over such weights.
+    /// Whether the body reads weights in <see cref="Int4Layout.GroupInterleaved"/> (Int4Q8Interleaved) on the path in
+    /// use: AVX-512BW's (GEMV and GEMM) or AVX-VNNI's; otherwise the kernel's lanes run over such weights.
     /// </summary>
-    internal static bool ReadsInterleaved => Forced is Path.Best or Path.Vnni256 && AvxVnni.IsSupported && Fma.IsSupported;
+    internal static bool ReadsInterleaved =>
+        (Forced is Path.Best or Path.Vnni256 && AvxVnni.IsSupported && Fma.IsSupported) || (Forced is Path.Best or Path.Avx512 && Avx512BW.IsSupported);
 
     /// <summary>Whether this machine has a vector path (otherwise the kernel's lanes run).</summary>
     public static bool IsAccelerated => ActivePath != Path.None;
@@ -95,8 +95,9 @@ internal static unsafe class Int4Q8CpuBody
         {
             var products = new Int4Q8Interleaved((byte*)Address(packed.AsSpan()), (ushort*)Address(scales.AsSpan()), (byte*)Address(xq.AsSpan()),
                 (float*)Address(xScale.AsSpan()), (int*)Address(xSum.AsSpan()), output, n, k);
-            if (groupSize == 32) products.Run<Groups32>(rowStart, rowEnd, t0, tileTokens, wide: path == Path.Avx512);
-            else products.Run<Groups128>(rowStart, rowEnd, t0, tileTokens, wide: path == Path.Avx512);
+            bool wide = path == Path.Avx512, vnni = PrefillPath == Path.Vnni256;
+            if (groupSize == 32) products.Run<Groups32>(rowStart, rowEnd, t0, tileTokens, wide, vnni);
+            else products.Run<Groups128>(rowStart, rowEnd, t0, tileTokens, wide, vnni);
             return true;
         }
         if (tileTokens == 1 && path == Path.Avx512)

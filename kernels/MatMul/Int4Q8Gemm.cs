@@ -1,8 +1,9 @@
 // The CPU prefill's int4 x int8 GEMM (the group body of Int4MatMul.Q8Rows for more than one token):
 // a group's rows (64) against its tile of tokens (up to 64), four tokens at a time.
 //
-// Loop order, for the caches: K in slices of at most 8192 weights; per slice, four tokens' int8 activations (<= 32 KiB)
-// stay in L1 while all the group's rows stream past, and the group's slice of weights (64 rows x 1 KiB) stays
+// Loop order, for the caches: K in slices of at most 4096 weights; per slice, four tokens' int8 activations (<= 16 KiB,
+// half of a 32 KiB L1: the weights stream through the other half) stay in L1 while all the group's rows stream past,
+// and the group's slice of weights (64 rows x 2 KiB) stays
 // in L2 across the tile's sixteen passes. Each 64-byte weight load is split into nibbles once and multiplied
 // into four tokens. The partial sums of later slices are added to the output the first slice wrote.
 //
@@ -24,10 +25,13 @@ namespace Mistral.Gpu.Kernels;
 /// <summary>Pointers into one Q8Rows launch's buffers and the tiled GEMM over them.</summary>
 internal readonly unsafe struct Int4Q8Gemm(byte* packed, ushort* scales, byte* xq, float* xScale, int* xSum, float* y, int n, int k)
 {
-    /// <summary>Most weights per slice of K: four tokens' activations of one slice fill at most 32 KiB of L1.</summary>
-    private const int MaxSliceK = 8192;
+    /// <summary>
+    /// Most weights per slice of K: four tokens' activations of one slice fill at most 16 KiB of L1. Slices of 8192
+    /// (the whole 32 KiB of a Zen 4 core's L1) ran w2's 512-token GEMM 8-18 % slower, alternating runs.
+    /// </summary>
+    private const int MaxSliceK = 4096;
 
-    /// <summary>K split into equal slices of whole 512-weight chunks, each at most <see cref="MaxSliceK"/> (w2's 14336: two of 7168).</summary>
+    /// <summary>K split into equal slices of whole 512-weight chunks, each at most <see cref="MaxSliceK"/> (w2's 14336: four of 3584).</summary>
     internal static int SliceOf(int k)
     {
         int chunks = k / 512, slices = (k + MaxSliceK - 1) / MaxSliceK;

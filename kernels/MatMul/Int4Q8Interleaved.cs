@@ -1,4 +1,5 @@
-// The CPU backend's Q8 GEMV and GEMM over weights in Int4Layout.GroupInterleaved, on 256-bit vpdpbusd (AVX-VNNI).
+// The CPU backend's Q8 GEMV and GEMM over weights in Int4Layout.GroupInterleaved, on 256-bit vpdpbusd (AVX-VNNI) or
+// on AVX-512BW's vpmaddubsw.
 //
 // A 32-byte half of a stored 64-byte load is word i of eight groups of 32. Its low and high nibbles meet the
 // matching 32 activation bytes (QuantizeQ8 orders x for the layout) in two vpdpbusd, which add straight into one
@@ -6,6 +7,10 @@
 // comes off as 8 * sum(q) in integers (exact), then one convert and one multiply-add by weight scale x activation
 // scale per eight groups. Per 64 weights and token that is 2 vpdpbusd and 2 activation loads; the standard order's
 // 512-bit loop needs 7 instructions of twice the width per 128 weights, three of them float work per load.
+//
+// On AVX-512BW a whole 64-byte load is word i of sixteen groups: vpmaddubsw's int16 pairs of one token add up in
+// int16 over the chunk's eight nibble loads (they cannot overflow) and widen with one vpmaddwd per chunk, so per 64
+// weights and token there are two multiplies and one add, where the standard order needs the float work per load.
 //
 // Loop order of the GEMM as Int4Q8Gemm's: K in slices, four tokens' activations of a slice in L1 while the group's
 // rows stream past, each weight half-load unpacked once for the four tokens.
@@ -23,12 +28,13 @@ internal readonly unsafe struct Int4Q8Interleaved(byte* packed, ushort* scales, 
     /// <summary>
     /// Rows rowStart..rowEnd-1 against tokens t0..t0+tileTokens-1 into y [tokens][n]: the GEMV for one token, else the
     /// GEMM. With <paramref name="wide"/> (the AVX-512 path is active) the GEMV runs its AVX-512BW loop, otherwise the
-    /// 256-bit one, which the tests pin as the VNNI path.
+    /// 256-bit one, which the tests pin as the VNNI path; with <paramref name="vnni"/> the GEMM runs on 256-bit
+    /// vpdpbusd, otherwise on AVX-512BW.
     /// </summary>
-    public void Run<TScales>(int rowStart, int rowEnd, int t0, int tileTokens, bool wide) where TScales : struct, Int4Q8CpuBody.IWeightScales
+    public void Run<TScales>(int rowStart, int rowEnd, int t0, int tileTokens, bool wide, bool vnni) where TScales : struct, Int4Q8CpuBody.IWeightScales
     {
         if (tileTokens == 1) Gemv<TScales>(rowStart, rowEnd, t0, wide);
-        else Gemm<TScales>(rowStart, rowEnd, t0, tileTokens);
+        else Gemm<TScales>(rowStart, rowEnd, t0, tileTokens, vnni);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -99,7 +105,7 @@ internal readonly unsafe struct Int4Q8Interleaved(byte* packed, ushort* scales, 
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Gemm<TScales>(int rowStart, int rowEnd, int t0, int tileTokens) where TScales : struct, Int4Q8CpuBody.IWeightScales
+    private void Gemm<TScales>(int rowStart, int rowEnd, int t0, int tileTokens, bool vnni) where TScales : struct, Int4Q8CpuBody.IWeightScales
     {
         int groups = k / 32, slice = Int4Q8Gemm.SliceOf(k), sliceGroups = slice / 32;
         // Per slice, once for the whole tile instead of once per four tokens: the rows' scales widened to fp32 and
@@ -125,7 +131,9 @@ internal readonly unsafe struct Int4Q8Interleaved(byte* packed, ushort* scales, 
                 var tokens = new Int4Q8Gemm.Tokens(xq + (long)t * k + k0, xScale + (long)t * groups + g0, tokenBiases + tt * sliceGroups, count, k, groups, sliceGroups);
                 for (int row = rowStart; row < rowEnd; row++)
                 {
-                    var sums = Tile(packed + (long)row * (k / 2) + k0 / 2, rowScales + (long)(row - rowStart) * sliceGroups, tokens, octets);
+                    byte* w = packed + (long)row * (k / 2) + k0 / 2;
+                    float* ws = rowScales + (long)(row - rowStart) * sliceGroups;
+                    var sums = vnni ? Tile(w, ws, tokens, octets) : Tile512(w, ws, tokens, octets / 2);
                     for (int i = 0; i < count; i++)
                     {
                         float* at = y + (long)(t + i) * n + row;
@@ -179,6 +187,50 @@ internal readonly unsafe struct Int4Q8Interleaved(byte* packed, ushort* scales, 
             f3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(a3 + h3), scale * Vector256.Load(d3 + g), f3);
         }
         var all = Avx.HorizontalAdd(Avx.HorizontalAdd(f0, f1), Avx.HorizontalAdd(f2, f3));
+        return all.GetLower() + all.GetUpper();
+    }
+
+    /// <summary>
+    /// <see cref="Tile"/> on AVX-512BW: one row against four tokens over a slice's <paramref name="chunks"/> chunks. Each
+    /// whole 64-byte load is word i of the chunk's 16 groups; a token's vpmaddubsw pairs of all eight nibble loads add
+    /// up in int16 (at most 8 x 2 x 15 x 127 = 30480) and widen with one vpmaddwd per chunk: two multiplies and one add
+    /// per 64 bytes and token, where the standard order's loop needs three multiplies, a convert, a permute and a
+    /// multiply-add.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static Vector128<float> Tile512(byte* w, float* ws, Int4Q8Gemm.Tokens tokens, int chunks)
+    {
+        var low = Vector512.Create((byte)0x0F);
+        var ones = Vector512.Create((short)1);
+        sbyte* x0 = (sbyte*)tokens.X0, x1 = (sbyte*)tokens.X1, x2 = (sbyte*)tokens.X2, x3 = (sbyte*)tokens.X3;
+        float* d0 = tokens.D0, d1 = tokens.D1, d2 = tokens.D2, d3 = tokens.D3;
+        int* b0 = tokens.Q0, b1 = tokens.Q1, b2 = tokens.Q2, b3 = tokens.Q3;
+        Vector512<float> f0 = default, f1 = default, f2 = default, f3 = default;
+        for (int c = 0; c < chunks; c++)
+        {
+            int g = 16 * c;
+            Vector512<short> q0 = default, q1 = default, q2 = default, q3 = default;
+            byte* wc = w + 256L * c;
+            long xo = 512L * c;
+            for (int i = 0; i < 4; i++, wc += 64, xo += 128)
+            {
+                var bytes = Vector512.Load(wc);
+                var lo = bytes & low;
+                var hi = Avx512BW.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & low;
+                q0 += Avx512BW.MultiplyAddAdjacent(lo, Vector512.Load(x0 + xo)) + Avx512BW.MultiplyAddAdjacent(hi, Vector512.Load(x0 + xo + 64));
+                q1 += Avx512BW.MultiplyAddAdjacent(lo, Vector512.Load(x1 + xo)) + Avx512BW.MultiplyAddAdjacent(hi, Vector512.Load(x1 + xo + 64));
+                q2 += Avx512BW.MultiplyAddAdjacent(lo, Vector512.Load(x2 + xo)) + Avx512BW.MultiplyAddAdjacent(hi, Vector512.Load(x2 + xo + 64));
+                q3 += Avx512BW.MultiplyAddAdjacent(lo, Vector512.Load(x3 + xo)) + Avx512BW.MultiplyAddAdjacent(hi, Vector512.Load(x3 + xo + 64));
+            }
+            // The group dots start from the biases -8 * sum(q), as Tile's accumulators do.
+            var scale = Vector512.Load(ws + g);
+            f0 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(q0, ones) + Vector512.Load(b0 + g)), scale * Vector512.Load(d0 + g), f0);
+            f1 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(q1, ones) + Vector512.Load(b1 + g)), scale * Vector512.Load(d1 + g), f1);
+            f2 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(q2, ones) + Vector512.Load(b2 + g)), scale * Vector512.Load(d2 + g), f2);
+            f3 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(q3, ones) + Vector512.Load(b3 + g)), scale * Vector512.Load(d3 + g), f3);
+        }
+        var all = Avx.HorizontalAdd(Avx.HorizontalAdd(f0.GetLower() + f0.GetUpper(), f1.GetLower() + f1.GetUpper()),
+            Avx.HorizontalAdd(f2.GetLower() + f2.GetUpper(), f3.GetLower() + f3.GetUpper()));
         return all.GetLower() + all.GetUpper();
     }
 
