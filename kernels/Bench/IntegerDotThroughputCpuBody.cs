@@ -1,5 +1,6 @@
 // The CPU backend's body of IntegerDotThroughput, on the instructions the prefill's int4 x int8 GEMM uses
-// (Int4Q8CpuBody.PrefillPath): AVX-512BW's vpmaddubsw + vpmaddwd + vpaddd (three per 64 byte multiply-adds),
+// (Int4Q8CpuBody.PrefillPath): 512-bit vpdpbusd (AVX512-VNNI, assembled: IntegerDotVnni512), AVX-512BW's
+// vpmaddubsw + vpmaddwd + vpaddd (three per 64 byte multiply-adds),
 // AVX-VNNI's vpdpbusd (one per 32, 256-bit), or AVX2's vpmaddubsw + vpmaddwd + vpaddd (three per 32). Sixteen or
 // eight lanes per register, the same chains per lane; the sums are bit-identical to the lanes' (no intermediate
 // saturates).
@@ -25,11 +26,13 @@ internal static unsafe class IntegerDotThroughputCpuBody
     public static bool IntegerDotThroughput(CpuGroup group, View<int> sums, int iterations)
     {
         var path = Int4Q8CpuBody.PrefillPath;
-        int width = path == Path.Avx512 ? 16 : 8;
+        int width = path is Path.Avx512 or Path.Vnni512 ? 16 : 8;
         if (path == Path.None || group.GroupSize.X % width != 0) return false;
         int first = group.GroupId.X * group.GroupSize.X;
         // Sixteen chains (two registers' lanes) where 32 vector registers hold them: eight time vpdpbusd's latency.
         bool pairs = Avx512F.IsSupported && group.GroupSize.X % (2 * width) == 0;
+        // The assembled chains take two registers' lanes only.
+        if (path == Path.Vnni512 && !pairs) return false;
         int step = pairs ? 2 * width : width;
         int* total = stackalloc int[32];
         for (int lane = first; lane < first + group.GroupSize.X; lane += step)
@@ -43,9 +46,23 @@ internal static unsafe class IntegerDotThroughputCpuBody
 
     private static void Run<TBlocks>(Path path, int lane, int iterations, int* total) where TBlocks : struct, IBlocks
     {
-        if (path == Path.Avx512) Chains<Bw512, Vector512<int>, TBlocks>(lane, iterations, total);
+        if (path == Path.Vnni512) AssembledChains(lane, iterations, total);
+        else if (path == Path.Avx512) Chains<Bw512, Vector512<int>, TBlocks>(lane, iterations, total);
         else if (path == Path.Vnni256) Chains<Vnni256, Vector256<int>, TBlocks>(lane, iterations, total);
         else Chains<Bw256, Vector256<int>, TBlocks>(lane, iterations, total);
+    }
+
+    /// <summary>The 32 lanes from <paramref name="lane"/> on 512-bit vpdpbusd: the same starting values and bytes as <see cref="Chains"/>.</summary>
+    private static void AssembledChains(int lane, int iterations, int* result)
+    {
+        int* start = stackalloc int[32];
+        int* bytes = stackalloc int[32];
+        for (int i = 0; i < 32; i++)
+        {
+            start[i] = lane + i;
+            bytes[i] = (int)(0x01020304u * (uint)((lane + i) & 15) & 0x3F3F3F3Fu);
+        }
+        IntegerDotVnni512.Chains(start, bytes, iterations, result);
     }
 
     /// <summary>How many registers' lanes one call runs: a constant per instantiation, so the JIT drops the second block's code.</summary>

@@ -34,6 +34,12 @@ internal static unsafe class Int4Q8CpuBody
         /// <summary>256-bit vpdpbusd (AVX-VNNI): one instruction per 32 byte multiply-adds.</summary>
         Vnni256,
 
+        /// <summary>
+        /// The prefill GEMM on 512-bit vpdpbusd (AVX512-VNNI, assembled at run time: <see cref="Int4Q8Vnni512"/>), one
+        /// instruction per 64 byte multiply-adds; the GEMV and the quantiser run <see cref="Avx512"/>.
+        /// </summary>
+        Vnni512,
+
         /// <summary>256-bit vpmaddubsw + vpmaddwd (AVX2).</summary>
         Avx2,
         None,
@@ -48,16 +54,24 @@ internal static unsafe class Int4Q8CpuBody
         Path.Best when Avx512BW.IsSupported => Path.Avx512,
         Path.Best => Fallback256,
         Path.Avx512 when !Avx512BW.IsSupported => Path.None,
+        Path.Vnni512 => Int4Q8Vnni512.IsSupported ? Path.Avx512 : Path.None,
         Path.Vnni256 when !AvxVnni.IsSupported || !Fma.IsSupported => Path.None,
         Path.Avx2 when !Avx2.IsSupported || !Fma.IsSupported => Path.None,
         var chosen => chosen,
     };
 
     /// <summary>
-    /// The path of the prefill's GEMM: 256-bit vpdpbusd where this machine has AVX-VNNI (and the path is not pinned to
-    /// another), otherwise <see cref="ActivePath"/>. The integer-dot probe times the same instructions.
+    /// The path of the prefill's GEMM (unless pinned to another): 512-bit vpdpbusd where this process can assemble it,
+    /// else 256-bit vpdpbusd where this machine has AVX-VNNI, otherwise <see cref="ActivePath"/>. The integer-dot probe
+    /// times the same instructions.
     /// </summary>
-    internal static Path PrefillPath => Forced is Path.Best or Path.Vnni256 && AvxVnni.IsSupported && Fma.IsSupported ? Path.Vnni256 : ActivePath;
+    internal static Path PrefillPath => Forced switch
+    {
+        Path.Best or Path.Vnni512 when Int4Q8Vnni512.IsSupported => Path.Vnni512,
+        Path.Best or Path.Vnni256 when AvxVnni.IsSupported && Fma.IsSupported => Path.Vnni256,
+        Path.Vnni512 => Path.None,
+        _ => ActivePath,
+    };
 
     /// <summary>The best 256-bit path: where the 512-bit loop cannot take a K (not whole 512-weight chunks).</summary>
     private static Path Fallback256 => AvxVnni.IsSupported && Fma.IsSupported ? Path.Vnni256 : Avx2.IsSupported && Fma.IsSupported ? Path.Avx2 : Path.None;
@@ -67,7 +81,8 @@ internal static unsafe class Int4Q8CpuBody
     /// use: AVX-512BW's (GEMV and GEMM) or AVX-VNNI's; otherwise the kernel's lanes run over such weights.
     /// </summary>
     internal static bool ReadsInterleaved =>
-        (Forced is Path.Best or Path.Vnni256 && AvxVnni.IsSupported && Fma.IsSupported) || (Forced is Path.Best or Path.Avx512 && Avx512BW.IsSupported);
+        (Forced is Path.Best or Path.Vnni256 && AvxVnni.IsSupported && Fma.IsSupported) || (Forced is Path.Best or Path.Avx512 && Avx512BW.IsSupported)
+        || (Forced is Path.Vnni512 && Int4Q8Vnni512.IsSupported);
 
     /// <summary>Whether this machine has a vector path (otherwise the kernel's lanes run).</summary>
     public static bool IsAccelerated => ActivePath != Path.None;
@@ -95,9 +110,9 @@ internal static unsafe class Int4Q8CpuBody
         {
             var products = new Int4Q8Interleaved((byte*)Address(packed.AsSpan()), (ushort*)Address(scales.AsSpan()), (byte*)Address(xq.AsSpan()),
                 (float*)Address(xScale.AsSpan()), (int*)Address(xSum.AsSpan()), output, n, k);
-            bool wide = path == Path.Avx512, vnni = PrefillPath == Path.Vnni256;
-            if (groupSize == 32) products.Run<Groups32>(rowStart, rowEnd, t0, tileTokens, wide, vnni);
-            else products.Run<Groups128>(rowStart, rowEnd, t0, tileTokens, wide, vnni);
+            bool wide = path == Path.Avx512;
+            if (groupSize == 32) products.Run<Groups32>(rowStart, rowEnd, t0, tileTokens, wide, PrefillPath);
+            else products.Run<Groups128>(rowStart, rowEnd, t0, tileTokens, wide, PrefillPath);
             return true;
         }
         if (tileTokens == 1 && path == Path.Avx512)

@@ -19,6 +19,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Path = Mistral.Gpu.Kernels.Int4Q8CpuBody.Path;
 
 namespace Mistral.Gpu.Kernels;
 
@@ -28,13 +29,13 @@ internal readonly unsafe struct Int4Q8Interleaved(byte* packed, ushort* scales, 
     /// <summary>
     /// Rows rowStart..rowEnd-1 against tokens t0..t0+tileTokens-1 into y [tokens][n]: the GEMV for one token, else the
     /// GEMM. With <paramref name="wide"/> (the AVX-512 path is active) the GEMV runs its AVX-512BW loop, otherwise the
-    /// 256-bit one, which the tests pin as the VNNI path; with <paramref name="vnni"/> the GEMM runs on 256-bit
-    /// vpdpbusd, otherwise on AVX-512BW.
+    /// 256-bit one, which the tests pin as the VNNI path. The GEMM runs on <paramref name="gemm"/>: 512-bit vpdpbusd
+    /// (assembled), 256-bit vpdpbusd, or otherwise AVX-512BW.
     /// </summary>
-    public void Run<TScales>(int rowStart, int rowEnd, int t0, int tileTokens, bool wide, bool vnni) where TScales : struct, Int4Q8CpuBody.IWeightScales
+    public void Run<TScales>(int rowStart, int rowEnd, int t0, int tileTokens, bool wide, Path gemm) where TScales : struct, Int4Q8CpuBody.IWeightScales
     {
         if (tileTokens == 1) Gemv<TScales>(rowStart, rowEnd, t0, wide);
-        else Gemm<TScales>(rowStart, rowEnd, t0, tileTokens, vnni);
+        else Gemm<TScales>(rowStart, rowEnd, t0, tileTokens, gemm);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -105,12 +106,16 @@ internal readonly unsafe struct Int4Q8Interleaved(byte* packed, ushort* scales, 
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Gemm<TScales>(int rowStart, int rowEnd, int t0, int tileTokens, bool vnni) where TScales : struct, Int4Q8CpuBody.IWeightScales
+    private void Gemm<TScales>(int rowStart, int rowEnd, int t0, int tileTokens, Path gemm) where TScales : struct, Int4Q8CpuBody.IWeightScales
     {
         int groups = k / 32, slice = Int4Q8Gemm.SliceOf(k), sliceGroups = slice / 32;
         // Per slice, once for the whole tile instead of once per four tokens: the rows' scales widened to fp32 and
         // the tokens' "- 8" terms as -8 * sum(q), the value each group's integer accumulator starts from.
         Scratch.For((rowEnd - rowStart) * sliceGroups, tileTokens * sliceGroups, out float* rowScales, out int* tokenBiases);
+        byte* blocks = gemm == Path.Vnni512 ? Scratch.Blocks(slice / Int4Layouts.ChunkWeights * Int4Q8Vnni512.TokenBlockBytes) : null;
+        var arguments = default(Int4Q8Vnni512.Arguments);
+        // The assembled tile's four dot products per row (one more row's room for an odd group's repeated last row).
+        float* totals = stackalloc float[4 * (Int4MatMul.Q8RowLanes + 1)];
         for (int k0 = 0; k0 < k; k0 += slice)
         {
             int g0 = k0 / 32, octets = (Math.Min(k, k0 + slice) - k0) / 256;
@@ -129,19 +134,87 @@ internal readonly unsafe struct Int4Q8Interleaved(byte* packed, ushort* scales, 
             {
                 int t = t0 + tt, count = Math.Min(4, tileTokens - tt);
                 var tokens = new Int4Q8Gemm.Tokens(xq + (long)t * k + k0, xScale + (long)t * groups + g0, tokenBiases + tt * sliceGroups, count, k, groups, sliceGroups);
+                if (gemm == Path.Vnni512) arguments = Vnni512Arguments(tokens, octets / 2, blocks);
+                if (gemm == Path.Vnni512)
+                {
+                    Vnni512Rows(ref arguments, rowStart, rowEnd, k0, rowScales, sliceGroups, totals);
+                    for (int row = rowStart; row < rowEnd; row++) Store(y + (long)t * n + row, n, count, k0 == 0, Vector128.Load(totals + 4 * (row - rowStart)));
+                    continue;
+                }
                 for (int row = rowStart; row < rowEnd; row++)
                 {
                     byte* w = packed + (long)row * (k / 2) + k0 / 2;
                     float* ws = rowScales + (long)(row - rowStart) * sliceGroups;
-                    var sums = vnni ? Tile(w, ws, tokens, octets) : Tile512(w, ws, tokens, octets / 2);
-                    for (int i = 0; i < count; i++)
-                    {
-                        float* at = y + (long)(t + i) * n + row;
-                        *at = k0 == 0 ? sums.GetElement(i) : *at + sums.GetElement(i);
-                    }
+                    var sums = gemm == Path.Vnni256 ? Tile(w, ws, tokens, octets) : Tile512(w, ws, tokens, octets / 2);
+                    Store(y + (long)t * n + row, n, count, k0 == 0, sums);
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The assembled tile's arguments for four tokens over a slice of <paramref name="chunks"/> chunks, the rows left
+    /// out: each chunk's token block (the tokens' biases and activation scales side by side) written to <paramref name="blocks"/>.
+    /// </summary>
+    private static Int4Q8Vnni512.Arguments Vnni512Arguments(Int4Q8Gemm.Tokens tokens, int chunks, byte* blocks)
+    {
+        for (int t = 0; t < 4; t++)
+        {
+            int* biases = t switch { 0 => tokens.Q0, 1 => tokens.Q1, 2 => tokens.Q2, _ => tokens.Q3 };
+            float* dx = t switch { 0 => tokens.D0, 1 => tokens.D1, 2 => tokens.D2, _ => tokens.D3 };
+            for (int c = 0; c < chunks; c++)
+            {
+                byte* block = blocks + (long)c * Int4Q8Vnni512.TokenBlockBytes + 128 * t;
+                Vector512.Load(biases + 16 * c).Store((int*)block);
+                Vector512.Load(dx + 16 * c).Store((float*)(block + 64));
+            }
+        }
+        return new Int4Q8Vnni512.Arguments
+        {
+            X0 = tokens.X0, X1 = tokens.X1, X2 = tokens.X2, X3 = tokens.X3, Tokens = blocks, Chunks = chunks,
+        };
+    }
+
+    /// <summary>
+    /// Rows rowStart..rowEnd-1 (their slice from <paramref name="k0"/>, their widened scales) through the assembled tile,
+    /// two at a time, the four tokens' dot products into <paramref name="totals"/> row by row; an odd last row runs as
+    /// both rows of one more call.
+    /// </summary>
+    private void Vnni512Rows(ref Int4Q8Vnni512.Arguments arguments, int rowStart, int rowEnd, int k0, float* rowScales, int sliceGroups, float* totals)
+    {
+        int rows = rowEnd - rowStart;
+        arguments.Weights = packed + (long)rowStart * (k / 2) + k0 / 2;
+        arguments.Scales = rowScales;
+        arguments.WeightStride = k / 2;
+        arguments.ScaleStride = sliceGroups * sizeof(float);
+        arguments.Sums = totals;
+        arguments.Pairs = rows / 2;
+        fixed (Int4Q8Vnni512.Arguments* at = &arguments)
+        {
+            if (rows >= 2) Int4Q8Vnni512.Tile(at);
+            if (rows % 2 == 0) return;
+            arguments.Weights = packed + (long)(rowEnd - 1) * (k / 2) + k0 / 2;
+            arguments.Scales = rowScales + (long)(rows - 1) * sliceGroups;
+            arguments.WeightStride = arguments.ScaleStride = 0;
+            arguments.Sums = totals + 4 * (rows - 1);
+            arguments.Pairs = 1;
+            Int4Q8Vnni512.Tile(at);
+        }
+    }
+
+    /// <summary>The lane sums of four vectors: halves added, then three horizontal adds, not four reductions.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Totals(Vector512<float> f0, Vector512<float> f1, Vector512<float> f2, Vector512<float> f3)
+    {
+        var all = Avx.HorizontalAdd(Avx.HorizontalAdd(f0.GetLower() + f0.GetUpper(), f1.GetLower() + f1.GetUpper()),
+            Avx.HorizontalAdd(f2.GetLower() + f2.GetUpper(), f3.GetLower() + f3.GetUpper()));
+        return all.GetLower() + all.GetUpper();
+    }
+
+    /// <summary>A row's dot products with <paramref name="count"/> tokens into y (the first's at <paramref name="at"/>): written by the first slice, added by the others.</summary>
+    private static void Store(float* at, int n, int count, bool first, Vector128<float> sums)
+    {
+        for (int i = 0; i < count; i++, at += n) *at = first ? sums.GetElement(i) : *at + sums.GetElement(i);
     }
 
     /// <summary>One row against four tokens over a slice's <paramref name="octets"/> groups of eight groups: the four dot products.</summary>
@@ -229,9 +302,7 @@ internal readonly unsafe struct Int4Q8Interleaved(byte* packed, ushort* scales, 
             f2 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(q2, ones) + Vector512.Load(b2 + g)), scale * Vector512.Load(d2 + g), f2);
             f3 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(q3, ones) + Vector512.Load(b3 + g)), scale * Vector512.Load(d3 + g), f3);
         }
-        var all = Avx.HorizontalAdd(Avx.HorizontalAdd(f0.GetLower() + f0.GetUpper(), f1.GetLower() + f1.GetUpper()),
-            Avx.HorizontalAdd(f2.GetLower() + f2.GetUpper(), f3.GetLower() + f3.GetUpper()));
-        return all.GetLower() + all.GetUpper();
+        return Totals(f0, f1, f2, f3);
     }
 
     /// <summary>Each worker thread's buffers for the widened scales and the biases of one slice, grown on demand.</summary>
@@ -239,6 +310,15 @@ internal readonly unsafe struct Int4Q8Interleaved(byte* packed, ushort* scales, 
     {
         [ThreadStatic] private static float[]? scales;
         [ThreadStatic] private static int[]? biases;
+        [ThreadStatic] private static byte[]? blocks;
+
+        /// <summary>At least <paramref name="bytes"/> bytes for the assembled tile's token blocks, 64-byte aligned.</summary>
+        public static byte* Blocks(int bytes)
+        {
+            if (blocks is null || blocks.Length < bytes + 64) blocks = GC.AllocateUninitializedArray<byte>(bytes + 64, pinned: true);
+            byte* at = (byte*)Unsafe.AsPointer(ref blocks[0]);
+            return (byte*)(((nint)at + 63) & ~(nint)63);
+        }
 
         public static void For(int scaleCount, int biasCount, out float* scalesAt, out int* biasesAt)
         {

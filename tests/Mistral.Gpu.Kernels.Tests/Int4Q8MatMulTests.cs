@@ -21,7 +21,7 @@ public sealed class Int4Q8MatMulTests
     {
         var data = new TheoryData<string, string>();
         foreach (var row in ParityTable.All.Where(r => r.Family == Int4Q8MatMulParity.Family && r.Name.StartsWith("product ", StringComparison.Ordinal)))
-            foreach (var path in new[] { "avx512", "vnni", "avx2" })
+            foreach (var path in new[] { "avx512", "vnni512", "vnni", "avx2" })
                 data.Add(path, row.Id);
         return data;
     }
@@ -85,13 +85,13 @@ public sealed class Int4Q8MatMulTests
 
     /// <summary>
     /// Runs <paramref name="body"/> on the CPU backend's group bodies with the instruction-set path pinned ("avx512",
-    /// "vnni", "avx2"); a path this machine lacks is not run (the lanes would run instead, which the parity table's
+    /// "vnni512", "vnni", "avx2"); a path this machine lacks is not run (the lanes would run instead, which the parity table's
     /// cpu-lanes rows check).
     /// </summary>
     internal static void OnCpuPath(string path, Action<Accelerator> body)
     {
         var previous = Int4Q8CpuBody.Forced;
-        Int4Q8CpuBody.Forced = path switch { "avx512" => Path.Avx512, "vnni" => Path.Vnni256, _ => Path.Avx2 };
+        Int4Q8CpuBody.Forced = path switch { "avx512" => Path.Avx512, "vnni512" => Path.Vnni512, "vnni" => Path.Vnni256, _ => Path.Avx2 };
         try
         {
             using var accelerator = new CpuAccelerator();

@@ -41,6 +41,7 @@ public sealed class IntegerDotThroughputTests
 
     [Theory]
     [InlineData("avx512")]
+    [InlineData("vnni512")]
     [InlineData("vnni")]
     [InlineData("avx2")]
     public void Cpu_group_body_sums_are_exact(string path) => Int4Q8MatMulTests.OnCpuPath(path, accelerator => Assert.Equal(Reference(), Run(accelerator)));
