@@ -1,5 +1,5 @@
 // The CPU prefill's int4 x int8 GEMM (the group body of Int4MatMul.Q8Rows for more than one token):
-// a group's rows (64) against its tile of tokens (up to 64), four tokens at a time.
+// a group's rows (64) against its tile of tokens (up to 128), four tokens at a time.
 //
 // Loop order, for the caches: K in slices of at most 4096 weights; per slice, four tokens' int8 activations (<= 16 KiB,
 // half of a 32 KiB L1: the weights stream through the other half) stay in L1 while all the group's rows stream past,
