@@ -60,14 +60,27 @@ internal static unsafe class Int4Q8Vnni512
         public float* Sums;
     }
 
-    /// <summary>Whether this process runs the tile (<see cref="ExecutableCode.HasAvx512Vnni"/>).</summary>
-    public static bool IsSupported => ExecutableCode.HasAvx512Vnni;
+    /// <summary>
+    /// Whether this process runs the tile: <see cref="ExecutableCode.HasAvx512Vnni"/>, and the OS let its pages become
+    /// executable (a policy that forbids that, such as SELinux's deny_execmem, leaves the GEMM on AVX-512BW).
+    /// </summary>
+    public static bool IsSupported => ExecutableCode.HasAvx512Vnni && Code.Value is not null;
 
     // Assembled on first use and kept for the process's life: one page, shared by every accelerator.
-    private static readonly Lazy<ExecutableCode> Code = new(() => ExecutableCode.Assemble(Build()));
+    private static readonly Lazy<ExecutableCode?> Code = new(() =>
+    {
+        try
+        {
+            return ExecutableCode.Assemble(Build());
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    });
 
-    /// <summary>Runs the tile on <paramref name="arguments"/>.</summary>
-    public static void Tile(Arguments* arguments) => ((delegate* unmanaged<Arguments*, void>)Code.Value.Entry)(arguments);
+    /// <summary>Runs the tile on <paramref name="arguments"/> (only where <see cref="IsSupported"/>).</summary>
+    public static void Tile(Arguments* arguments) => ((delegate* unmanaged<Arguments*, void>)Code.Value!.Entry)(arguments);
 
     private static Assembler Build()
     {
