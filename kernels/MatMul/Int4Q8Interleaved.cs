@@ -115,7 +115,7 @@ internal readonly unsafe struct Int4Q8Interleaved(byte* packed, ushort* scales, 
         byte* blocks = gemm == Path.Vnni512 ? Scratch.Blocks(slice / Int4Layouts.ChunkWeights * Int4Q8Vnni512.TokenBlockBytes) : null;
         var arguments = default(Int4Q8Vnni512.Arguments);
         // The assembled tile's four dot products per row (one more row's room for an odd group's repeated last row).
-        float* totals = stackalloc float[4 * (Int4MatMul.Q8RowLanes + 1)];
+        float* totals = stackalloc float[4 * (rowEnd - rowStart + 1)];
         for (int k0 = 0; k0 < k; k0 += slice)
         {
             int g0 = k0 / 32, octets = (Math.Min(k, k0 + slice) - k0) / 256;
@@ -134,9 +134,9 @@ internal readonly unsafe struct Int4Q8Interleaved(byte* packed, ushort* scales, 
             {
                 int t = t0 + tt, count = Math.Min(4, tileTokens - tt);
                 var tokens = new Int4Q8Gemm.Tokens(xq + (long)t * k + k0, xScale + (long)t * groups + g0, tokenBiases + tt * sliceGroups, count, k, groups, sliceGroups);
-                if (gemm == Path.Vnni512) arguments = Vnni512Arguments(tokens, octets / 2, blocks);
                 if (gemm == Path.Vnni512)
                 {
+                    arguments = Vnni512Arguments(tokens, octets / 2, blocks);
                     Vnni512Rows(ref arguments, rowStart, rowEnd, k0, rowScales, sliceGroups, totals);
                     for (int row = rowStart; row < rowEnd; row++) Store(y + (long)t * n + row, n, count, k0 == 0, Vector128.Load(totals + 4 * (row - rowStart)));
                     continue;
