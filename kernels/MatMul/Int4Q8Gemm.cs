@@ -4,7 +4,7 @@
 // Loop order, for the caches: K in slices of at most 4096 weights; per slice, four tokens' int8 activations (<= 16 KiB,
 // half of a 32 KiB L1: the weights stream through the other half) stay in L1 while all the group's rows stream past,
 // and the group's slice of weights (64 rows x 2 KiB) stays
-// in L2 across the tile's sixteen passes. Each 64-byte weight load is split into nibbles once and multiplied
+// in L2 across the tile's 32 passes of four tokens. Each 64-byte weight load is split into nibbles once and multiplied
 // into four tokens. The partial sums of later slices are added to the output the first slice wrote.
 //
 // Per 128 weights and token: 512-bit vpmaddubsw twice and vpmaddwd (AVX-512BW), or 256-bit vpdpbusd four times

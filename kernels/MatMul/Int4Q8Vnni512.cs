@@ -13,7 +13,7 @@
 // chunk's token block, beside its activation scales), takes eight vpdpbusd, then one convert and one multiply-add by
 // weight scale x activation scale. After the slice each row's four sets of sixteen partial sums are added up in the
 // code (halves, then three horizontal adds) and stored as the row's four dot products, so one call runs a whole
-// group of rows: the call, its register saves and the sums no longer cost C# work per pair (~10 % of the tile).
+// group of rows (against a call per pair and the sums in C#, the 512-token GEMM measured the same, within the noise).
 //
 // Exactness: each group's integer dot is the lanes' exactly; only the float sum over groups rounds, in another order.
 using System.Runtime.InteropServices;
