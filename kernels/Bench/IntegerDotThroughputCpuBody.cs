@@ -57,12 +57,18 @@ internal static unsafe class IntegerDotThroughputCpuBody
     {
         int* start = stackalloc int[32];
         int* bytes = stackalloc int[32];
+        Seed(lane, start, bytes);
+        IntegerDotVnni512.Chains(start, bytes, iterations, result);
+    }
+
+    /// <summary>The kernel's starting value of chain 0 and the bytes b of the 32 lanes from <paramref name="lane"/>.</summary>
+    private static void Seed(int lane, int* start, int* bytes)
+    {
         for (int i = 0; i < 32; i++)
         {
             start[i] = lane + i;
             bytes[i] = (int)(0x01020304u * (uint)((lane + i) & 15) & 0x3F3F3F3Fu);
         }
-        IntegerDotVnni512.Chains(start, bytes, iterations, result);
     }
 
     /// <summary>How many registers' lanes one call runs: a constant per instantiation, so the JIT drops the second block's code.</summary>
@@ -91,11 +97,8 @@ internal static unsafe class IntegerDotThroughputCpuBody
         int width = TStep.Width;
         int* start = stackalloc int[32];
         int* bytes = stackalloc int[2 * 32];
-        for (int i = 0; i < 32; i++)
-        {
-            start[i] = lane + i;
-            bytes[i] = bytes[32 + i] = (int)(0x01020304u * (uint)((lane + i) & 15) & 0x3F3F3F3Fu);
-        }
+        Seed(lane, start, bytes);
+        new Span<int>(bytes, 32).CopyTo(new Span<int>(bytes + 32, 32));
         var d0 = TStep.Load(start);
         var d1 = TStep.Add(d0, TStep.Splat(1));
         var d2 = TStep.Add(d0, TStep.Splat(2));

@@ -27,7 +27,7 @@ internal static unsafe class IntegerDotVnni512
         public int* Result;
     }
 
-    private static readonly Lazy<ExecutableCode> Code = new(() => ExecutableCode.Assemble(Build()));
+    private static readonly Lazy<ExecutableCode?> Code = new(() => ExecutableCode.TryAssemble(Build));
 
     /// <summary>
     /// Lanes <paramref name="start"/>[0..31] (each lane's chain 0; chain j starts at that plus j) against their bytes
@@ -36,7 +36,7 @@ internal static unsafe class IntegerDotVnni512
     public static void Chains(int* start, int* bytes, int iterations, int* result)
     {
         var arguments = new Arguments { Start = start, Bytes = bytes, Iterations = iterations, Result = result };
-        ((delegate* unmanaged<Arguments*, void>)Code.Value.Entry)(&arguments);
+        ((delegate* unmanaged<Arguments*, void>)Code.Value!.Entry)(&arguments);
     }
 
     private static Assembler Build()

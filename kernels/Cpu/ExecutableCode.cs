@@ -39,8 +39,26 @@ internal sealed class ExecutableCode : SafeHandle
     /// <summary>The register the argument block's address arrives in, under this OS's x64 calling convention.</summary>
     public static AssemblerRegister64 Argument => OperatingSystem.IsWindows() ? AssemblerRegisters.rcx : AssemblerRegisters.rdi;
 
+    /// <summary>
+    /// Where <see cref="HasAvx512Vnni"/>, the code <paramref name="build"/> writes, in fresh read-execute pages; null
+    /// elsewhere, or where the OS refuses executable pages (a policy such as SELinux's deny_execmem), so the caller
+    /// keeps to .NET's own instructions.
+    /// </summary>
+    public static ExecutableCode? TryAssemble(Func<Assembler> build)
+    {
+        if (!HasAvx512Vnni) return null;
+        try
+        {
+            return Assemble(build());
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Assembles <paramref name="assembler"/>'s instructions into fresh read-execute pages.</summary>
-    public static ExecutableCode Assemble(Assembler assembler)
+    private static ExecutableCode Assemble(Assembler assembler)
     {
         using var stream = new MemoryStream();
         assembler.Assemble(new StreamCodeWriter(stream), 0);

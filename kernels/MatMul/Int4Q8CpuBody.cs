@@ -80,9 +80,7 @@ internal static unsafe class Int4Q8CpuBody
     /// Whether the body reads weights in <see cref="Int4Layout.GroupInterleaved"/> (Int4Q8Interleaved) on the path in
     /// use: AVX-512BW's (GEMV and GEMM) or AVX-VNNI's; otherwise the kernel's lanes run over such weights.
     /// </summary>
-    internal static bool ReadsInterleaved =>
-        (Forced is Path.Best or Path.Vnni256 && AvxVnni.IsSupported && Fma.IsSupported) || (Forced is Path.Best or Path.Avx512 && Avx512BW.IsSupported)
-        || (Forced is Path.Vnni512 && Int4Q8Vnni512.IsSupported);
+    internal static bool ReadsInterleaved => ActivePath == Path.Avx512 || PrefillPath == Path.Vnni256;
 
     /// <summary>Whether this machine has a vector path (otherwise the kernel's lanes run).</summary>
     public static bool IsAccelerated => ActivePath != Path.None;

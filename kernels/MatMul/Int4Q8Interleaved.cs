@@ -125,7 +125,8 @@ internal readonly unsafe struct Int4Q8Interleaved(byte* packed, ushort* scales, 
                 float* to = rowScales + (long)(row - rowStart) * sliceGroups;
                 for (int o = 0; o < octets; o++) TScales.Eight(s, g0 / 8 + o).Store(to + 8 * o);
             }
-            for (int t = 0; t < tileTokens; t++)
+            // The assembled tile takes its biases from the token blocks, which Vnni512Arguments fills from the sums.
+            for (int t = 0; t < tileTokens && gemm != Path.Vnni512; t++)
             {
                 int* from = xSum + (long)(t0 + t) * groups + g0, to = tokenBiases + t * sliceGroups;
                 for (int o = 0; o < octets; o++) (-(Vector256.Load(from + 8 * o) << 3)).Store(to + 8 * o);
@@ -133,7 +134,10 @@ internal readonly unsafe struct Int4Q8Interleaved(byte* packed, ushort* scales, 
             for (int tt = 0; tt < tileTokens; tt += 4)
             {
                 int t = t0 + tt, count = Math.Min(4, tileTokens - tt);
-                var tokens = new Int4Q8Gemm.Tokens(xq + (long)t * k + k0, xScale + (long)t * groups + g0, tokenBiases + tt * sliceGroups, count, k, groups, sliceGroups);
+                // The tiles' integers: the biases, or for the assembled tile the sums of q its token blocks take them from.
+                var tokens = gemm == Path.Vnni512
+                    ? new Int4Q8Gemm.Tokens(xq + (long)t * k + k0, xScale + (long)t * groups + g0, xSum + (long)t * groups + g0, count, k, groups, groups)
+                    : new Int4Q8Gemm.Tokens(xq + (long)t * k + k0, xScale + (long)t * groups + g0, tokenBiases + tt * sliceGroups, count, k, groups, sliceGroups);
                 if (gemm == Path.Vnni512)
                 {
                     arguments = Vnni512Arguments(tokens, octets / 2, blocks);
@@ -153,19 +157,20 @@ internal readonly unsafe struct Int4Q8Interleaved(byte* packed, ushort* scales, 
     }
 
     /// <summary>
-    /// The assembled tile's arguments for four tokens over a slice of <paramref name="chunks"/> chunks, the rows left
-    /// out: each chunk's token block (the tokens' biases and activation scales side by side) written to <paramref name="blocks"/>.
+    /// The assembled tile's arguments for four tokens (their integers the group sums of q) over a slice of
+    /// <paramref name="chunks"/> chunks, the rows left out: each chunk's token block (the tokens' biases -8 * sum(q) and
+    /// activation scales side by side) written to <paramref name="blocks"/>.
     /// </summary>
     private static Int4Q8Vnni512.Arguments Vnni512Arguments(Int4Q8Gemm.Tokens tokens, int chunks, byte* blocks)
     {
         for (int t = 0; t < 4; t++)
         {
-            int* biases = t switch { 0 => tokens.Q0, 1 => tokens.Q1, 2 => tokens.Q2, _ => tokens.Q3 };
+            int* sums = t switch { 0 => tokens.Q0, 1 => tokens.Q1, 2 => tokens.Q2, _ => tokens.Q3 };
             float* dx = t switch { 0 => tokens.D0, 1 => tokens.D1, 2 => tokens.D2, _ => tokens.D3 };
             for (int c = 0; c < chunks; c++)
             {
                 byte* block = blocks + (long)c * Int4Q8Vnni512.TokenBlockBytes + 128 * t;
-                Vector512.Load(biases + 16 * c).Store((int*)block);
+                (-(Vector512.Load(sums + 16 * c) << 3)).Store((int*)block);
                 Vector512.Load(dx + 16 * c).Store((float*)(block + 64));
             }
         }

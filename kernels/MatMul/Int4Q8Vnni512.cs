@@ -64,20 +64,10 @@ internal static unsafe class Int4Q8Vnni512
     /// Whether this process runs the tile: <see cref="ExecutableCode.HasAvx512Vnni"/>, and the OS let its pages become
     /// executable (a policy that forbids that, such as SELinux's deny_execmem, leaves the GEMM on AVX-512BW).
     /// </summary>
-    public static bool IsSupported => ExecutableCode.HasAvx512Vnni && Code.Value is not null;
+    public static bool IsSupported => Code.Value is not null;
 
     // Assembled on first use and kept for the process's life: one page, shared by every accelerator.
-    private static readonly Lazy<ExecutableCode?> Code = new(() =>
-    {
-        try
-        {
-            return ExecutableCode.Assemble(Build());
-        }
-        catch (InvalidOperationException)
-        {
-            return null;
-        }
-    });
+    private static readonly Lazy<ExecutableCode?> Code = new(() => ExecutableCode.TryAssemble(Build));
 
     /// <summary>Runs the tile on <paramref name="arguments"/> (only where <see cref="IsSupported"/>).</summary>
     public static void Tile(Arguments* arguments) => ((delegate* unmanaged<Arguments*, void>)Code.Value!.Entry)(arguments);
