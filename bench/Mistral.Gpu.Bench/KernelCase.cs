@@ -57,8 +57,8 @@ public sealed class KernelCase : IDisposable
 
     /// <summary>
     /// The case names (at most 20 characters, so BenchmarkDotNet prints them whole), in the order the suite runs them:
-    /// int4 GEMV at the FFN up/gate shape (N=14336, K=4096, groups of 32) and the down shape (N=4096, K=14336, groups
-    /// of 128), an int4 GEMM of 16 and of 512 tokens (a prefill) at the up shape and of 512 at the down shape (K=14336,
+    /// int4 GEMV at the FFN up/gate shape (N=14336, K=4096) and the down shape (N=4096, K=14336), both in groups of 32
+    /// as the model stores them, an int4 GEMM of 16 and of 512 tokens (a prefill) at the up shape and of 512 at the down shape (K=14336,
     /// groups of 32, as the model stores it), an fp16 GEMV at the attention projection shape, the fused
     /// residual RMSNorm of 64 tokens and SwiGLU of 64 tokens.
     /// </summary>
@@ -78,7 +78,7 @@ public sealed class KernelCase : IDisposable
     public static KernelCost CostOf(string name) => name switch
     {
         "Int4Gemv 14336x4096" => KernelCosts.MatMul(1, 14336, 4096, WeightEncoding.Int4(32)),
-        "Int4Gemv 4096x14336" => KernelCosts.MatMul(1, 4096, 14336, WeightEncoding.Int4(128)),
+        "Int4Gemv 4096x14336" => KernelCosts.MatMul(1, 4096, 14336, WeightEncoding.Int4(32)),
         "Int4Gemm t16 14336" => KernelCosts.MatMul(16, 14336, 4096, WeightEncoding.Int4(32)),
         "Int4Gemm t512 14336" => KernelCosts.MatMul(512, 14336, 4096, WeightEncoding.Int4(32)),
         "Int4Gemm t512 k14336" => KernelCosts.MatMul(512, 4096, 14336, WeightEncoding.Int4(32)),
@@ -96,7 +96,7 @@ public sealed class KernelCase : IDisposable
         switch (name)
         {
             case "Int4Gemv 14336x4096": return MatMul(name, accelerator, 1, 14336, 4096, WeightFormat.Int4, 32);
-            case "Int4Gemv 4096x14336": return MatMul(name, accelerator, 1, 4096, 14336, WeightFormat.Int4, 128);
+            case "Int4Gemv 4096x14336": return MatMul(name, accelerator, 1, 4096, 14336, WeightFormat.Int4, 32);
             case "Int4Gemm t16 14336": return MatMul(name, accelerator, 16, 14336, 4096, WeightFormat.Int4, 32);
             case "Int4Gemm t512 14336": return MatMul(name, accelerator, 512, 14336, 4096, WeightFormat.Int4, 32);
             case "Int4Gemm t512 k14336": return MatMul(name, accelerator, 512, 4096, 14336, WeightFormat.Int4, 32);

@@ -46,13 +46,69 @@ internal readonly unsafe struct Int4Q8Interleaved(byte* packed, ushort* scales, 
         float* dx = xScale + (long)token * groups;
         int* sums = xSum + (long)token * groups;
         float* output = y + (long)token * n;
-        for (int row = rowStart; row < rowEnd; row++)
+        int row = rowStart;
+        if (wide && k >= FourStreamMinK)
+        {
+            // Rows r, r + q, r + 2q, r + 3q: four row streams, each one linear run of q rows.
+            int q = (rowEnd - rowStart) / 4;
+            for (; row < rowStart + q; row++)
+                Dot512Four<TScales>(packed + (long)row * (k / 2), (long)q * (k / 2), scales + (long)row * TScales.PerRow(k), (long)q * TScales.PerRow(k), x, dx, sums, k, output + row, q);
+            row = rowStart + 4 * q;
+        }
+        for (; row < rowEnd; row++)
         {
             byte* w = packed + (long)row * (k / 2);
             ushort* s = scales + (long)row * TScales.PerRow(k);
             output[row] = wide ? Dot512<TScales>(w, s, x, dx, sums, k) : Dot<TScales>(w, s, x, dx, sums, k);
         }
     }
+
+    /// <summary>
+    /// The K from which the AVX-512BW GEMV runs four rows per activation load (<see cref="Dot512Four{TScales}"/>): there
+    /// x, its scales and sums (1.25 bytes per weight, 17.5 KB at K = 14336) and the weights streaming past no longer
+    /// fit a 32 KB L1 together, and the evicted activations, reloaded from L2, hold fewer weight lines in flight.
+    /// </summary>
+    internal const int FourStreamMinK = 8192;
+
+    // Dot512 for rows r, r + q, r + 2q and r + 3q: each activation load feeds four rows, so x leaves L1 a quarter as
+    // often, and the rows stay four linear streams (neighbouring rows would interleave within the prefetcher's pages,
+    // which measured 2x slower at K = 4096). One int16 sum per row and chunk: 16 products of at most 15 x 127 each.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Dot512Four<TScales>(byte* w, long rowStride, ushort* s, long scaleStride, byte* x, float* dx, int* sums, int k, float* y, int outputStride)
+        where TScales : struct, Int4Q8CpuBody.IWeightScales
+    {
+        var low = Vector512.Create((byte)0x0F);
+        var ones = Vector512.Create((short)1);
+        Vector512<float> f0 = default, f1 = default, f2 = default, f3 = default;
+        for (int c = 0; c < k / Int4Layouts.ChunkWeights; c++, w += 256, x += 512)
+        {
+            Vector512<short> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (int i = 0; i < 4; i++)
+            {
+                var xl = Vector512.Load((sbyte*)x + 128 * i);
+                var xh = Vector512.Load((sbyte*)x + 128 * i + 64);
+                a0 += Nibbles(Vector512.Load(w + 64 * i), xl, xh, low);
+                a1 += Nibbles(Vector512.Load(w + rowStride + 64 * i), xl, xh, low);
+                a2 += Nibbles(Vector512.Load(w + 2 * rowStride + 64 * i), xl, xh, low);
+                a3 += Nibbles(Vector512.Load(w + 3 * rowStride + 64 * i), xl, xh, low);
+            }
+            var bias = Vector512.Load(sums + 16 * c) << 3;
+            var xs = Vector512.Load(dx + 16 * c);
+            f0 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(a0, ones) - bias), TScales.Chunk(s, c) * xs, f0);
+            f1 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(a1, ones) - bias), TScales.Chunk(s + scaleStride, c) * xs, f1);
+            f2 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(a2, ones) - bias), TScales.Chunk(s + 2 * scaleStride, c) * xs, f2);
+            f3 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(a3, ones) - bias), TScales.Chunk(s + 3 * scaleStride, c) * xs, f3);
+        }
+        y[0] = Vector512.Sum(f0);
+        y[outputStride] = Vector512.Sum(f1);
+        y[2 * outputStride] = Vector512.Sum(f2);
+        y[3 * outputStride] = Vector512.Sum(f3);
+    }
+
+    /// <summary>One 64-byte weight load against its word's low-nibble and high-nibble activations: 32 int16 pair sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<short> Nibbles(Vector512<byte> bytes, Vector512<sbyte> low, Vector512<sbyte> high, Vector512<byte> mask) =>
+        Avx512BW.MultiplyAddAdjacent(bytes & mask, low) + Avx512BW.MultiplyAddAdjacent(Avx512BW.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & mask, high);
 
     // The decode GEMV where AVX-512BW exists: fewer instructions per weight than vpdpbusd on half the width. A whole
     // 64-byte load is word i of the chunk's 16 groups; vpmaddubsw's int16 pairs of the group's four words add up in

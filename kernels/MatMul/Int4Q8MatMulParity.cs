@@ -10,9 +10,9 @@ namespace Mistral.Gpu.Kernels;
 /// </summary>
 internal static class Int4Q8MatMulParity
 {
-    /// <summary>(N, K, group size, tokens): ragged N, K in whole 128-blocks (384 and 1152 are not whole 512-chunks), token tiles of 1, 4 and 64 (70 tokens cross a 64-tile); 67x1024 and 5x14336 at one token are the decode GEMV's own loop (rows in pairs and an odd one left); the prefill GEMM's K slices (Int4Q8Gemm): w2's K = 14336 (two slices of 7168) with a 64-token tile and a ragged tail, K = 4608 (no whole 8192-slice split; 9 chunks) with groups of 128 and ragged rows, K = 2560 with 130 tokens (three tiles, the last of 2), and K = 16896 (three slices of 5632, 33 chunks) with odd rows.</summary>
+    /// <summary>(N, K, group size, tokens): ragged N, K in whole 128-blocks (384 and 1152 are not whole 512-chunks), token tiles of 1, 4 and 64 (70 tokens cross a 64-tile); 67x1024 and 5x14336 at one token are the decode GEMV's own loop (rows in pairs and an odd one left; from K = 8192 four rows a quarter of the group apart, then the rest one by one), and 70x8192 in groups of 128 is that loop at its first K with a whole 64-row group (quarters of 16) and a ragged one (6 rows: one quad and two single rows); the prefill GEMM's K slices (Int4Q8Gemm): w2's K = 14336 (two slices of 7168) with a 64-token tile and a ragged tail, K = 4608 (no whole 8192-slice split; 9 chunks) with groups of 128 and ragged rows, K = 2560 with 130 tokens (three tiles, the last of 2), and K = 16896 (three slices of 5632, 33 chunks) with odd rows.</summary>
     private static readonly (int N, int K, int GroupSize, int Tokens)[] Shapes =
-        [(1, 128, 32, 1), (65, 384, 32, 3), (100, 512, 128, 1), (37, 1024, 32, 5), (130, 1152, 128, 9), (64, 4096, 32, 4), (20, 256, 32, 70), (67, 1024, 32, 1), (5, 14336, 32, 1),
+        [(1, 128, 32, 1), (65, 384, 32, 3), (100, 512, 128, 1), (37, 1024, 32, 5), (130, 1152, 128, 9), (64, 4096, 32, 4), (20, 256, 32, 70), (67, 1024, 32, 1), (5, 14336, 32, 1), (70, 8192, 128, 1),
             (70, 14336, 32, 67), (33, 4608, 128, 6), (9, 2560, 32, 130), (3, 16896, 32, 5)];
 
     /// <summary>The family's name in the table.</summary>
