@@ -94,10 +94,10 @@ internal readonly unsafe struct Int4Q8Interleaved(byte* packed, ushort* scales, 
             }
             var bias = Vector512.Load(sums + 16 * c) << 3;
             var xs = Vector512.Load(dx + 16 * c);
-            f0 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(a0, ones) - bias), TScales.Chunk(s, c) * xs, f0);
-            f1 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(a1, ones) - bias), TScales.Chunk(s + scaleStride, c) * xs, f1);
-            f2 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(a2, ones) - bias), TScales.Chunk(s + 2 * scaleStride, c) * xs, f2);
-            f3 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(a3, ones) - bias), TScales.Chunk(s + 3 * scaleStride, c) * xs, f3);
+            f0 = AddChunk(a0, ones, bias, TScales.Chunk(s, c) * xs, f0);
+            f1 = AddChunk(a1, ones, bias, TScales.Chunk(s + scaleStride, c) * xs, f1);
+            f2 = AddChunk(a2, ones, bias, TScales.Chunk(s + 2 * scaleStride, c) * xs, f2);
+            f3 = AddChunk(a3, ones, bias, TScales.Chunk(s + 3 * scaleStride, c) * xs, f3);
         }
         y[0] = Vector512.Sum(f0);
         y[outputStride] = Vector512.Sum(f1);
@@ -110,6 +110,14 @@ internal readonly unsafe struct Int4Q8Interleaved(byte* packed, ushort* scales, 
     private static Vector512<short> Nibbles(Vector512<byte> bytes, Vector512<sbyte> low, Vector512<sbyte> high, Vector512<byte> mask) =>
         Avx512BW.MultiplyAddAdjacent(bytes & mask, low) + Avx512BW.MultiplyAddAdjacent(Avx512BW.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & mask, high);
 
+    /// <summary>
+    /// A chunk's int16 pair sums <paramref name="pairs"/> as its 16 group dots (minus the nibbles' 8 · sum(q),
+    /// <paramref name="bias"/>) into <paramref name="f"/>, each times its weight scale x activation scale.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> AddChunk(Vector512<short> pairs, Vector512<short> ones, Vector512<int> bias, Vector512<float> scales, Vector512<float> f) =>
+        Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(pairs, ones) - bias), scales, f);
+
     // The decode GEMV where AVX-512BW exists: fewer instructions per weight than vpdpbusd on half the width. A whole
     // 64-byte load is word i of the chunk's 16 groups; vpmaddubsw's int16 pairs of the group's four words add up in
     // int16 (at most 8 x 2 x 15 x 127 = 30480, no overflow), then one vpmaddwd with ones gives the 16 group dots.
@@ -121,15 +129,9 @@ internal readonly unsafe struct Int4Q8Interleaved(byte* packed, ushort* scales, 
         Vector512<float> f = default;
         for (int c = 0; c < k / Int4Layouts.ChunkWeights; c++, w += 256, x += 512)
         {
-            Vector512<short> a = default, h = default;
-            for (int i = 0; i < 4; i++)
-            {
-                var bytes = Vector512.Load(w + 64 * i);
-                a += Avx512BW.MultiplyAddAdjacent(bytes & low, Vector512.Load((sbyte*)x + 128 * i));
-                h += Avx512BW.MultiplyAddAdjacent(Avx512BW.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & low, Vector512.Load((sbyte*)x + 128 * i + 64));
-            }
-            var dots = Avx512BW.MultiplyAddAdjacent(a + h, ones) - (Vector512.Load(sums + 16 * c) << 3);
-            f = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(dots), TScales.Chunk(s, c) * Vector512.Load(dx + 16 * c), f);
+            Vector512<short> a = default;
+            for (int i = 0; i < 4; i++) a += Nibbles(Vector512.Load(w + 64 * i), Vector512.Load((sbyte*)x + 128 * i), Vector512.Load((sbyte*)x + 128 * i + 64), low);
+            f = AddChunk(a, ones, Vector512.Load(sums + 16 * c) << 3, TScales.Chunk(s, c) * Vector512.Load(dx + 16 * c), f);
         }
         return Vector512.Sum(f);
     }
@@ -182,11 +184,12 @@ internal readonly unsafe struct Int4Q8Interleaved(byte* packed, ushort* scales, 
                 for (int o = 0; o < octets; o++) TScales.Eight(s, g0 / 8 + o).Store(to + 8 * o);
             }
             // The assembled tile takes its biases from the token blocks, which Vnni512Arguments fills from the sums.
-            for (int t = 0; t < tileTokens && gemm != Path.Vnni512; t++)
-            {
-                int* from = xSum + (long)(t0 + t) * groups + g0, to = tokenBiases + t * sliceGroups;
-                for (int o = 0; o < octets; o++) (-(Vector256.Load(from + 8 * o) << 3)).Store(to + 8 * o);
-            }
+            if (gemm != Path.Vnni512)
+                for (int t = 0; t < tileTokens; t++)
+                {
+                    int* from = xSum + (long)(t0 + t) * groups + g0, to = tokenBiases + t * sliceGroups;
+                    for (int o = 0; o < octets; o++) (-(Vector256.Load(from + 8 * o) << 3)).Store(to + 8 * o);
+                }
             for (int tt = 0; tt < tileTokens; tt += 4)
             {
                 int t = t0 + tt, count = Math.Min(4, tileTokens - tt);
